@@ -1,0 +1,87 @@
+// Browser-test harness: finds Chromium (CHROMIUM_PATH, /usr/bin/chromium, then Playwright's own),
+// serves the built app from dist/ with the production server, and opens pages with a fresh profile.
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+// @ts-expect-error plain ESM module without types
+import { startServer } from '../../scripts/serve.mjs';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const FIXTURES = join(ROOT, 'e2e/fixtures/generated');
+export const SHOTS = join(ROOT, 'e2e/.out/screenshots');
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--headless=new',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--enable-unsafe-webgpu',
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+];
+
+export function chromiumPath(): string | undefined {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
+  return undefined; // Playwright's own browser, if installed on this machine
+}
+
+export interface App {
+  browser: Browser;
+  url: string;
+  close: () => Promise<void>;
+}
+
+export async function startApp(): Promise<App> {
+  if (!existsSync(join(ROOT, 'dist/index.html'))) throw new Error('dist/ is missing: run `npm run build` first');
+  const server = await startServer({ root: join(ROOT, 'dist'), port: 0 });
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+  return {
+    browser,
+    url: server.url,
+    close: async () => {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
+
+/** A fresh profile (empty IndexedDB) with camera permission, and page errors collected. */
+export async function newPage(app: App): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await app.browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const origin = new URL(app.url).origin;
+  await context.grantPermissions(['camera'], { origin });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.goto(app.url);
+  return { context, page, errors };
+}
+
+export async function screenshot(page: Page, name: string) {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+export async function createProject(page: Page, name: string): Promise<string> {
+  await page.getByRole('button', { name: /New project|Create your first project/ }).first().click();
+  await page.getByLabel('Project name').fill(name);
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await page.waitForURL(/#\/p\//);
+  await page.getByRole('heading', { level: 1, name: new RegExp(name) }).waitFor();
+  return decodeURIComponent(new URL(page.url()).hash.replace('#/p/', ''));
+}
+
+/** Waits until no import is running and returns the report's summary text. */
+export async function waitForImport(page: Page, timeout = 120_000): Promise<string> {
+  await page.getByTestId('import-report').waitFor({ timeout });
+  await page.getByTestId('import-progress').waitFor({ state: 'detached', timeout });
+  return (await page.getByTestId('report-summary').textContent()) ?? '';
+}

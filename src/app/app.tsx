@@ -1,0 +1,41 @@
+// The studio shell: header with storage use, notices, and the route switch that composes
+// the features (projects home, project workspace).
+import { useEffect } from 'react';
+import { useHashRoute } from './use-hash-route';
+import { useStudio } from '../stores/studio-store';
+import { HomeView } from '../features/projects/home-view';
+import { ProjectView } from '../features/dataset/project-view';
+import { StorageMeter } from './storage-meter';
+import { Notices } from './notices';
+import { getDb } from '../persistence/connection';
+import { removeOrphans } from '../persistence/projects-repo';
+
+export function App() {
+  const route = useHashRoute();
+  const refreshStorage = useStudio((s) => s.refreshStorage);
+  useEffect(() => {
+    void refreshStorage();
+    // Finish any delete or duplicate that a closed tab interrupted.
+    void getDb()
+      .then((db) => removeOrphans(db))
+      .catch(() => undefined);
+  }, [refreshStorage]);
+
+  return (
+    <div className="app">
+      <header className="app-header">
+        <a className="brand" href="#/">
+          <span className="brand-mark" aria-hidden="true">
+            ◆
+          </span>
+          Finetune Studio
+        </a>
+        <StorageMeter />
+      </header>
+      <Notices />
+      <main className="app-main">
+        {route.name === 'home' ? <HomeView /> : <ProjectView projectId={route.id} key={route.id} />}
+      </main>
+    </div>
+  );
+}

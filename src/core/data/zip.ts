@@ -1,0 +1,118 @@
+// Lists the files inside a dropped zip archive safely: unsafe, hidden and oversized entries are
+// never inflated, nested zips are not opened, and zip bombs are refused from declared sizes.
+import { unzipSync, type UnzipFileInfo } from 'fflate';
+import { findEmptyFolders, isIgnoredPath, normalizePath } from './paths';
+import { describeSkip, sniffFormat } from './sniff';
+import type { SkipEntry } from './types';
+
+export const MAX_ZIP_ENTRY_BYTES = 256 * 1024 * 1024;
+export const MAX_ZIP_TOTAL_BYTES = 4 * 1024 * 1024 * 1024;
+
+export interface ZipListing {
+  /** Extracted files; `path` is normalized and relative to the zip's root (no zip name). */
+  entries: { path: string; bytes: Uint8Array }[];
+  /** Entries not extracted; `path` is `${zipName}/${entryPath}` for display. */
+  skipped: SkipEntry[];
+  /** Folders stored in the zip with no files below them, as `${zipName}/${folder}`. */
+  emptyFolders: string[];
+}
+
+export interface ZipLimits {
+  maxEntryBytes?: number;
+  maxTotalBytes?: number;
+}
+
+const formatMB = (n: number) => `${Math.ceil(n / (1024 * 1024))} MB`;
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Reads the archive; throws `${zipName}: ...` when it is damaged or would unpack to too much data. */
+export function listZipEntries(bytes: Uint8Array, zipName: string, limits: ZipLimits = {}): ZipListing {
+  const maxEntry = limits.maxEntryBytes ?? MAX_ZIP_ENTRY_BYTES;
+  const maxTotal = limits.maxTotalBytes ?? MAX_ZIP_TOTAL_BYTES;
+  const skipped: SkipEntry[] = [];
+  const skip = (name: string, code: SkipEntry['code'], reason: string) =>
+    skipped.push({ path: `${zipName}/${name}`, code, reason });
+
+  // Pass 1: read the central directory only (the filter refuses everything, so nothing is inflated).
+  const infos: UnzipFileInfo[] = [];
+  try {
+    unzipSync(bytes, { filter: (info) => (infos.push(info), false) });
+  } catch (e) {
+    throw new Error(`${zipName}: the zip could not be read; it may be damaged or incomplete (${errorText(e)})`);
+  }
+
+  const dirs: string[] = [];
+  const filePaths: string[] = [];
+  const accept: (string | null)[] = []; // per central-directory index: normalized path to extract
+  let total = 0;
+  for (const info of infos) {
+    accept.push(null);
+    const name = info.name;
+    const isDir = /[\\/]$/.test(name);
+    const path = normalizePath(name);
+    if (path === null) {
+      skip(name, 'unsafe-path', 'unsafe path in zip (absolute or "..") was not extracted');
+      continue;
+    }
+    if (isDir) {
+      dirs.push(path);
+      continue;
+    }
+    if (isIgnoredPath(path)) {
+      skip(name, 'hidden', 'hidden or system file ignored');
+      continue;
+    }
+    filePaths.push(path);
+    if (info.compression !== 0 && info.compression !== 8) {
+      skip(name, 'unsupported-format', `stored with zip compression method ${info.compression}, which cannot be unpacked here; re-create the zip with standard (deflate) compression`);
+      continue;
+    }
+    if (info.originalSize > maxEntry) {
+      skip(name, 'too-large', `too large: ${formatMB(info.originalSize)} uncompressed (the limit is ${formatMB(maxEntry)})`);
+      continue;
+    }
+    total += info.originalSize;
+    accept[accept.length - 1] = path;
+  }
+  if (total > maxTotal) {
+    throw new Error(`${zipName}: the zip would unpack to ${formatMB(total)}, more than the ${formatMB(maxTotal)} limit; split it into smaller zips`);
+  }
+
+  // Pass 2: inflate only the accepted entries, matched by central-directory index (names may repeat).
+  const entries: ZipListing['entries'] = [];
+  let index = -1;
+  let current = '';
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(bytes, {
+      filter: (info) => {
+        index++;
+        current = info.name;
+        return accept[index] != null;
+      },
+    });
+  } catch (e) {
+    throw new Error(`${zipName}: the zip could not be read; entry "${current}" is damaged (${errorText(e)})`);
+  }
+  // fflate keys its result by name, so read it back in central-directory order; a repeated name keeps one copy.
+  const seen = new Set<string>();
+  for (let i = 0; i < infos.length; i++) {
+    const path = accept[i];
+    const name = infos[i].name;
+    const data = files[name];
+    if (path == null || data === undefined) continue;
+    if (seen.has(name)) {
+      skip(name, 'duplicate', 'the zip holds two entries with this name; only one was extracted');
+    } else if (sniffFormat(data) === 'zip') {
+      skip(name, 'nested-zip', describeSkip('zip').reason);
+    } else {
+      entries.push({ path, bytes: data });
+    }
+    seen.add(name);
+  }
+  const emptyFolders = findEmptyFolders(dirs, filePaths).map((d) => `${zipName}/${d}`);
+  return { entries, skipped, emptyFolders };
+}

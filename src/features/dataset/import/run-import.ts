@@ -1,0 +1,227 @@
+// Runs one import job: expands zips, maps paths to classes, decodes in workers, skips bad files
+// and duplicates with a reason, and writes each image in its own transaction. Cancel keeps
+// whatever finished. Storage running out stops the job and names the files that were not saved.
+import { assignClasses, findEmptyFolders, isIgnoredPath, normalizePath } from '../../../core/data/paths';
+import type { SkipEntry } from '../../../core/data/types';
+import type { StudioDB } from '../../../persistence/db';
+import { getOrCreateClassByName, listClasses } from '../../../persistence/classes-repo';
+import { addImage, findByHash } from '../../../persistence/images-repo';
+import { getProject } from '../../../persistence/projects-repo';
+import { StorageFullError } from '../../../persistence/errors';
+import type { DecodePool } from '../../../worker/decode-client';
+import type { Collected, CollectedFile } from './collect-files';
+import type { ImportProgress, ImportReport, ImportSourceKind, ImportTarget } from './types';
+
+interface PlannedItem {
+  path: string;
+  blob: Blob;
+  source: ImportSourceKind;
+  className: string;
+}
+
+export interface ImportOptions {
+  db: StudioDB;
+  pool: DecodePool;
+  projectId: string;
+  target: ImportTarget;
+  input: Collected;
+  signal?: AbortSignal;
+  onProgress?: (p: ImportProgress) => void;
+}
+
+const isZip = (f: CollectedFile) => /\.zip$/i.test(f.path) || f.file.type === 'application/zip';
+
+/** Expands zips and decides a class for every file; what cannot be placed is skipped with a reason. */
+async function plan(opts: ImportOptions, report: ImportReport): Promise<PlannedItem[]> {
+  const { input, target, pool, db } = opts;
+  let targetClassName: string | null = null;
+  if (target.kind === 'class') {
+    const classes = await listClasses(db, opts.projectId);
+    targetClassName = classes.find((c) => c.id === target.classId)?.name ?? null;
+  }
+  const loose: { path: string; blob: Blob; source: ImportSourceKind }[] = [];
+  const planned: PlannedItem[] = [];
+  const place = (items: { path: string; blob: Blob; source: ImportSourceKind }[], prefix: string) => {
+    const assigned = assignClasses(items.map((i) => i.path), { defaultClass: targetClassName ?? undefined });
+    items.forEach((item, i) => {
+      const shown = prefix + item.path;
+      const className = target.kind === 'class' ? targetClassName : assigned[i].className;
+      if (!className) {
+        report.skipped.push({
+          path: shown,
+          code: 'no-class',
+          reason: 'not inside a class folder: drop loose images onto a class, or put them in a folder named after the class',
+        });
+      } else planned.push({ path: shown, blob: item.blob, source: item.source, className });
+    });
+  };
+
+  for (const f of input.files) {
+    const safe = normalizePath(f.path);
+    if (safe == null) {
+      report.skipped.push({ path: f.path, code: 'unsafe-path', reason: 'unsafe path (absolute or "..") was not imported' });
+      continue;
+    }
+    if (isIgnoredPath(safe)) {
+      report.ignored.push(safe);
+      continue;
+    }
+    if (isZip(f)) {
+      if (opts.signal?.aborted) break;
+      const res = await pool.unzip(f.file, safe);
+      if (res.error) {
+        report.skipped.push({ path: safe, code: 'corrupt', reason: res.error });
+        continue;
+      }
+      for (const s of res.skipped) {
+        if (s.code === 'hidden') report.ignored.push(s.path);
+        else report.skipped.push(s);
+      }
+      report.emptyFolders.push(...res.emptyFolders.map((d) => `${safe}/${d}`));
+      place(res.entries.map((e) => ({ path: e.path, blob: e.blob, source: 'zip' as const })), `${safe}/`);
+    } else {
+      loose.push({ path: safe, blob: f.file, source: f.source });
+    }
+  }
+  place(loose, '');
+  const filePaths = input.files.map((f) => f.path);
+  report.emptyFolders.push(...findEmptyFolders(input.dirs, filePaths));
+  return planned;
+}
+
+export async function runImport(opts: ImportOptions): Promise<ImportReport> {
+  const { db, pool, projectId, signal } = opts;
+  const startedAt = Date.now();
+  const report: ImportReport = {
+    startedAt,
+    finishedAt: startedAt,
+    total: 0,
+    imported: 0,
+    perClass: [],
+    skipped: [],
+    ignored: [],
+    emptyFolders: [],
+    duplicates: 0,
+    downscaled: [],
+    cancelled: 0,
+    storageFull: false,
+  };
+  const progress: ImportProgress = {
+    total: opts.input.files.length,
+    done: 0,
+    imported: 0,
+    skipped: 0,
+    startedAt,
+    rate: 0,
+    etaSeconds: null,
+    phase: 'reading',
+  };
+  let lastEmit = 0;
+  const emit = (force = false) => {
+    const now = Date.now();
+    if (!force && now - lastEmit < 100) return;
+    lastEmit = now;
+    const secs = (now - startedAt) / 1000;
+    progress.rate = secs > 0 ? progress.done / secs : 0;
+    progress.etaSeconds = progress.rate > 0 ? (progress.total - progress.done) / progress.rate : null;
+    opts.onProgress?.({ ...progress });
+  };
+  emit(true);
+
+  const project = await getProject(db, projectId);
+  if (!project) throw new Error('This project no longer exists.');
+  const items = await plan(opts, report);
+  report.total = items.length + report.skipped.length;
+  progress.total = report.total;
+  progress.done = report.skipped.length;
+  progress.skipped = report.skipped.length;
+  progress.phase = 'importing';
+  emit(true);
+
+  // Create every class first, so concurrent writes never race to create the same one.
+  const classIds = new Map<string, string>();
+  for (const name of new Set(items.map((i) => i.className))) {
+    classIds.set(name, (await getOrCreateClassByName(db, projectId, name)).id);
+  }
+  const perClass = new Map<string, number>();
+  const seenHashes = new Map<string, string>();
+  const skip = (s: SkipEntry) => {
+    report.skipped.push(s);
+    progress.skipped++;
+  };
+
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      if (signal?.aborted || report.storageFull) return;
+      const item = items[next++];
+      progress.current = item.path;
+      const res = await pool.decode(item.blob, item.path, project.trainingSize);
+      if (!res.ok) {
+        skip({ path: item.path, code: res.code, reason: res.reason });
+      } else if (seenHashes.has(res.hash)) {
+        report.duplicates++;
+        skip({ path: item.path, code: 'duplicate', reason: `duplicate of "${seenHashes.get(res.hash)}" (same content)` });
+      } else {
+        seenHashes.set(res.hash, item.path);
+        const existing = await findByHash(db, projectId, res.hash);
+        if (existing) {
+          report.duplicates++;
+          skip({ path: item.path, code: 'duplicate', reason: `duplicate of "${existing.name}" already in the project` });
+        } else if (signal?.aborted) {
+          report.cancelled++;
+          return;
+        } else {
+          try {
+            await addImage(db, {
+              projectId,
+              classId: classIds.get(item.className)!,
+              name: item.path,
+              hash: res.hash,
+              mime: res.mime,
+              width: res.width,
+              height: res.height,
+              originalWidth: res.originalWidth,
+              originalHeight: res.originalHeight,
+              source: item.source,
+              original: item.blob.type ? item.blob : new Blob([item.blob], { type: res.mime }),
+              thumbnail: res.thumbnail,
+              training: res.training,
+            });
+            report.imported++;
+            progress.imported++;
+            perClass.set(item.className, (perClass.get(item.className) ?? 0) + 1);
+            if (res.downscaled) report.downscaled.push(item.path);
+          } catch (e) {
+            seenHashes.delete(res.hash);
+            if (e instanceof StorageFullError) {
+              report.storageFull = true;
+              skip({ path: item.path, code: 'quota', reason: 'not saved: storage is full' });
+            } else {
+              skip({ path: item.path, code: 'write-failed', reason: `not saved: ${e instanceof Error ? e.message : String(e)}` });
+            }
+          }
+        }
+      }
+      progress.done++;
+      emit();
+    }
+  };
+  const lanes = Math.max(2, DecodeConcurrency.lanes);
+  await Promise.all(Array.from({ length: lanes }, worker));
+
+  const remaining = items.slice(next);
+  if (report.storageFull) {
+    for (const item of remaining) skip({ path: item.path, code: 'quota', reason: 'not saved: storage is full' });
+  } else {
+    report.cancelled += remaining.length;
+  }
+  report.perClass = [...perClass].map(([className, count]) => ({ className, count }));
+  report.finishedAt = Date.now();
+  progress.phase = 'finishing';
+  emit(true);
+  return report;
+}
+
+/** How many images are in flight at once; tests and slow devices may lower it. */
+export const DecodeConcurrency = { lanes: 4 };

@@ -1,0 +1,36 @@
+// Types of an import job: what goes in, how far it got, and the report it leaves.
+import type { SkipEntry } from '../../../core/data/types';
+
+export type ImportSourceKind = 'file' | 'folder' | 'zip' | 'webcam';
+
+/** Where dropped material goes: the project (classes from folders) or one class. */
+export type ImportTarget = { kind: 'project' } | { kind: 'class'; classId: string };
+
+export interface ImportProgress {
+  total: number;
+  done: number;
+  imported: number;
+  skipped: number;
+  startedAt: number;
+  /** Images per second over the job so far. */
+  rate: number;
+  /** Seconds left at the current rate; null until there is a rate. */
+  etaSeconds: number | null;
+  phase: 'reading' | 'importing' | 'finishing';
+  current?: string;
+}
+
+export interface ImportReport {
+  startedAt: number;
+  finishedAt: number;
+  total: number;
+  imported: number;
+  perClass: { className: string; count: number }[];
+  skipped: SkipEntry[];
+  ignored: string[];
+  emptyFolders: string[];
+  duplicates: number;
+  downscaled: string[];
+  cancelled: number;
+  storageFull: boolean;
+}

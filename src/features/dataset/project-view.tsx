@@ -1,0 +1,187 @@
+// The project workspace: classes on the left, the selected class's images on the right,
+// import by drop or picker, webcam capture, dataset warnings, progress and the import report.
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useStudio } from '../../stores/studio-store';
+import { datasetWarnings } from '../../core/data/stats';
+import { formatBytes, plural } from '../../components/ui/format';
+import { NameDialog } from '../../components/ui/dialog';
+import { ClassSidebar } from './class-sidebar';
+import { ClassHeader } from './class-header';
+import { ImageGrid } from './image-grid';
+import { ImportProgressBar, ImportReportPanel } from './import-panel';
+import { WebcamCapture } from './webcam-capture';
+import { collectFromFileList } from './import/collect-files';
+import { useDrop } from './use-drop';
+
+export function ProjectView({ projectId }: { projectId: string }) {
+  const open = useStudio((s) => s.openProject);
+  const project = useStudio((s) => s.project);
+  const missing = useStudio((s) => s.projectMissing);
+  const classes = useStudio((s) => s.classes);
+  const allImages = useStudio((s) => s.images);
+  const activeId = useStudio((s) => s.activeClassId);
+  const startImport = useStudio((s) => s.startImport);
+  const addClass = useStudio((s) => s.addClass);
+  const renameProject = useStudio((s) => s.renameProject);
+  const [dialog, setDialog] = useState<'add-class' | 'rename' | 'webcam' | null>(null);
+  const folderInput = useRef<HTMLInputElement>(null);
+  const zipInput = useRef<HTMLInputElement>(null);
+  const filesInput = useRef<HTMLInputElement>(null);
+  const drop = useDrop((input) => void startImport({ kind: 'project' }, input));
+
+  useEffect(() => {
+    void open(projectId);
+  }, [open, projectId]);
+  useEffect(() => {
+    if (project) document.title = `${project.name} · Finetune Studio`;
+  }, [project]);
+
+  const images = useMemo(() => allImages.filter((i) => i.classId === activeId), [allImages, activeId]);
+  const warnings = useMemo(() => datasetWarnings(classes.map((c) => ({ id: c.id, name: c.name, count: c.imageCount }))), [classes]);
+  const warnIds = useMemo(() => new Set(warnings.flatMap((w) => (w.code === 'imbalance' ? [] : w.classIds))), [warnings]);
+  const activeClass = classes.find((c) => c.id === activeId) ?? null;
+
+  if (missing) {
+    return (
+      <div className="empty-state">
+        <h1>Project not found</h1>
+        <p>It may have been deleted in another tab. Your other projects are on the home page.</p>
+        <a href="#/" className="button primary">
+          Back to projects
+        </a>
+      </div>
+    );
+  }
+  if (!project) {
+    return (
+      <p className="muted" role="status">
+        Opening project…
+      </p>
+    );
+  }
+
+  const pick = (input: HTMLInputElement | null) => input?.click();
+  const onPicked = (target: 'project' | 'class') => (e: React.ChangeEvent<HTMLInputElement>) => {
+    const files = e.target.files;
+    if (files && files.length) {
+      const collected = collectFromFileList(files);
+      void startImport(target === 'class' && activeId ? { kind: 'class', classId: activeId } : { kind: 'project' }, collected);
+    }
+    e.target.value = '';
+  };
+
+  return (
+    <section className={`project${drop.over ? ' drop-over' : ''}`} aria-labelledby="project-title" {...drop.handlers}>
+      <div className="page-head">
+        <div>
+          <a href="#/" className="back-link">
+            ← Projects
+          </a>
+          <h1 id="project-title">
+            {project.name}{' '}
+            <button type="button" className="small" onClick={() => setDialog('rename')} aria-label="Rename project">
+              Rename
+            </button>
+          </h1>
+          <p className="muted" data-testid="project-stats">
+            {plural(classes.length, 'class', 'classes')} · {plural(project.imageCount, 'image')} · {formatBytes(project.bytes)}
+          </p>
+        </div>
+        <div className="toolbar" role="toolbar" aria-label="Import">
+          <button type="button" onClick={() => pick(folderInput.current)}>
+            Import folder…
+          </button>
+          <button type="button" onClick={() => pick(zipInput.current)}>
+            Import zip…
+          </button>
+          <button type="button" onClick={() => setDialog('webcam')} disabled={!activeClass}>
+            Webcam
+          </button>
+          <input ref={folderInput} type="file" hidden multiple data-testid="folder-input" aria-label="Import folder" {...{ webkitdirectory: '' }} onChange={onPicked('project')} />
+          <input ref={zipInput} type="file" hidden multiple accept=".zip,application/zip" data-testid="zip-input" aria-label="Import zip" onChange={onPicked('project')} />
+          <input ref={filesInput} type="file" hidden multiple accept="image/*,.heic,.tif,.tiff" data-testid="files-input" aria-label="Add images to class" onChange={onPicked('class')} />
+        </div>
+      </div>
+
+      <ImportProgressBar />
+      <ImportReportPanel />
+
+      {warnings.length > 0 && classes.length > 0 && (
+        <ul className="warnings" aria-label="Dataset warnings" data-testid="warnings">
+          {warnings.map((w, i) => (
+            <li key={i} className={`warning-${w.level}`} data-code={w.code}>
+              {w.message}
+            </li>
+          ))}
+        </ul>
+      )}
+
+      <div className="workspace">
+        <ClassSidebar warnIds={warnIds} onAddClass={() => setDialog('add-class')} />
+        <div className="class-pane">
+          {classes.length === 0 ? (
+            <div className="empty-state drop-target" data-testid="empty-project">
+              <h2>Add your images</h2>
+              <p>
+                Drop a folder here with <strong>one subfolder per class</strong> (for example <code>plants/healthy</code>,{' '}
+                <code>plants/diseased</code>), or a .zip with the same layout. JPEG, PNG, WebP, GIF and BMP are supported.
+              </p>
+              <div className="empty-actions">
+                <button type="button" className="primary" onClick={() => pick(folderInput.current)}>
+                  Choose a folder…
+                </button>
+                <button type="button" onClick={() => pick(zipInput.current)}>
+                  Choose a zip…
+                </button>
+                <button type="button" onClick={() => setDialog('add-class')}>
+                  Add a class by hand
+                </button>
+              </div>
+            </div>
+          ) : activeClass ? (
+            <>
+              <ClassHeader cls={activeClass} onAddImages={() => pick(filesInput.current)} onWebcam={() => setDialog('webcam')} />
+              {images.length === 0 ? (
+                <div className="empty-state drop-target small-empty">
+                  <p>
+                    “{activeClass.name}” has no images yet. Drop images onto it, use{' '}
+                    <button type="button" className="link-button" onClick={() => pick(filesInput.current)}>
+                      Add images
+                    </button>
+                    , or capture them with the webcam.
+                  </p>
+                </div>
+              ) : (
+                <ImageGrid images={images} />
+              )}
+            </>
+          ) : null}
+        </div>
+      </div>
+      {drop.over && (
+        <div className="drop-overlay" aria-hidden="true">
+          Drop to import: each subfolder becomes a class
+        </div>
+      )}
+
+      <NameDialog
+        open={dialog === 'add-class'}
+        title="Add class"
+        label="Class name"
+        submitLabel="Add class"
+        onClose={() => setDialog(null)}
+        onSubmit={(name) => addClass(name)}
+      />
+      <NameDialog
+        open={dialog === 'rename'}
+        title="Rename project"
+        label="Project name"
+        initial={project.name}
+        submitLabel="Rename"
+        onClose={() => setDialog(null)}
+        onSubmit={(name) => renameProject(project.id, name)}
+      />
+      <WebcamCapture open={dialog === 'webcam'} onClose={() => setDialog(null)} />
+    </section>
+  );
+}

@@ -1,0 +1,229 @@
+// Image records and their three blobs (original, thumbnail, training copy). Every write keeps
+// the class and project counters in the same transaction, so counts can never drift.
+import type { IDBPTransaction } from 'idb';
+import {
+  BLOB_STORES,
+  type BlobStoreName,
+  type ImageRecord,
+  type ImageSource,
+  type StudioDB,
+  type StudioSchema,
+} from './db';
+import { chunk, handled, inTx, newId } from './repo-utils';
+
+/** Stores a transaction needs to add or delete images with their blobs and counters. */
+export const IMAGE_WRITE_STORES = [
+  'images',
+  'originals',
+  'thumbnails',
+  'training',
+  'classes',
+  'projects',
+] as const;
+export type ImageWriteTx = IDBPTransaction<StudioSchema, typeof IMAGE_WRITE_STORES, 'readwrite'>;
+
+/** Stores a transaction needs to move images between classes. */
+export const IMAGE_MOVE_STORES = ['images', 'classes', 'projects'] as const;
+export type ImageMoveTx = IDBPTransaction<StudioSchema, typeof IMAGE_MOVE_STORES, 'readwrite'>;
+
+/** Stores a transaction needs to remove image rows and blobs without touching counters. */
+export const IMAGE_ROW_STORES = ['images', 'originals', 'thumbnails', 'training'] as const;
+
+export interface AddImageInput {
+  projectId: string;
+  classId: string;
+  name: string;
+  hash: string;
+  mime: string;
+  width: number;
+  height: number;
+  originalWidth: number;
+  originalHeight: number;
+  source: ImageSource;
+  original: Blob;
+  thumbnail: Blob;
+  training: Blob;
+}
+
+export function imageBytes(r: ImageRecord): number {
+  return r.originalBytes + r.thumbBytes + r.trainingBytes;
+}
+
+function byAddedAt(a: ImageRecord, b: ImageRecord): number {
+  return a.addedAt - b.addedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/**
+ * Writes the record and its three blobs and bumps class/project counters in ONE transaction.
+ * Throws (and the transaction aborts, leaving nothing behind) if the class or project does not
+ * exist, or the class belongs to another project; throws StorageFullError on quota failures.
+ */
+export async function addImage(db: StudioDB, input: AddImageInput): Promise<ImageRecord> {
+  const { original, thumbnail, training, ...fields } = input;
+  const now = Date.now();
+  const record: ImageRecord = {
+    ...fields,
+    id: newId(),
+    originalBytes: original.size,
+    thumbBytes: thumbnail.size,
+    trainingBytes: training.size,
+    addedAt: now,
+  };
+  const bytes = imageBytes(record);
+  return inTx(db.transaction(IMAGE_WRITE_STORES, 'readwrite'), async (tx) => {
+    const cls = await tx.objectStore('classes').get(record.classId);
+    const project = await tx.objectStore('projects').get(record.projectId);
+    if (!project) throw new Error(`Cannot add image: project ${record.projectId} does not exist.`);
+    if (!cls || cls.projectId !== record.projectId) {
+      throw new Error(`Cannot add image: class ${record.classId} does not exist in this project.`);
+    }
+    const writes = [
+      handled(tx.objectStore('images').add(record)),
+      handled(tx.objectStore('originals').put(original, record.id)),
+      handled(tx.objectStore('thumbnails').put(thumbnail, record.id)),
+      handled(tx.objectStore('training').put(training, record.id)),
+      handled(tx.objectStore('classes').put({ ...cls, imageCount: cls.imageCount + 1 })),
+      handled(
+        tx.objectStore('projects').put({
+          ...project,
+          imageCount: project.imageCount + 1,
+          bytes: project.bytes + bytes,
+          updatedAt: Math.max(now, project.updatedAt),
+        }),
+      ),
+    ];
+    await Promise.all(writes);
+    return record;
+  });
+}
+
+export async function findByHash(db: StudioDB, projectId: string, hash: string): Promise<ImageRecord | undefined> {
+  return db.getFromIndex('images', 'by-project-hash', [projectId, hash]);
+}
+
+export async function getImage(db: StudioDB, id: string): Promise<ImageRecord | undefined> {
+  return db.get('images', id);
+}
+
+/** Image records of a project (no blobs), oldest first. */
+export async function listImages(db: StudioDB, projectId: string): Promise<ImageRecord[]> {
+  return (await db.getAllFromIndex('images', 'by-project', projectId)).sort(byAddedAt);
+}
+
+/** Image records of a class (no blobs), oldest first. */
+export async function listImagesByClass(db: StudioDB, classId: string): Promise<ImageRecord[]> {
+  return (await db.getAllFromIndex('images', 'by-class', classId)).sort(byAddedAt);
+}
+
+export async function getBlob(db: StudioDB, store: BlobStoreName, id: string): Promise<Blob | undefined> {
+  return db.get(store, id);
+}
+
+/** Deletes records and blobs only (no counters): for content of projects that no longer exist. */
+export async function deleteImageRowsInTx(
+  tx: IDBPTransaction<StudioSchema, typeof IMAGE_ROW_STORES | typeof IMAGE_WRITE_STORES, 'readwrite'>,
+  ids: readonly string[],
+): Promise<void> {
+  const ops: Promise<unknown>[] = [];
+  for (const id of ids) {
+    ops.push(handled(tx.objectStore('images').delete(id)));
+    for (const store of BLOB_STORES) ops.push(handled(tx.objectStore(store).delete(id)));
+  }
+  await Promise.all(ops);
+}
+
+/** Deletes images with their blobs and decrements class/project counters, inside `tx`. */
+export async function deleteImagesInTx(tx: ImageWriteTx, ids: readonly string[], now: number): Promise<number> {
+  const images = tx.objectStore('images');
+  const found = (await Promise.all([...new Set(ids)].map((id) => handled(images.get(id))))).filter(
+    (r): r is ImageRecord => r !== undefined,
+  );
+  const perClass = new Map<string, number>();
+  const perProject = new Map<string, { count: number; bytes: number }>();
+  for (const r of found) {
+    perClass.set(r.classId, (perClass.get(r.classId) ?? 0) + 1);
+    const p = perProject.get(r.projectId) ?? { count: 0, bytes: 0 };
+    perProject.set(r.projectId, { count: p.count + 1, bytes: p.bytes + imageBytes(r) });
+  }
+  await deleteImageRowsInTx(tx, found.map((r) => r.id));
+  for (const [classId, n] of perClass) {
+    const cls = await tx.objectStore('classes').get(classId);
+    if (cls) await tx.objectStore('classes').put({ ...cls, imageCount: Math.max(0, cls.imageCount - n) });
+  }
+  for (const [projectId, d] of perProject) {
+    const p = await tx.objectStore('projects').get(projectId);
+    if (!p) continue;
+    await tx.objectStore('projects').put({
+      ...p,
+      imageCount: Math.max(0, p.imageCount - d.count),
+      bytes: Math.max(0, p.bytes - d.bytes),
+      updatedAt: Math.max(now, p.updatedAt),
+    });
+  }
+  return found.length;
+}
+
+/**
+ * Moves images into class `toClassId` inside `tx`, fixing both classes' counters. Images that
+ * no longer exist or are already there are skipped; an image of another project throws.
+ */
+export async function moveImagesInTx(
+  tx: ImageMoveTx,
+  ids: readonly string[],
+  toClassId: string,
+  now: number,
+): Promise<number> {
+  const classes = tx.objectStore('classes');
+  const target = await classes.get(toClassId);
+  if (!target) throw new Error(`Cannot move images: class ${toClassId} does not exist.`);
+  const images = tx.objectStore('images');
+  const records = await Promise.all([...new Set(ids)].map((id) => handled(images.get(id))));
+  const perSource = new Map<string, number>();
+  const puts: Promise<unknown>[] = [];
+  for (const r of records) {
+    if (!r || r.classId === toClassId) continue;
+    if (r.projectId !== target.projectId) {
+      throw new Error(`Cannot move image "${r.name}": it belongs to another project.`);
+    }
+    perSource.set(r.classId, (perSource.get(r.classId) ?? 0) + 1);
+    puts.push(handled(images.put({ ...r, classId: toClassId })));
+  }
+  const moved = puts.length;
+  if (moved === 0) return 0;
+  await Promise.all(puts);
+  for (const [classId, n] of perSource) {
+    const cls = await classes.get(classId);
+    if (cls) await classes.put({ ...cls, imageCount: Math.max(0, cls.imageCount - n) });
+  }
+  await classes.put({ ...target, imageCount: target.imageCount + moved });
+  const project = await tx.objectStore('projects').get(target.projectId);
+  if (project) await tx.objectStore('projects').put({ ...project, updatedAt: Math.max(now, project.updatedAt) });
+  return moved;
+}
+
+/** Moves images to another class of the same project in one transaction; returns how many moved. */
+export async function moveImages(db: StudioDB, ids: readonly string[], toClassId: string): Promise<number> {
+  return inTx(db.transaction(IMAGE_MOVE_STORES, 'readwrite'), (tx) =>
+    moveImagesInTx(tx, ids, toClassId, Date.now()),
+  );
+}
+
+/**
+ * Deletes images (records + blobs), one transaction per batch of BATCH_SIZE so counters stay
+ * right even if a later batch fails. Returns how many were deleted.
+ */
+export async function deleteImages(db: StudioDB, ids: readonly string[]): Promise<number> {
+  let deleted = 0;
+  for (const batch of chunk([...new Set(ids)])) {
+    deleted += await inTx(db.transaction(IMAGE_WRITE_STORES, 'readwrite'), (tx) =>
+      deleteImagesInTx(tx, batch, Date.now()),
+    );
+  }
+  return deleted;
+}
+
+/** Image count and bytes recomputed from the image records (to verify the stored counters). */
+export async function projectUsage(db: StudioDB, projectId: string): Promise<{ images: number; bytes: number }> {
+  const records = await db.getAllFromIndex('images', 'by-project', projectId);
+  return { images: records.length, bytes: records.reduce((sum, r) => sum + imageBytes(r), 0) };
+}

@@ -1,0 +1,83 @@
+// Shared fixtures for the persistence tests (not shipped code): a fresh, uniquely named database
+// per test, image inputs with real blobs, and a check that every stored counter matches the data.
+import { expect } from 'vitest';
+import { BLOB_STORES, openStudioDb, type StudioDB } from './db';
+import { listClasses } from './classes-repo';
+import { addImage, listImagesByClass, projectUsage, type AddImageInput } from './images-repo';
+import { getProject } from './projects-repo';
+
+let counter = 0;
+
+export function freshDb(): Promise<StudioDB> {
+  counter += 1;
+  return openStudioDb(`studio-test-${counter}-${crypto.randomUUID()}`);
+}
+
+/** A blob of `size` bytes whose content depends on `seed`, so copies can be compared. */
+export function bytesBlob(size: number, seed: number, type = 'image/png'): Blob {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = (seed * 31 + i * 7) & 0xff;
+  return new Blob([bytes], { type });
+}
+
+export async function blobBytes(blob: Blob | undefined): Promise<number[] | undefined> {
+  return blob ? [...new Uint8Array(await blob.arrayBuffer())] : undefined;
+}
+
+let seed = 0;
+
+/** Input for addImage with blob sizes original 100+n, thumbnail 20, training 50. */
+export function imageInput(projectId: string, classId: string, overrides: Partial<AddImageInput> = {}): AddImageInput {
+  seed += 1;
+  return {
+    projectId,
+    classId,
+    name: `folder/img-${seed}.png`,
+    hash: `hash-${seed}`,
+    mime: 'image/png',
+    width: 256,
+    height: 256,
+    originalWidth: 1024,
+    originalHeight: 1024,
+    source: 'folder',
+    original: bytesBlob(100 + (seed % 7), seed),
+    thumbnail: bytesBlob(20, seed + 1),
+    training: bytesBlob(50, seed + 2),
+    ...overrides,
+  };
+}
+
+export async function addImages(db: StudioDB, projectId: string, classId: string, n: number) {
+  const out = [];
+  for (let i = 0; i < n; i++) out.push(await addImage(db, imageInput(projectId, classId)));
+  return out;
+}
+
+export async function storeCounts(db: StudioDB) {
+  const [images, originals, thumbnails, training, classes, projects] = await Promise.all([
+    db.count('images'),
+    db.count('originals'),
+    db.count('thumbnails'),
+    db.count('training'),
+    db.count('classes'),
+    db.count('projects'),
+  ]);
+  return { images, originals, thumbnails, training, classes, projects };
+}
+
+/** Project and class counters equal what the image records say; every image has its 3 blobs. */
+export async function expectConsistent(db: StudioDB, projectId: string): Promise<void> {
+  const project = await getProject(db, projectId);
+  expect(project).toBeDefined();
+  const usage = await projectUsage(db, projectId);
+  expect({ images: project!.imageCount, bytes: project!.bytes }).toEqual(usage);
+  let sum = 0;
+  for (const cls of await listClasses(db, projectId)) {
+    const images = await listImagesByClass(db, cls.id);
+    expect(cls.imageCount, `count of class ${cls.name}`).toBe(images.length);
+    sum += images.length;
+  }
+  expect(sum).toBe(usage.images);
+  const imageKeys = (await db.getAllKeys('images')).sort();
+  for (const store of BLOB_STORES) expect((await db.getAllKeys(store)).sort(), store).toEqual(imageKeys);
+}

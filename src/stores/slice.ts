@@ -1,0 +1,9 @@
+// The slice-creator type every slice of the studio store uses.
+import type { StateCreator } from 'zustand';
+import type { StudioState } from './studio-store';
+
+export type Slice<T> = StateCreator<StudioState, [], [], T>;
+
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

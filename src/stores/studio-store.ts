@@ -1,0 +1,16 @@
+// The one zustand store, built from typed slices. Components read through narrow selectors;
+// actions call the repository modules and then refresh what they changed.
+import { create } from 'zustand';
+import { createProjectsSlice, type ProjectsSlice } from './projects-slice';
+import { createDatasetSlice, type DatasetSlice } from './dataset-slice';
+import { createImportSlice, type ImportSlice } from './import-slice';
+import { createUiSlice, type UiSlice } from './ui-slice';
+
+export type StudioState = ProjectsSlice & DatasetSlice & ImportSlice & UiSlice;
+
+export const useStudio = create<StudioState>()((...a) => ({
+  ...createProjectsSlice(...a),
+  ...createDatasetSlice(...a),
+  ...createImportSlice(...a),
+  ...createUiSlice(...a),
+}));

@@ -1,0 +1,147 @@
+// Image decode worker: sniffs, validates, hashes, decodes (EXIF orientation applied) and
+// resizes one image per message into a training copy and a thumbnail; also unzips archives.
+/// <reference lib="webworker" />
+import { checkComplete, describeSkip, sniffFormat } from '../core/data/sniff';
+import { readImageSize } from '../core/data/image-header';
+import { sha256Hex } from '../core/data/hash';
+import { listZipEntries } from '../core/data/zip';
+import { MIME_BY_FORMAT, SUPPORTED_FORMATS } from '../core/data/types';
+import type { DecodeRequest, DecodeResult, FromDecodeWorker, ToDecodeWorker, UnzipResult } from './decode-protocol';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+/** Above this many pixels the image is reduced while decoding instead of decoded at full size. */
+const DIRECT_DECODE_LIMIT = 40_000_000;
+/** Above this many pixels we refuse: the browser cannot hold the decoded bitmap. */
+const MAX_PIXELS = 1_000_000_000;
+
+function scaleToShortest(w: number, h: number, shortest: number) {
+  const s = Math.min(1, shortest / Math.min(w, h));
+  return { width: Math.max(1, Math.round(w * s)), height: Math.max(1, Math.round(h * s)) };
+}
+
+async function render(bitmap: ImageBitmap, width: number, height: number, type: string, quality: number) {
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d', { alpha: false });
+  if (!ctx) throw new Error('2D canvas is not available in this worker');
+  // Transparent pixels become white, so alpha images train the same way they look.
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, width, height);
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(bitmap, 0, 0, width, height);
+  return canvas.convertToBlob({ type, quality });
+}
+
+async function decode(req: DecodeRequest): Promise<DecodeResult> {
+  const bytes = new Uint8Array(await req.blob.arrayBuffer());
+  const format = sniffFormat(bytes);
+  if (!SUPPORTED_FORMATS.includes(format)) return { ok: false, ...describeSkip(format) };
+  if (!checkComplete(format, bytes)) {
+    return {
+      ok: false,
+      code: 'truncated',
+      reason: `truncated ${format.toUpperCase()}: the file ends before the image data is complete`,
+    };
+  }
+  const header = readImageSize(format, bytes);
+  if (header && header.width * header.height > MAX_PIXELS) {
+    return {
+      ok: false,
+      code: 'too-large',
+      reason: `image is too large to decode (${header.width} x ${header.height} px)`,
+    };
+  }
+  const hash = await sha256Hex(bytes);
+  const blob = new Blob([bytes], { type: MIME_BY_FORMAT[format] });
+  let bitmap: ImageBitmap;
+  let downscaled = false;
+  try {
+    if (header && header.width * header.height > DIRECT_DECODE_LIMIT) {
+      // Ask the decoder for a reduced bitmap so a 16k x 16k image never exists at full size.
+      const target = scaleToShortest(header.width, header.height, Math.max(req.trainingSize * 4, 1024));
+      bitmap = await createImageBitmap(blob, {
+        imageOrientation: 'from-image',
+        resizeWidth: target.width,
+        resizeHeight: target.height,
+        resizeQuality: 'high',
+      });
+      downscaled = true;
+    } else {
+      bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image' });
+    }
+  } catch (e) {
+    return {
+      ok: false,
+      code: 'corrupt',
+      reason: `the ${format.toUpperCase()} image could not be decoded (damaged or unsupported variant)`,
+    };
+  }
+  try {
+    // Orientation from EXIF may swap the axes relative to the header.
+    const swap = header != null && bitmap.width !== bitmap.height &&
+      (bitmap.width > bitmap.height) !== (header.width > header.height);
+    const originalWidth = header ? (swap ? header.height : header.width) : bitmap.width;
+    const originalHeight = header ? (swap ? header.width : header.height) : bitmap.height;
+    const train = scaleToShortest(bitmap.width, bitmap.height, req.trainingSize);
+    const thumb = scaleToShortest(bitmap.width, bitmap.height, req.thumbSize);
+    const [training, thumbnail] = await Promise.all([
+      render(bitmap, train.width, train.height, 'image/jpeg', 0.92),
+      render(bitmap, thumb.width, thumb.height, 'image/jpeg', 0.8),
+    ]);
+    return {
+      ok: true,
+      format,
+      mime: MIME_BY_FORMAT[format] ?? 'application/octet-stream',
+      hash,
+      originalWidth,
+      originalHeight,
+      width: train.width,
+      height: train.height,
+      training,
+      thumbnail,
+      downscaled,
+    };
+  } finally {
+    bitmap.close();
+  }
+}
+
+async function unzip(blob: Blob, name: string): Promise<UnzipResult> {
+  try {
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    const listed = listZipEntries(bytes, name);
+    return {
+      entries: listed.entries.map((e) => ({ path: e.path, blob: new Blob([e.bytes as Uint8Array<ArrayBuffer>]) })),
+      skipped: listed.skipped,
+      emptyFolders: listed.emptyFolders,
+    };
+  } catch (e) {
+    return { entries: [], skipped: [], emptyFolders: [], error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+self.onmessage = async (ev: MessageEvent<ToDecodeWorker>) => {
+  const msg = ev.data;
+  let reply: FromDecodeWorker;
+  switch (msg.type) {
+    case 'decode': {
+      let result: DecodeResult;
+      try {
+        result = await decode(msg);
+      } catch (e) {
+        result = { ok: false, code: 'corrupt', reason: `could not be read: ${e instanceof Error ? e.message : String(e)}` };
+      }
+      reply = { type: 'decoded', id: msg.id, result };
+      break;
+    }
+    case 'unzip':
+      reply = { type: 'unzipped', id: msg.id, result: await unzip(msg.blob, msg.name) };
+      break;
+    default: {
+      const never: never = msg;
+      throw new Error(`unknown message ${JSON.stringify(never)}`);
+    }
+  }
+  self.postMessage(reply);
+};
