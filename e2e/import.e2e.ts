@@ -114,7 +114,7 @@ describe('import', () => {
     await createProject(page, 'Drop');
     await page.getByRole('button', { name: 'Add a class by hand' }).click();
     await page.getByLabel('Class name').fill('loose');
-    await page.getByRole('button', { name: 'Add class' }).click();
+    await page.getByRole('button', { name: 'Add class', exact: true }).click();
     const files = ['loose-1.png', 'loose-2.jpg', 'loose-3.png'].map((n) => ({
       name: n,
       b64: readFileSync(join(FIXTURES, 'single', n)).toString('base64'),

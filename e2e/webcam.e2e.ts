@@ -15,7 +15,7 @@ describe('webcam', () => {
     await createProject(page, 'Webcam');
     await page.getByRole('button', { name: 'Add a class by hand' }).click();
     await page.getByLabel('Class name').fill('thumbs up');
-    await page.getByRole('button', { name: 'Add class' }).click();
+    await page.getByRole('button', { name: 'Add class', exact: true }).click();
     await page.getByRole('toolbar', { name: 'Import' }).getByRole('button', { name: 'Webcam' }).click();
     const dialog = page.getByRole('dialog', { name: /Webcam → thumbs up/ });
     await dialog.waitFor();

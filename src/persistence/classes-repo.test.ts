@@ -1,3 +1,4 @@
+// Class names (unique, case-insensitive), order, and delete/merge keeping all counters consistent.
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StudioDB } from './db';

@@ -1,3 +1,5 @@
+// Schema checks: a fresh database gets every store/index of the current version, data and blobs
+// survive reopening, and a newer version elsewhere makes this connection step aside.
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { openDB } from 'idb';

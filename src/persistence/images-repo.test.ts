@@ -1,3 +1,5 @@
+// addImage atomicity (validation and quota failures leave nothing behind), queries, and that
+// moves/deletes keep class and project counters equal to the data.
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StudioDB } from './db';

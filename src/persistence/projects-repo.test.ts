@@ -1,3 +1,5 @@
+// Project lifecycle with real blobs: duplicate (batched, record last, clean failure), delete,
+// and orphan cleanup after interrupted work.
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StudioDB } from './db';

@@ -1,3 +1,4 @@
+// navigator.storage wrappers: null where the API is missing or fails, browser answers otherwise.
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { estimateStorage, isPersisted, requestPersistence } from './storage';

@@ -9,6 +9,7 @@ import { addImage, findByHash } from '../../../persistence/images-repo';
 import { getProject } from '../../../persistence/projects-repo';
 import { StorageFullError } from '../../../persistence/errors';
 import type { DecodePool } from '../../../worker/decode-client';
+import type { DecodedImage, DecodeResult } from '../../../worker/decode-protocol';
 import type { Collected, CollectedFile } from './collect-files';
 import type { ImportProgress, ImportReport, ImportSourceKind, ImportTarget } from './types';
 
@@ -16,7 +17,8 @@ interface PlannedItem {
   path: string;
   blob: Blob;
   source: ImportSourceKind;
-  className: string;
+  /** null: not inside a class folder; still validated so the report gives the most useful reason. */
+  className: string | null;
 }
 
 export interface ImportOptions {
@@ -28,6 +30,9 @@ export interface ImportOptions {
   signal?: AbortSignal;
   onProgress?: (p: ImportProgress) => void;
 }
+
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+const byPath = (a: string, b: string) => collator.compare(a, b);
 
 const isZip = (f: CollectedFile) => /\.zip$/i.test(f.path) || f.file.type === 'application/zip';
 
@@ -46,17 +51,14 @@ async function plan(opts: ImportOptions, report: ImportReport): Promise<PlannedI
     items.forEach((item, i) => {
       const shown = prefix + item.path;
       const className = target.kind === 'class' ? targetClassName : assigned[i].className;
-      if (!className) {
-        report.skipped.push({
-          path: shown,
-          code: 'no-class',
-          reason: 'not inside a class folder: drop loose images onto a class, or put them in a folder named after the class',
-        });
-      } else planned.push({ path: shown, blob: item.blob, source: item.source, className });
+      planned.push({ path: shown, blob: item.blob, source: item.source, className });
     });
   };
 
-  for (const f of input.files) {
+  // Browsers list folder contents in no particular order: sort by path, so the grid follows the
+  // file names and, of two identical files, the first by name is the one kept.
+  const files = [...input.files].sort((a, b) => byPath(a.path, b.path));
+  for (const f of files) {
     const safe = normalizePath(f.path);
     if (safe == null) {
       report.skipped.push({ path: f.path, code: 'unsafe-path', reason: 'unsafe path (absolute or "..") was not imported' });
@@ -78,6 +80,7 @@ async function plan(opts: ImportOptions, report: ImportReport): Promise<PlannedI
         else report.skipped.push(s);
       }
       report.emptyFolders.push(...res.emptyFolders.map((d) => `${safe}/${d}`));
+      res.entries.sort((a, b) => byPath(a.path, b.path));
       place(res.entries.map((e) => ({ path: e.path, blob: e.blob, source: 'zip' as const })), `${safe}/`);
     } else {
       loose.push({ path: safe, blob: f.file, source: f.source });
@@ -140,7 +143,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportReport> {
 
   // Create every class first, so concurrent writes never race to create the same one.
   const classIds = new Map<string, string>();
-  for (const name of new Set(items.map((i) => i.className))) {
+  for (const name of new Set(items.flatMap((i) => (i.className ? [i.className] : [])))) {
     classIds.set(name, (await getOrCreateClassByName(db, projectId, name)).id);
   }
   const perClass = new Map<string, number>();
@@ -150,65 +153,89 @@ export async function runImport(opts: ImportOptions): Promise<ImportReport> {
     progress.skipped++;
   };
 
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      if (signal?.aborted || report.storageFull) return;
-      const item = items[next++];
-      progress.current = item.path;
-      const res = await pool.decode(item.blob, item.path, project.trainingSize);
-      if (!res.ok) {
-        skip({ path: item.path, code: res.code, reason: res.reason });
-      } else if (seenHashes.has(res.hash)) {
-        report.duplicates++;
-        skip({ path: item.path, code: 'duplicate', reason: `duplicate of "${seenHashes.get(res.hash)}" (same content)` });
+  const duplicate = (path: string, of: string) => {
+    report.duplicates++;
+    skip({ path, code: 'duplicate', reason: of });
+  };
+
+  /** Checks one decoded item and writes it; runs strictly in input order. */
+  const commit = async (item: PlannedItem, res: DecodeResult) => {
+    if (signal?.aborted) {
+      report.cancelled++;
+      return;
+    }
+    if (report.storageFull) skip({ path: item.path, code: 'quota', reason: 'not saved: storage is full' });
+    else if (!res.ok) skip({ path: item.path, code: res.code, reason: res.reason });
+    else if (!item.className) {
+      skip({
+        path: item.path,
+        code: 'no-class',
+        reason: 'not inside a class folder: drop loose images onto a class, or put them in a folder named after the class',
+      });
+    } else if (seenHashes.has(res.hash)) {
+      duplicate(item.path, `duplicate of "${seenHashes.get(res.hash)}" (same content)`);
+    } else {
+      const existing = await findByHash(db, projectId, res.hash);
+      if (existing) duplicate(item.path, `duplicate of "${existing.name}" already in the project`);
+      else await write(item, item.className, res);
+    }
+    progress.done++;
+    emit();
+  };
+
+  const write = async (item: PlannedItem, className: string, res: DecodedImage) => {
+    try {
+      await addImage(db, {
+        projectId,
+        classId: classIds.get(className)!,
+        name: item.path,
+        hash: res.hash,
+        mime: res.mime,
+        width: res.width,
+        height: res.height,
+        originalWidth: res.originalWidth,
+        originalHeight: res.originalHeight,
+        source: item.source,
+        original: item.blob.type ? item.blob : new Blob([item.blob], { type: res.mime }),
+        thumbnail: res.thumbnail,
+        training: res.training,
+      });
+      seenHashes.set(res.hash, item.path);
+      report.imported++;
+      progress.imported++;
+      perClass.set(className, (perClass.get(className) ?? 0) + 1);
+      if (res.downscaled) report.downscaled.push(item.path);
+    } catch (e) {
+      if (e instanceof StorageFullError) {
+        report.storageFull = true;
+        skip({ path: item.path, code: 'quota', reason: 'not saved: storage is full' });
       } else {
-        seenHashes.set(res.hash, item.path);
-        const existing = await findByHash(db, projectId, res.hash);
-        if (existing) {
-          report.duplicates++;
-          skip({ path: item.path, code: 'duplicate', reason: `duplicate of "${existing.name}" already in the project` });
-        } else if (signal?.aborted) {
-          report.cancelled++;
-          return;
-        } else {
-          try {
-            await addImage(db, {
-              projectId,
-              classId: classIds.get(item.className)!,
-              name: item.path,
-              hash: res.hash,
-              mime: res.mime,
-              width: res.width,
-              height: res.height,
-              originalWidth: res.originalWidth,
-              originalHeight: res.originalHeight,
-              source: item.source,
-              original: item.blob.type ? item.blob : new Blob([item.blob], { type: res.mime }),
-              thumbnail: res.thumbnail,
-              training: res.training,
-            });
-            report.imported++;
-            progress.imported++;
-            perClass.set(item.className, (perClass.get(item.className) ?? 0) + 1);
-            if (res.downscaled) report.downscaled.push(item.path);
-          } catch (e) {
-            seenHashes.delete(res.hash);
-            if (e instanceof StorageFullError) {
-              report.storageFull = true;
-              skip({ path: item.path, code: 'quota', reason: 'not saved: storage is full' });
-            } else {
-              skip({ path: item.path, code: 'write-failed', reason: `not saved: ${e instanceof Error ? e.message : String(e)}` });
-            }
-          }
-        }
+        skip({ path: item.path, code: 'write-failed', reason: `not saved: ${e instanceof Error ? e.message : String(e)}` });
       }
-      progress.done++;
-      emit();
     }
   };
-  const lanes = Math.max(2, DecodeConcurrency.lanes);
-  await Promise.all(Array.from({ length: lanes }, worker));
+
+  // Several images decode at once, but they are committed one by one in input order, so the
+  // first copy of a duplicate is the one kept and the grid shows images in the order given.
+  let next = 0;
+  let turn: Promise<void> = Promise.resolve();
+  const lane = async () => {
+    while (next < items.length && !signal?.aborted && !report.storageFull) {
+      const item = items[next++];
+      const previous = turn;
+      let release!: () => void;
+      turn = new Promise<void>((r) => (release = r));
+      try {
+        progress.current = item.path;
+        const res = await pool.decode(item.blob, item.path, project.trainingSize);
+        await previous;
+        await commit(item, res);
+      } finally {
+        release();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, DecodeConcurrency.lanes) }, lane));
 
   const remaining = items.slice(next);
   if (report.storageFull) {
