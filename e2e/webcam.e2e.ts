@@ -30,6 +30,7 @@ describe('webcam', () => {
     await page.mouse.down();
     await page.waitForTimeout(1200);
     await page.mouse.up();
+    await page.waitForTimeout(600); // the last frame is encoded after release
     const captured = Number((await dialog.getByTestId('webcam-count').textContent())!.match(/\d+/)![0]);
     expect(captured).toBeGreaterThanOrEqual(3);
 

@@ -13,7 +13,11 @@ export function Dialog(props: {
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
-    if (props.open && !d.open) d.showModal();
+    if (props.open && !d.open) {
+      d.showModal();
+      // showModal focuses the first control (the close button); start in the form instead.
+      d.querySelector<HTMLElement>('[data-autofocus], input, select, textarea')?.focus();
+    }
     if (!props.open && d.open) d.close();
   }, [props.open]);
   return (
