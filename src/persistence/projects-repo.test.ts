@@ -15,6 +15,7 @@ import {
   COPY_MARKER_PREFIX,
   removeOrphans,
   renameProject,
+  setTrainingSize,
   STALE_COPY_MS,
   touchProject,
 } from './projects-repo';
@@ -144,6 +145,17 @@ describe('projects', () => {
     expect(await storeCounts(db)).toEqual(before);
     expect(await listProjects(db)).toHaveLength(1);
     expect(await db.getAllKeys('meta')).toEqual([]);
+  });
+});
+
+describe('setTrainingSize', () => {
+  it('stores a valid size and rejects nonsense without changing the project', async () => {
+    const p = await createProject(db, 'Sizes');
+    expect(p.trainingSize).toBe(256);
+    expect((await setTrainingSize(db, p.id, 320)).trainingSize).toBe(320);
+    await expect(setTrainingSize(db, p.id, 10)).rejects.toThrow(/64 to 1024/);
+    await expect(setTrainingSize(db, p.id, 300.5)).rejects.toThrow(/whole number/);
+    expect((await getProject(db, p.id))!.trainingSize).toBe(320);
   });
 });
 

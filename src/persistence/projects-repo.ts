@@ -63,6 +63,15 @@ export async function renameProject(db: StudioDB, id: string, rawName: string): 
 }
 
 /** Marks the project as just used (moves it to the top of the list). */
+/** Sizes offered for training copies (shortest side, px). */
+export const TRAINING_SIZES = [128, 160, 192, 224, 256, 320, 384, 512] as const;
+
+/** Changes the shortest side of training copies made by later imports. */
+export async function setTrainingSize(db: StudioDB, id: string, size: number): Promise<ProjectRecord> {
+  if (!Number.isInteger(size) || size < 64 || size > 1024) throw new Error(`Training size must be a whole number of pixels from 64 to 1024, not ${size}.`);
+  return updateProject(db, id, (p, now) => ({ ...p, trainingSize: size, updatedAt: now }));
+}
+
 export async function touchProject(db: StudioDB, id: string): Promise<ProjectRecord> {
   return updateProject(db, id, (p, now) => ({ ...p, updatedAt: Math.max(now, p.updatedAt) }));
 }

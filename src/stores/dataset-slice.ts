@@ -2,7 +2,7 @@
 import { getDb } from '../persistence/connection';
 import * as classesRepo from '../persistence/classes-repo';
 import * as imagesRepo from '../persistence/images-repo';
-import { getProject } from '../persistence/projects-repo';
+import { getProject, setTrainingSize } from '../persistence/projects-repo';
 import type { ClassRecord, ImageRecord, ProjectRecord } from '../persistence/db';
 import { errorText, type Slice } from './slice';
 
@@ -25,6 +25,7 @@ export interface DatasetSlice {
   mergeClasses: (targetId: string, sourceIds: string[]) => Promise<void>;
   moveImages: (ids: string[], toClassId: string) => Promise<void>;
   deleteImages: (ids: string[]) => Promise<void>;
+  setTrainingSize: (size: number) => Promise<void>;
 }
 
 export const createDatasetSlice: Slice<DatasetSlice> = (set, get) => {
@@ -113,6 +114,10 @@ export const createDatasetSlice: Slice<DatasetSlice> = (set, get) => {
     moveImages: async (ids, toClassId) => {
       await act('Could not move images', async () => imagesRepo.moveImages(await getDb(), ids, toClassId));
       set({ selection: [] });
+    },
+    setTrainingSize: async (size) => {
+      const pid = get().project?.id;
+      if (pid) await act('Could not save the setting', async () => setTrainingSize(await getDb(), pid, size));
     },
     deleteImages: async (ids) => {
       await act('Could not delete images', async () => imagesRepo.deleteImages(await getDb(), ids));

@@ -12,6 +12,7 @@ import { ImportProgressBar, ImportReportPanel } from './import-panel';
 import { WebcamCapture } from './webcam-capture';
 import { collectFromFileList } from './import/collect-files';
 import { useDrop } from './use-drop';
+import { ProjectSettings } from './project-settings';
 
 export function ProjectView({ projectId }: { projectId: string }) {
   const open = useStudio((s) => s.openProject);
@@ -23,7 +24,7 @@ export function ProjectView({ projectId }: { projectId: string }) {
   const startImport = useStudio((s) => s.startImport);
   const addClass = useStudio((s) => s.addClass);
   const renameProject = useStudio((s) => s.renameProject);
-  const [dialog, setDialog] = useState<'add-class' | 'rename' | 'webcam' | null>(null);
+  const [dialog, setDialog] = useState<'add-class' | 'rename' | 'webcam' | 'settings' | null>(null);
   const folderInput = useRef<HTMLInputElement>(null);
   const zipInput = useRef<HTMLInputElement>(null);
   const filesInput = useRef<HTMLInputElement>(null);
@@ -81,6 +82,9 @@ export function ProjectView({ projectId }: { projectId: string }) {
             {project.name}{' '}
             <button type="button" className="small" onClick={() => setDialog('rename')} aria-label="Rename project">
               Rename
+            </button>
+            <button type="button" className="small" onClick={() => setDialog('settings')}>
+              Settings
             </button>
           </h1>
           <p className="muted" data-testid="project-stats">
@@ -181,6 +185,7 @@ export function ProjectView({ projectId }: { projectId: string }) {
         onClose={() => setDialog(null)}
         onSubmit={(name) => renameProject(project.id, name)}
       />
+      <ProjectSettings open={dialog === 'settings'} onClose={() => setDialog(null)} />
       <WebcamCapture open={dialog === 'webcam'} onClose={() => setDialog(null)} />
     </section>
   );
