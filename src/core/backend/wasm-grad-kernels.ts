@@ -1,0 +1,512 @@
+// Gradient kernels that @tensorflow/tfjs-backend-wasm 4.22 lacks (or has only as a slow scalar
+// loop), so that conv and depthwise layers can be fine-tuned on the `wasm` backend, which on a
+// machine without a real GPU is 10-80x faster than webgl/webgpu/cpu.
+//
+// Registered for backendName 'wasm' (NHWC only; NCHW throws a clear error):
+//   Conv2DBackpropFilter                 missing in stock wasm: im2col + the wasm BatchMatMul kernel
+//   Conv2DBackpropInput                  stock one is a naive C++ loop (~2-4 GFLOP/s): replaced by
+//                                        the wasm BatchMatMul kernel (+ col2im when not 1x1/stride 1)
+//   DepthwiseConv2dNativeBackpropFilter  missing: tight typed-array loop, channels innermost
+//   DepthwiseConv2dNativeBackpropInput   missing: tight typed-array loop, channels innermost
+// Everything else a MobileNet V1/V2 training step needs (Relu6 / FusedBatchNorm / AvgPool /
+// Mean gradients) is composed of ops that stock wasm already has (checked by running
+// optimizer.minimize over a MobileNet-like block on wasm; see wasm-grad-kernels.test.ts).
+//
+// How the kernels work: a kernelFunc receives the wasm backend and TensorInfos. Matrix products
+// go through the *stock wasm kernel functions* (`BatchMatMul`, `Transpose`), called directly
+// with TensorInfos that point at backend data. That is the leak-free way to nest work inside a
+// kernel: no engine op runs (no tape entries, no engine-tracked tensors); every temporary we
+// create is a backend data id that we free with `backend.disposeData` in a finally block, and
+// only the returned TensorInfo becomes an engine tensor. Measured on wasm (XNNPACK), BatchMatMul
+// without transposes runs at 25-45 GFLOP/s but with transposeA/transposeB at only 2-3 GFLOP/s,
+// so operands are transposed explicitly (Transpose kernel, fast) and matmuls are always plain.
+//
+// Call registerWasmGradKernels() after `import '@tensorflow/tfjs-backend-wasm'` (that import
+// registers the stock kernels, and a later import would overwrite our Conv2DBackpropInput).
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+type TensorInfo = tf.TensorInfo;
+type KernelFunc = tf.KernelFunc;
+type Conv2DInfo = tf.backend_util.Conv2DInfo;
+type PadAttr = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+
+const BACKEND = 'wasm';
+/** Marks kernel functions registered by this module, so registration is idempotent. */
+const MARK = Symbol.for('finetune-studio.wasm-grad-kernel');
+/** Upper bound on one im2col / col2im buffer (floats); larger problems are split by image. */
+const MAX_COL_ELEMS = 1 << 23;
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers over the wasm backend
+
+function info(dataId: object, shape: number[]): TensorInfo {
+  return { dataId, shape, dtype: 'float32' };
+}
+
+function stockKernel(name: string): KernelFunc {
+  const k = tf.getKernel(name, BACKEND);
+  if (k == null) throw new Error(`wasm-grad-kernels: stock wasm kernel '${name}' is not registered`);
+  return k.kernelFunc;
+}
+
+/** Float32 view of a tensor's data on the wasm heap. Re-take after any allocation (heap growth detaches views). */
+function f32(backend: BackendWasm, t: TensorInfo): Float32Array {
+  return backend.typedArrayFromHeap(t) as Float32Array;
+}
+
+/** Plain (untransposed) matmul [M,K]·[K,N] -> [M,N] on the wasm BatchMatMul kernel (XNNPACK). */
+function matMul(backend: BackendWasm, a: TensorInfo, b: TensorInfo): TensorInfo {
+  return stockKernel('BatchMatMul')({
+    inputs: { a, b },
+    backend,
+    attrs: { transposeA: false, transposeB: false },
+  }) as TensorInfo;
+}
+
+/** [R,C] -> [C,R] on the wasm Transpose kernel. */
+function transpose2d(backend: BackendWasm, a: TensorInfo): TensorInfo {
+  if (a.shape[0] === 1 || a.shape[1] === 1) {
+    // A vector: transposing is a reshape. Copy so the caller can dispose it like any temporary.
+    const out = backend.makeOutput([a.shape[1], a.shape[0]], 'float32');
+    f32(backend, out).set(f32(backend, a));
+    return out;
+  }
+  return stockKernel('Transpose')({ inputs: { x: a }, backend, attrs: { perm: [1, 0] } }) as TensorInfo;
+}
+
+function dispose(backend: BackendWasm, ts: (TensorInfo | null | undefined)[]): void {
+  for (const t of ts) if (t != null) backend.disposeData(t.dataId);
+}
+
+function assertFloat32(kernel: string, ...ts: TensorInfo[]): void {
+  for (const t of ts) {
+    if (t.dtype !== 'float32') throw new Error(`${kernel} (wasm): only float32 is supported, got ${t.dtype}`);
+  }
+}
+
+function assertNHWC(kernel: string, dataFormat: unknown): void {
+  if (dataFormat != null && dataFormat !== 'NHWC' && dataFormat !== 'channelsLast') {
+    throw new Error(
+      `${kernel} (wasm): dataFormat '${String(dataFormat)}' is not supported by the registered ` +
+        `gradient kernels; only NHWC (channels last) is. Transpose NCHW input to NHWC first.`,
+    );
+  }
+}
+
+function assertShape(kernel: string, what: string, got: readonly number[], want: readonly number[]): void {
+  if (got.length !== want.length || got.some((d, i) => d !== want[i])) {
+    throw new Error(`${kernel} (wasm): ${what} has shape [${got}], expected [${want}]`);
+  }
+}
+
+function convInfoOf(
+  xShape: number[],
+  filterShape: number[],
+  attrs: tf.NamedAttrMap,
+  depthwise: boolean,
+): Conv2DInfo {
+  const strides = attrs.strides as number | [number, number];
+  const dilations = (attrs.dilations ?? 1) as number | [number, number];
+  const pad = attrs.pad as PadAttr;
+  const dimRoundingMode = attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined;
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    depthwise,
+    'channelsLast',
+  );
+}
+
+/** True when the conv is a plain per-pixel matmul: 1x1 filter, stride 1, no padding. */
+function isPointwise(c: Conv2DInfo): boolean {
+  return (
+    c.filterHeight === 1 &&
+    c.filterWidth === 1 &&
+    c.strideHeight === 1 &&
+    c.strideWidth === 1 &&
+    c.padInfo.top === 0 &&
+    c.padInfo.left === 0 &&
+    c.outHeight === c.inHeight &&
+    c.outWidth === c.inWidth
+  );
+}
+
+/**
+ * im2col for images [n0, n1): cols[p, (kr*kw + kc)*inC + ci] = x[n, ih, iw, ci] (0 outside),
+ * p over (n, oh, ow) row-major.
+ */
+function im2col(x: Float32Array, cols: Float32Array, c: Conv2DInfo, n0: number, n1: number): void {
+  const { inHeight, inWidth, inChannels: C, outHeight, outWidth, filterHeight: KH, filterWidth: KW } = c;
+  const sh = c.strideHeight, sw = c.strideWidth, dh = c.dilationHeight, dw = c.dilationWidth;
+  const top = c.padInfo.top, left = c.padInfo.left;
+  const K = KH * KW * C;
+  let p = 0;
+  for (let n = n0; n < n1; n++) {
+    const xImg = n * inHeight * inWidth * C;
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++, p++) {
+        let o = p * K;
+        for (let kr = 0; kr < KH; kr++) {
+          const ih = oh * sh - top + kr * dh;
+          const rowOk = ih >= 0 && ih < inHeight;
+          for (let kc = 0; kc < KW; kc++, o += C) {
+            const iw = ow * sw - left + kc * dw;
+            if (!rowOk || iw < 0 || iw >= inWidth) {
+              cols.fill(0, o, o + C);
+              continue;
+            }
+            const xo = xImg + (ih * inWidth + iw) * C;
+            if (C >= 16) {
+              cols.set(x.subarray(xo, xo + C), o);
+            } else {
+              for (let ci = 0; ci < C; ci++) cols[o + ci] = x[xo + ci];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** col2im for images [n0, n1): dx[n, ih, iw, ci] += cols[p, (kr*kw + kc)*inC + ci]. dx must be zeroed. */
+function col2im(cols: Float32Array, dx: Float32Array, c: Conv2DInfo, n0: number, n1: number): void {
+  const { inHeight, inWidth, inChannels: C, outHeight, outWidth, filterHeight: KH, filterWidth: KW } = c;
+  const sh = c.strideHeight, sw = c.strideWidth, dh = c.dilationHeight, dw = c.dilationWidth;
+  const top = c.padInfo.top, left = c.padInfo.left;
+  const K = KH * KW * C;
+  let p = 0;
+  for (let n = n0; n < n1; n++) {
+    const xImg = n * inHeight * inWidth * C;
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++, p++) {
+        let o = p * K;
+        for (let kr = 0; kr < KH; kr++) {
+          const ih = oh * sh - top + kr * dh;
+          if (ih < 0 || ih >= inHeight) {
+            o += KW * C;
+            continue;
+          }
+          for (let kc = 0; kc < KW; kc++, o += C) {
+            const iw = ow * sw - left + kc * dw;
+            if (iw < 0 || iw >= inWidth) continue;
+            const xo = xImg + (ih * inWidth + iw) * C;
+            for (let ci = 0; ci < C; ci++) dx[xo + ci] += cols[o + ci];
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Images per im2col chunk so that one chunk's column buffer stays under MAX_COL_ELEMS. */
+function imagesPerChunk(c: Conv2DInfo): number {
+  const perImage = c.outHeight * c.outWidth * c.filterHeight * c.filterWidth * c.inChannels;
+  return Math.max(1, Math.min(c.batchSize, Math.floor(MAX_COL_ELEMS / Math.max(1, perImage))));
+}
+
+/** Copy rows [r0, r1) of a [*, width] tensor into a fresh temporary tensor. */
+function copyRows(backend: BackendWasm, src: TensorInfo, width: number, r0: number, r1: number): TensorInfo {
+  const out = backend.makeOutput([r1 - r0, width], 'float32');
+  f32(backend, out).set(f32(backend, src).subarray(r0 * width, r1 * width));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conv2DBackpropFilter: dW[kr, kc, ci, co] = sum_p cols[p, kr, kc, ci] * dy[p, co]
+
+/**
+ * cols^T · dy for cols [P, K], dy [P, outC], as [K, outC]. Transposes whichever operand is
+ * smaller so the matmul itself is untransposed (fast path of the wasm BatchMatMul kernel).
+ */
+function colsTdotDy(backend: BackendWasm, cols: TensorInfo, dy: TensorInfo): TensorInfo {
+  const [, K] = cols.shape;
+  const [, outC] = dy.shape;
+  if (K <= outC) {
+    const colsT = transpose2d(backend, cols);
+    try {
+      return matMul(backend, colsT, dy);
+    } finally {
+      dispose(backend, [colsT]);
+    }
+  }
+  const dyT = transpose2d(backend, dy);
+  let prodT: TensorInfo | null = null;
+  try {
+    prodT = matMul(backend, dyT, cols); // [outC, K]
+    return transpose2d(backend, prodT);
+  } finally {
+    dispose(backend, [dyT, prodT]);
+  }
+}
+
+const conv2DBackpropFilter: KernelFunc = ({ inputs, backend: b, attrs }) => {
+  const backend = b as BackendWasm;
+  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+  const a = attrs ?? {};
+  const kernel = 'Conv2DBackpropFilter';
+  assertNHWC(kernel, a.dataFormat);
+  assertFloat32(kernel, x, dy);
+  const filterShape = a.filterShape as number[];
+  const c = convInfoOf(x.shape, filterShape, a, false);
+  assertShape(kernel, 'dy', dy.shape, [c.batchSize, c.outHeight, c.outWidth, c.outChannels]);
+  const K = c.filterHeight * c.filterWidth * c.inChannels;
+  const outC = c.outChannels;
+  const rowsPerImage = c.outHeight * c.outWidth;
+
+  if (isPointwise(c)) {
+    const P = c.batchSize * rowsPerImage;
+    const out = colsTdotDy(backend, info(x.dataId, [P, K]), info(dy.dataId, [P, outC]));
+    return { dataId: out.dataId, shape: filterShape.slice(), dtype: 'float32' };
+  }
+
+  const chunk = imagesPerChunk(c);
+  if (chunk >= c.batchSize) {
+    const P = c.batchSize * rowsPerImage;
+    const cols = backend.makeOutput([P, K], 'float32');
+    try {
+      im2col(f32(backend, x), f32(backend, cols), c, 0, c.batchSize);
+      const out = colsTdotDy(backend, cols, info(dy.dataId, [P, outC]));
+      return { dataId: out.dataId, shape: filterShape.slice(), dtype: 'float32' };
+    } finally {
+      dispose(backend, [cols]);
+    }
+  }
+
+  // Large problem: accumulate over groups of images.
+  const acc = new Float32Array(K * outC);
+  const dy2 = info(dy.dataId, [c.batchSize * rowsPerImage, outC]);
+  for (let n0 = 0; n0 < c.batchSize; n0 += chunk) {
+    const n1 = Math.min(c.batchSize, n0 + chunk);
+    const rows = (n1 - n0) * rowsPerImage;
+    let cols: TensorInfo | null = null;
+    let dyc: TensorInfo | null = null;
+    let part: TensorInfo | null = null;
+    try {
+      cols = backend.makeOutput([rows, K], 'float32');
+      im2col(f32(backend, x), f32(backend, cols), c, n0, n1);
+      dyc = copyRows(backend, dy2, outC, n0 * rowsPerImage, n1 * rowsPerImage);
+      part = colsTdotDy(backend, cols, dyc);
+      const pv = f32(backend, part);
+      for (let i = 0; i < acc.length; i++) acc[i] += pv[i];
+    } finally {
+      dispose(backend, [cols, dyc, part]);
+    }
+  }
+  return backend.makeOutput(filterShape.slice(), 'float32', undefined, acc);
+};
+
+// ---------------------------------------------------------------------------------------------
+// Conv2DBackpropInput: cols = dy · W^T ([P, outC]·[outC, K]), then col2im into dx.
+
+const conv2DBackpropInput: KernelFunc = ({ inputs, backend: b, attrs }) => {
+  const backend = b as BackendWasm;
+  const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+  const a = attrs ?? {};
+  const kernel = 'Conv2DBackpropInput';
+  assertNHWC(kernel, a.dataFormat);
+  assertFloat32(kernel, dy, filter);
+  const inputShape = (a.inputShape as number[]).slice();
+  const c = convInfoOf(inputShape, filter.shape, a, false);
+  assertShape(kernel, 'dy', dy.shape, [c.batchSize, c.outHeight, c.outWidth, c.outChannels]);
+  const K = c.filterHeight * c.filterWidth * c.inChannels;
+  const outC = c.outChannels;
+  const rowsPerImage = c.outHeight * c.outWidth;
+
+  const wT = transpose2d(backend, info(filter.dataId, [K, outC])); // [outC, K]
+  try {
+    if (isPointwise(c)) {
+      const out = matMul(backend, info(dy.dataId, [c.batchSize * rowsPerImage, outC]), wT);
+      return { dataId: out.dataId, shape: inputShape, dtype: 'float32' };
+    }
+    const dx = backend.makeOutput(inputShape, 'float32');
+    try {
+      f32(backend, dx).fill(0);
+      const chunk = imagesPerChunk(c);
+      const dy2 = info(dy.dataId, [c.batchSize * rowsPerImage, outC]);
+      for (let n0 = 0; n0 < c.batchSize; n0 += chunk) {
+        const n1 = Math.min(c.batchSize, n0 + chunk);
+        const whole = n0 === 0 && n1 === c.batchSize;
+        let dyc: TensorInfo | null = null;
+        let cols: TensorInfo | null = null;
+        try {
+          dyc = whole ? null : copyRows(backend, dy2, outC, n0 * rowsPerImage, n1 * rowsPerImage);
+          cols = matMul(backend, dyc ?? dy2, wT); // [rows, K]
+          col2im(f32(backend, cols), f32(backend, dx), c, n0, n1);
+        } finally {
+          dispose(backend, [dyc, cols]);
+        }
+      }
+    } catch (e) {
+      dispose(backend, [dx]);
+      throw e;
+    }
+    return dx;
+  } finally {
+    dispose(backend, [wT]);
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Depthwise gradients. Filter [KH, KW, C, M]; dy channel d = c*M + q. Loops run over output
+// pixels and filter taps with the channel loop innermost, so every inner loop walks contiguous
+// NHWC memory.
+
+/** Range [lo, hi) of output positions o for which o*stride - pad + k*dil lies in [0, inSize). */
+function validRange(k: number, stride: number, pad: number, dil: number, inSize: number, outSize: number): [number, number] {
+  const off = k * dil - pad; // input = o*stride + off
+  const lo = Math.max(0, Math.ceil(-off / stride));
+  const hi = Math.min(outSize, Math.floor((inSize - 1 - off) / stride) + 1);
+  return [lo, Math.max(lo, hi)];
+}
+
+const depthwiseBackpropFilter: KernelFunc = ({ inputs, backend: b, attrs }) => {
+  const backend = b as BackendWasm;
+  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+  const a = attrs ?? {};
+  const kernel = 'DepthwiseConv2dNativeBackpropFilter';
+  assertNHWC(kernel, a.dataFormat);
+  assertFloat32(kernel, x, dy);
+  const filterShape = (a.filterShape as number[]).slice();
+  const c = convInfoOf(x.shape, filterShape, a, true);
+  assertShape(kernel, 'dy', dy.shape, [c.batchSize, c.outHeight, c.outWidth, c.outChannels]);
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = c;
+  const KH = c.filterHeight, KW = c.filterWidth, M = c.outChannels / C;
+  const sh = c.strideHeight, sw = c.strideWidth, dh = c.dilationHeight, dw = c.dilationWidth;
+  const top = c.padInfo.top, left = c.padInfo.left;
+  const CM = C * M;
+
+  // Accumulate in float64: the sum runs over N*OH*OW terms; the buffer is small (KH*KW*C*M).
+  const acc = new Float64Array(KH * KW * CM);
+  const xv = f32(backend, x);
+  const dyv = f32(backend, dy);
+  const colRanges: [number, number][] = [];
+  for (let kc = 0; kc < KW; kc++) colRanges.push(validRange(kc, sw, left, dw, W, OW));
+  for (let n = 0; n < N; n++) {
+    for (let kr = 0; kr < KH; kr++) {
+      const [ohLo, ohHi] = validRange(kr, sh, top, dh, H, OH);
+      for (let oh = ohLo; oh < ohHi; oh++) {
+        const ih = oh * sh - top + kr * dh;
+        const xRow = (n * H + ih) * W;
+        const dyRow = (n * OH + oh) * OW;
+        for (let kc = 0; kc < KW; kc++) {
+          const [owLo, owHi] = colRanges[kc];
+          const wo = (kr * KW + kc) * CM;
+          for (let ow = owLo; ow < owHi; ow++) {
+            const iw = ow * sw - left + kc * dw;
+            const xo = (xRow + iw) * C;
+            const yo = (dyRow + ow) * CM;
+            if (M === 1) {
+              for (let ch = 0; ch < C; ch++) acc[wo + ch] += xv[xo + ch] * dyv[yo + ch];
+            } else {
+              for (let ch = 0; ch < C; ch++) {
+                const xc = xv[xo + ch];
+                const base = ch * M;
+                for (let q = 0; q < M; q++) acc[wo + base + q] += xc * dyv[yo + base + q];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  const out = backend.makeOutput(filterShape, 'float32');
+  f32(backend, out).set(acc);
+  return out;
+};
+
+const depthwiseBackpropInput: KernelFunc = ({ inputs, backend: b, attrs }) => {
+  const backend = b as BackendWasm;
+  const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+  const a = attrs ?? {};
+  const kernel = 'DepthwiseConv2dNativeBackpropInput';
+  assertNHWC(kernel, a.dataFormat);
+  assertFloat32(kernel, dy, filter);
+  const inputShape = (a.inputShape as number[]).slice();
+  const c = convInfoOf(inputShape, filter.shape, a, true);
+  assertShape(kernel, 'dy', dy.shape, [c.batchSize, c.outHeight, c.outWidth, c.outChannels]);
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = c;
+  const KH = c.filterHeight, KW = c.filterWidth, M = c.outChannels / C;
+  const sh = c.strideHeight, sw = c.strideWidth, dh = c.dilationHeight, dw = c.dilationWidth;
+  const top = c.padInfo.top, left = c.padInfo.left;
+  const CM = C * M;
+
+  const dx = backend.makeOutput(inputShape, 'float32');
+  const dxv = f32(backend, dx); // views taken after the allocation
+  const dyv = f32(backend, dy);
+  const wv = f32(backend, filter);
+  dxv.fill(0);
+  const colRanges: [number, number][] = [];
+  for (let kc = 0; kc < KW; kc++) colRanges.push(validRange(kc, sw, left, dw, W, OW));
+  for (let n = 0; n < N; n++) {
+    for (let kr = 0; kr < KH; kr++) {
+      const [ohLo, ohHi] = validRange(kr, sh, top, dh, H, OH);
+      for (let oh = ohLo; oh < ohHi; oh++) {
+        const ih = oh * sh - top + kr * dh;
+        const xRow = (n * H + ih) * W;
+        const dyRow = (n * OH + oh) * OW;
+        for (let kc = 0; kc < KW; kc++) {
+          const [owLo, owHi] = colRanges[kc];
+          const wo = (kr * KW + kc) * CM;
+          for (let ow = owLo; ow < owHi; ow++) {
+            const iw = ow * sw - left + kc * dw;
+            const xo = (xRow + iw) * C;
+            const yo = (dyRow + ow) * CM;
+            if (M === 1) {
+              for (let ch = 0; ch < C; ch++) dxv[xo + ch] += dyv[yo + ch] * wv[wo + ch];
+            } else {
+              for (let ch = 0; ch < C; ch++) {
+                const base = ch * M;
+                let s = 0;
+                for (let q = 0; q < M; q++) s += dyv[yo + base + q] * wv[wo + base + q];
+                dxv[xo + ch] += s;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return dx;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Registration
+
+function mark(f: KernelFunc): KernelFunc {
+  (f as unknown as Record<symbol, boolean>)[MARK] = true;
+  return f;
+}
+
+function isOurs(kernelName: string): boolean {
+  const k = tf.getKernel(kernelName, BACKEND);
+  return k != null && (k.kernelFunc as unknown as Record<symbol, boolean>)[MARK] === true;
+}
+
+const KERNELS: [string, KernelFunc][] = [
+  ['Conv2DBackpropFilter', mark(conv2DBackpropFilter)],
+  ['Conv2DBackpropInput', mark(conv2DBackpropInput)],
+  ['DepthwiseConv2dNativeBackpropFilter', mark(depthwiseBackpropFilter)],
+  ['DepthwiseConv2dNativeBackpropInput', mark(depthwiseBackpropInput)],
+];
+
+/** Names of the kernels this module registers for the wasm backend. */
+export const WASM_GRAD_KERNEL_NAMES: readonly string[] = KERNELS.map(([n]) => n);
+
+/**
+ * Registers the gradient kernels above for the `wasm` backend. Idempotent. Call it after
+ * importing '@tensorflow/tfjs-backend-wasm' (before or after `tf.setBackend('wasm')`).
+ */
+export function registerWasmGradKernels(): void {
+  for (const [kernelName, kernelFunc] of KERNELS) {
+    if (isOurs(kernelName)) continue;
+    const existing = tf.getKernel(kernelName, BACKEND);
+    if (existing != null) tf.unregisterKernel(kernelName, BACKEND); // replace without a warning
+    // Keep a replaced kernel's setupFunc: the wasm backend runs setup functions at initialisation.
+    tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc, setupFunc: existing?.setupFunc });
+  }
+}
