@@ -1,10 +1,12 @@
 // The studio's IndexedDB schema (record types, stores, indexes) and the one place that opens
 // the database. Schema changes go in as new `oldVersion < N` steps of the upgrade ladder.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { BackboneSpec } from '../core/backbones/catalog';
+import type { BackendName, BatchPoint, EpochMetrics, RunConfig } from '../core/train/run-config';
 
 export const DEFAULT_DB_NAME = 'finetune-studio';
 /** Bump together with a new `if (oldVersion < N)` step in `upgrade` below. */
-export const STUDIO_DB_VERSION = 1;
+export const STUDIO_DB_VERSION = 2;
 /** Shortest side of the training copies for new projects. */
 export const DEFAULT_TRAINING_SIZE = 256;
 
@@ -52,6 +54,81 @@ export interface ImageRecord {
   source: ImageSource;
 }
 
+export type RunStatus = 'running' | 'paused' | 'interrupted' | 'done' | 'stopped' | 'error';
+
+/** A training run (schema v2). Label order and split are snapshots, so later dataset edits don't change it. */
+export interface RunRecord {
+  id: string;
+  projectId: string;
+  /** 'Run N' by default, numbered per project (see runs-repo). */
+  name: string;
+  createdAt: number;
+  updatedAt: number;
+  status: RunStatus;
+  config: RunConfig;
+  /** Label order snapshot: output unit i is classes[i]. */
+  classes: { id: string; name: string }[];
+  /** Image ids. */
+  split: { train: string[]; val: string[] };
+  history: EpochMetrics[];
+  /** Capped, see MAX_BATCH_POINTS in runs-repo. */
+  batches: BatchPoint[];
+  backend: BackendName | null;
+  /** Why that backend was picked (or what fell back). */
+  backendReason: string | null;
+  bestEpoch: number | null;
+  bestValAcc: number | null;
+  bestValLoss: number | null;
+  lastCheckpointEpoch: number | null;
+  totalEpochs: number;
+  error: string | null;
+  /** Run this one was resumed or forked from. */
+  parentRunId: string | null;
+  /** Refreshed while training; a 'running' run with a stale heartbeat was interrupted. */
+  heartbeatAt: number;
+}
+
+export type CheckpointKind = 'last' | 'best';
+
+/** One tensor of a checkpoint; its values lie in the record's ArrayBuffer in list order (4 bytes each). */
+export interface TensorEntry {
+  name: string;
+  shape: number[];
+  dtype: 'float32' | 'int32';
+}
+
+/** Trainable weights and optimizer slots of a run at the end of an epoch (schema v2). */
+export interface CheckpointRecord {
+  runId: string;
+  kind: CheckpointKind;
+  epoch: number;
+  stage: 1 | 2;
+  step: number;
+  createdAt: number;
+  weights: TensorEntry[];
+  weightData: ArrayBuffer;
+  optimizer: TensorEntry[];
+  optimizerData: ArrayBuffer;
+  /** Early-stopping, rng and loop state as JSON-compatible values. */
+  state: Record<string, unknown>;
+}
+
+/** A downloaded or imported backbone: what `tf.io.fromMemory` needs to rebuild it (schema v2). */
+export interface BackboneCacheRecord {
+  id: string;
+  spec: BackboneSpec;
+  /** model.json's `modelTopology`. */
+  modelTopology: unknown;
+  format: 'layers-model' | 'graph-model';
+  /** model.json's weight specs (all manifest groups flattened, in shard order). */
+  weightSpecs: unknown[];
+  /** All weight shards concatenated. */
+  weightData: ArrayBuffer;
+  bytes: number;
+  cachedAt: number;
+  source: 'download' | 'import';
+}
+
 export type BlobStoreName = 'originals' | 'thumbnails' | 'training';
 export const BLOB_STORES: readonly BlobStoreName[] = ['originals', 'thumbnails', 'training'];
 
@@ -69,6 +146,10 @@ export interface StudioSchema extends DBSchema {
   training: { key: string; value: Blob };
   /** Misc settings, out-of-line string keys. */
   meta: { key: string; value: unknown };
+  /** v2 */
+  runs: { key: string; value: RunRecord; indexes: { 'by-project': string } };
+  checkpoints: { key: [string, CheckpointKind]; value: CheckpointRecord; indexes: { 'by-run': string } };
+  backbones: { key: string; value: BackboneCacheRecord };
 }
 
 export type StudioDB = IDBPDatabase<StudioSchema>;
@@ -104,7 +185,15 @@ export function openStudioDb(
         db.createObjectStore('training');
         db.createObjectStore('meta');
       }
-      // Future: if (oldVersion < 2) { ... } — use the upgrade transaction (4th argument) to
+      if (oldVersion < 2) {
+        // Only new stores: v1 data stays as it is.
+        const runs = db.createObjectStore('runs', { keyPath: 'id' });
+        runs.createIndex('by-project', 'projectId');
+        const checkpoints = db.createObjectStore('checkpoints', { keyPath: ['runId', 'kind'] });
+        checkpoints.createIndex('by-run', 'runId');
+        db.createObjectStore('backbones', { keyPath: 'id' });
+      }
+      // Future: if (oldVersion < 3) { ... } — use the upgrade transaction (4th argument) to
       // reach existing stores.
     },
     blocking() {

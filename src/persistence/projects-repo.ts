@@ -1,8 +1,9 @@
 // Whole projects: list, create, rename, duplicate (batched copy, project record written last),
-// delete (record first, content in batches) and cleanup of content left by interrupted work.
+// delete (record first, content and runs in batches) and cleanup of content left by interrupted work.
 import { BLOB_STORES, DEFAULT_TRAINING_SIZE, type ClassRecord, type ProjectRecord, type StudioDB } from './db';
 import { deleteImageRowsInTx, imageBytes, IMAGE_ROW_STORES } from './images-repo';
 import { BATCH_SIZE, chunk, handled, inTx, newId, requireName } from './repo-utils';
+import { deleteProjectRuns, removeOrphanRuns } from './run-cleanup';
 
 /** Images copied per transaction by duplicateProject (each carries three blobs). */
 const COPY_BATCH_SIZE = 100;
@@ -77,7 +78,9 @@ export async function touchProject(db: StudioDB, id: string): Promise<ProjectRec
 }
 
 /**
- * Copies a project: classes, image records and all three blobs, with new ids.
+ * Copies a project: classes, image records and all three blobs, with new ids. Training runs and
+ * their checkpoints are NOT copied: their splits and label snapshots name the source's image and
+ * class ids, so the copy starts with no runs (and its run numbering starts at 'Run 1').
  *
  * Crash safety: images are copied in batches of COPY_BATCH_SIZE (one transaction each, so 5,000
  * images never form one giant transaction). The classes and the new project record are written
@@ -170,24 +173,29 @@ async function deleteProjectContent(db: StudioDB, projectId: string): Promise<vo
 
 /**
  * Deletes a project. The project record goes first, in its own transaction, so the project
- * disappears at once; its classes, images and blobs follow in batches. If that is interrupted,
- * removeOrphans finishes the job on the next start. Deleting a missing project is a no-op.
+ * disappears at once; its classes, images and blobs, then its runs with their checkpoints,
+ * follow in batches. If that is interrupted, removeOrphans finishes the job on the next start.
+ * Deleting a missing project is a no-op.
  */
 export async function deleteProject(db: StudioDB, id: string): Promise<void> {
   await inTx(db.transaction('projects', 'readwrite'), (tx) => tx.store.delete(id));
   await deleteProjectContent(db, id);
+  await deleteProjectRuns(db, id);
 }
 
 export interface OrphanReport {
   classes: number;
   images: number;
   blobs: number;
+  runs: number;
+  checkpoints: number;
 }
 
 /**
- * Deletes classes and images whose project does not exist, and blobs without an image record:
- * leftovers of an interrupted delete or duplicate. Call on app start. Copies still running
- * (marker refreshed within STALE_COPY_MS) are spared; stale markers are removed.
+ * Deletes classes, images and runs whose project does not exist, blobs without an image record
+ * and checkpoints without a run: leftovers of an interrupted delete or duplicate. Call on app
+ * start. Copies still running (marker refreshed within STALE_COPY_MS) are spared; stale markers
+ * are removed.
  */
 export async function removeOrphans(db: StudioDB, now: number = Date.now()): Promise<OrphanReport> {
   const live = new Set<string>(await db.getAllKeys('projects'));
@@ -220,5 +228,6 @@ export async function removeOrphans(db: StudioDB, now: number = Date.now()): Pro
     }
     blobs += stray.length;
   }
-  return { classes: orphanClasses.length, images: orphanImages.length, blobs };
+  const { runs, checkpoints } = await removeOrphanRuns(db, live);
+  return { classes: orphanClasses.length, images: orphanImages.length, blobs, runs, checkpoints };
 }

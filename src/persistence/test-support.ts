@@ -1,7 +1,11 @@
 // Shared fixtures for the persistence tests (not shipped code): a fresh, uniquely named database
-// per test, image inputs with real blobs, and a check that every stored counter matches the data.
+// per test, image inputs with real blobs, run and checkpoint inputs, and a check that every
+// stored counter matches the data.
 import { expect } from 'vitest';
-import { BLOB_STORES, openStudioDb, type StudioDB } from './db';
+import { BACKBONES } from '../core/backbones/catalog';
+import { defaultRunConfig } from '../core/train/run-config';
+import { BLOB_STORES, openStudioDb, type CheckpointKind, type CheckpointRecord, type StudioDB } from './db';
+import type { NewRunInput } from './runs-repo';
 import { listClasses } from './classes-repo';
 import { addImage, listImagesByClass, projectUsage, type AddImageInput } from './images-repo';
 import { getProject } from './projects-repo';
@@ -80,4 +84,55 @@ export async function expectConsistent(db: StudioDB, projectId: string): Promise
   expect(sum).toBe(usage.images);
   const imageKeys = (await db.getAllKeys('images')).sort();
   for (const store of BLOB_STORES) expect((await db.getAllKeys(store)).sort(), store).toEqual(imageKeys);
+}
+
+export function runInput(projectId: string, overrides: Partial<NewRunInput> = {}): NewRunInput {
+  return {
+    projectId,
+    status: 'running',
+    config: defaultRunConfig(BACKBONES[0]),
+    classes: [
+      { id: 'class-a', name: 'cat' },
+      { id: 'class-b', name: 'dog' },
+    ],
+    split: { train: ['img-1', 'img-2'], val: ['img-3'] },
+    totalEpochs: 10,
+    parentRunId: null,
+    ...overrides,
+  };
+}
+
+/** `size` bytes depending on `seed` (every bit pattern occurs, NaN payloads included). */
+export function seededBuffer(size: number, seed: number): ArrayBuffer {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = (seed * 131 + i * 17 + ((i * i) >> 3)) & 0xff;
+  return bytes.buffer;
+}
+
+/** A checkpoint with 8 weight floats (32 bytes) and 7 optimizer values (28 bytes). */
+export function checkpointRecord(runId: string, kind: CheckpointKind, epoch: number, seed = epoch): CheckpointRecord {
+  return {
+    runId,
+    kind,
+    epoch,
+    stage: 1,
+    step: epoch * 10,
+    createdAt: 1_000 + epoch,
+    weights: [
+      { name: 'head/kernel', shape: [3, 2], dtype: 'float32' },
+      { name: 'head/bias', shape: [2], dtype: 'float32' },
+    ],
+    weightData: seededBuffer(32, seed),
+    optimizer: [
+      { name: 'iterations', shape: [], dtype: 'int32' },
+      { name: 'head/kernel/m', shape: [3, 2], dtype: 'float32' },
+    ],
+    optimizerData: seededBuffer(28, seed + 1000),
+    state: { earlyStopping: { best: 0.5, wait: 1 }, rng: [1, 2, 3, 4], epochInStage: epoch },
+  };
+}
+
+export async function runCounts(db: StudioDB) {
+  const [runs, checkpoints] = await Promise.all([db.count('runs'), db.count('checkpoints')]);
+  return { runs, checkpoints };
 }

@@ -34,14 +34,26 @@ type PadAttr = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 const BACKEND = 'wasm';
 /** Marks kernel functions registered by this module, so registration is idempotent. */
 const MARK = Symbol.for('finetune-studio.wasm-grad-kernel');
-/** Upper bound on one im2col / col2im buffer (floats); larger problems are split by image. */
-const MAX_COL_ELEMS = 1 << 23;
+/** Tunables (exported for tests). */
+export const wasmGradKernelTuning = {
+  /** Upper bound on one im2col / col2im buffer (floats, default 32 MB); larger problems are split by image. */
+  maxColElems: 1 << 23,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers over the wasm backend
 
 function info(dataId: object, shape: number[]): TensorInfo {
   return { dataId, shape, dtype: 'float32' };
+}
+
+/** Stock wasm kernel functions we replaced, for the cases our versions do not cover. */
+const stock = new Map<string, KernelFunc>();
+
+function delegate(kernelName: string, args: Parameters<KernelFunc>[0]): TensorInfo | TensorInfo[] {
+  const f = stock.get(kernelName);
+  if (f == null) throw new Error(`${kernelName} (wasm): the stock wasm kernel is not available for this input`);
+  return f(args);
 }
 
 function stockKernel(name: string): KernelFunc {
@@ -203,10 +215,10 @@ function col2im(cols: Float32Array, dx: Float32Array, c: Conv2DInfo, n0: number,
   }
 }
 
-/** Images per im2col chunk so that one chunk's column buffer stays under MAX_COL_ELEMS. */
+/** Images per im2col chunk so that one chunk's column buffer stays under maxColElems. */
 function imagesPerChunk(c: Conv2DInfo): number {
   const perImage = c.outHeight * c.outWidth * c.filterHeight * c.filterWidth * c.inChannels;
-  return Math.max(1, Math.min(c.batchSize, Math.floor(MAX_COL_ELEMS / Math.max(1, perImage))));
+  return Math.max(1, Math.min(c.batchSize, Math.floor(wasmGradKernelTuning.maxColElems / Math.max(1, perImage))));
 }
 
 /** Copy rows [r0, r1) of a [*, width] tensor into a fresh temporary tensor. */
@@ -303,11 +315,13 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend: b, attrs }) => {
 // ---------------------------------------------------------------------------------------------
 // Conv2DBackpropInput: cols = dy · W^T ([P, outC]·[outC, K]), then col2im into dx.
 
-const conv2DBackpropInput: KernelFunc = ({ inputs, backend: b, attrs }) => {
+const conv2DBackpropInput: KernelFunc = (args) => {
+  const { inputs, backend: b, attrs } = args;
   const backend = b as BackendWasm;
   const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
   const a = attrs ?? {};
   const kernel = 'Conv2DBackpropInput';
+  if (a.dataFormat === 'NCHW' && stock.has(kernel)) return delegate(kernel, args); // stock handles NCHW
   assertNHWC(kernel, a.dataFormat);
   assertFloat32(kernel, dy, filter);
   const inputShape = (a.inputShape as number[]).slice();
@@ -475,6 +489,147 @@ const depthwiseBackpropInput: KernelFunc = ({ inputs, backend: b, attrs }) => {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Forward/backward helpers that stock wasm has but that dominated a MobileNetV2 fine-tuning step
+// (see scripts/bench-kernels.ts). Each has a fast path for the float32 NHWC pattern that training
+// produces and hands everything else to the stock kernel.
+
+/**
+ * Identity: share the data (reference count) instead of copying it, as the cpu and webgl
+ * backends do. The engine clones every tensor it saves for the backward pass, so the stock
+ * copying Identity cost ~500 full-size copies per MobileNetV2 training step.
+ */
+const identity: KernelFunc = (args) => {
+  const backend = args.backend as BackendWasm;
+  const { x } = args.inputs as { x: TensorInfo };
+  if (x.dtype === 'string') return delegate('Identity', args);
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
+};
+
+/**
+ * Tile by contiguous block copies, innermost dimension first, replicating each finished block
+ * with copyWithin (doubling). BatchNorm's gradient tiles [1,1,1,C] to [N,H,W,C], which the stock
+ * element-by-element kernel did at ~10 ms a call.
+ */
+const tile: KernelFunc = (args) => {
+  const backend = args.backend as BackendWasm;
+  const { x } = args.inputs as { x: TensorInfo };
+  const reps = (args.attrs?.reps ?? []) as number[];
+  if (x.dtype === 'string' || reps.length !== x.shape.length) return delegate('Tile', args);
+  const rank = x.shape.length;
+  const outShape = x.shape.map((d, i) => d * reps[i]);
+  const out = backend.makeOutput(outShape, x.dtype);
+  if (outShape.some((d) => d === 0)) return out;
+  const src = backend.typedArrayFromHeap(x);
+  const dst = backend.typedArrayFromHeap(out);
+  if (rank === 0) {
+    dst[0] = src[0];
+    return out;
+  }
+  // outBlock[d]: elements of the output spanned by one index of dimension d-1 (suffix product).
+  const inStride = new Array<number>(rank);
+  const outBlock = new Array<number>(rank + 1);
+  inStride[rank - 1] = 1;
+  outBlock[rank] = 1;
+  for (let d = rank - 1; d >= 0; d--) {
+    if (d < rank - 1) inStride[d] = inStride[d + 1] * x.shape[d + 1];
+    outBlock[d] = outBlock[d + 1] * outShape[d];
+  }
+  const fill = (d: number, xOff: number, oOff: number): void => {
+    const n = x.shape[d];
+    const inner = outBlock[d + 1];
+    if (d === rank - 1) {
+      dst.set(src.subarray(xOff, xOff + n), oOff);
+    } else {
+      for (let i = 0; i < n; i++) fill(d + 1, xOff + i * inStride[d], oOff + i * inner);
+    }
+    // Replicate the block of n*inner elements reps[d] times.
+    const block = n * inner;
+    const total = block * reps[d];
+    for (let done = block; done < total; done *= 2) {
+      dst.copyWithin(oOff + done, oOff, oOff + Math.min(done, total - done));
+    }
+  };
+  fill(0, 0, 0);
+  return out;
+};
+
+/**
+ * FusedBatchNorm (inference form) as out = x * a[c] + b[c] with a = scale / sqrt(var + eps) and
+ * b = offset - mean * a precomputed per channel; the stock kernel recomputed the sqrt and the
+ * divide for every element.
+ */
+const fusedBatchNorm: KernelFunc = (args) => {
+  const backend = args.backend as BackendWasm;
+  const { x, mean, variance, offset, scale } = args.inputs as Record<string, TensorInfo | undefined>;
+  const eps = Number(args.attrs?.varianceEpsilon ?? 0.001);
+  if (x == null || mean == null || variance == null) return delegate('FusedBatchNorm', args);
+  const C = x.shape.length > 0 ? x.shape[x.shape.length - 1] : 1;
+  const size = x.shape.reduce((p, d) => p * d, 1);
+  const params = [mean, variance, offset, scale].filter((t): t is TensorInfo => t != null);
+  const sizeOk = (t: TensorInfo) => {
+    const n = t.shape.reduce((p, d) => p * d, 1);
+    return n === C || n === 1;
+  };
+  if (x.dtype !== 'float32' || params.some((t) => t.dtype !== 'float32' || !sizeOk(t)) || size === 0 || C === 0) {
+    return delegate('FusedBatchNorm', args);
+  }
+  const out = backend.makeOutput(x.shape.slice(), 'float32');
+  const at = (t: TensorInfo | undefined, c: number, dflt: number): number => {
+    if (t == null) return dflt;
+    const v = f32(backend, t);
+    return v.length === 1 ? v[0] : v[c];
+  };
+  const a = new Float32Array(C);
+  const b = new Float32Array(C);
+  for (let c = 0; c < C; c++) {
+    const ac = at(scale, c, 1) / Math.sqrt(at(variance, c, 0) + eps);
+    a[c] = ac;
+    b[c] = at(offset, c, 0) - at(mean, c, 0) * ac;
+  }
+  const xv = f32(backend, x);
+  const ov = f32(backend, out);
+  for (let p = 0; p < size; p += C) {
+    for (let c = 0; c < C; c++) ov[p + c] = xv[p + c] * a[c] + b[c];
+  }
+  return out;
+};
+
+/**
+ * Sum / Mean over the leading axes (e.g. [0,1,2] of NHWC: per-channel sums in BatchNorm and
+ * broadcast gradients). Stock wasm transposes the whole tensor first to make the axes innermost.
+ */
+function leadingReduce(kernelName: 'Sum' | 'Mean', divide: boolean): KernelFunc {
+  return (args) => {
+    const backend = args.backend as BackendWasm;
+    const { x } = args.inputs as { x: TensorInfo };
+    const rank = x.shape.length;
+    const axisAttr = args.attrs?.axis as number | number[] | undefined;
+    const keepDims = Boolean(args.attrs?.keepDims);
+    if (x.dtype !== 'float32' || rank < 2 || axisAttr == null) return delegate(kernelName, args);
+    const axes = [...new Set((Array.isArray(axisAttr) ? axisAttr : [axisAttr]).map((a) => (a < 0 ? a + rank : a)))].sort(
+      (p, q) => p - q,
+    );
+    const k = axes.length;
+    if (k === 0 || k >= rank || axes.some((a, i) => a !== i)) return delegate(kernelName, args);
+    const outer = x.shape.slice(0, k).reduce((p, d) => p * d, 1);
+    const innerShape = x.shape.slice(k);
+    const inner = innerShape.reduce((p, d) => p * d, 1);
+    if (outer === 0 || inner === 0) return delegate(kernelName, args);
+    const outShape = keepDims ? [...x.shape.slice(0, k).map(() => 1), ...innerShape] : innerShape;
+    const acc = new Float64Array(inner);
+    const xv = f32(backend, x);
+    for (let i = 0, o = 0; i < outer; i++, o += inner) {
+      for (let j = 0; j < inner; j++) acc[j] += xv[o + j];
+    }
+    if (divide) for (let j = 0; j < inner; j++) acc[j] /= outer;
+    const out = backend.makeOutput(outShape, 'float32');
+    f32(backend, out).set(acc);
+    return out;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Registration
 
 function mark(f: KernelFunc): KernelFunc {
@@ -492,6 +647,11 @@ const KERNELS: [string, KernelFunc][] = [
   ['Conv2DBackpropInput', mark(conv2DBackpropInput)],
   ['DepthwiseConv2dNativeBackpropFilter', mark(depthwiseBackpropFilter)],
   ['DepthwiseConv2dNativeBackpropInput', mark(depthwiseBackpropInput)],
+  ['Identity', mark(identity)],
+  ['Tile', mark(tile)],
+  ['FusedBatchNorm', mark(fusedBatchNorm)],
+  ['Sum', mark(leadingReduce('Sum', false))],
+  ['Mean', mark(leadingReduce('Mean', true))],
 ];
 
 /** Names of the kernels this module registers for the wasm backend. */
@@ -505,7 +665,10 @@ export function registerWasmGradKernels(): void {
   for (const [kernelName, kernelFunc] of KERNELS) {
     if (isOurs(kernelName)) continue;
     const existing = tf.getKernel(kernelName, BACKEND);
-    if (existing != null) tf.unregisterKernel(kernelName, BACKEND); // replace without a warning
+    if (existing != null) {
+      stock.set(kernelName, existing.kernelFunc);
+      tf.unregisterKernel(kernelName, BACKEND); // replace without a warning
+    }
     // Keep a replaced kernel's setupFunc: the wasm backend runs setup functions at initialisation.
     tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc, setupFunc: existing?.setupFunc });
   }

@@ -1,0 +1,138 @@
+// Picks the training backend by measuring, never by name: each available backend runs a short
+// matmul and a MobileNet-like conv block (forward, and backward for fine-tuning); the fastest
+// that supports the mode wins. A software WebGPU adapter is never chosen over WASM.
+import * as tf from '@tensorflow/tfjs';
+import type { BackendName, TrainMode } from '../train/run-config';
+
+export interface AdapterInfo {
+  software: boolean;
+  description: string;
+}
+
+export interface BackendProbe {
+  name: BackendName;
+  available: boolean;
+  error?: string;
+  /** Matmul throughput, 256×256 × 256×256. */
+  matmulGflops?: number;
+  /** Milliseconds for one forward pass of the probe block at batch 4. */
+  forwardMs?: number;
+  /** Milliseconds for one forward + backward pass of the probe block; undefined if unsupported. */
+  trainMs?: number;
+  /** Whether conv-layer gradients run on this backend (fine-tuning). */
+  canFinetune: boolean;
+  adapter?: AdapterInfo;
+}
+
+export interface BackendDecision {
+  chosen: BackendName;
+  reason: string;
+  probes: BackendProbe[];
+}
+
+const SET_BACKEND_TIMEOUT_MS = 20_000;
+
+/** Switches tfjs to `name` and confirms it took: setBackend can fall back silently or hang. */
+export async function activateBackend(name: BackendName): Promise<boolean> {
+  const attempt = tf.setBackend(name).catch(() => false);
+  const timeout = new Promise<boolean>((r) => setTimeout(() => r(false), SET_BACKEND_TIMEOUT_MS));
+  const ok = await Promise.race([attempt, timeout]);
+  if (!ok) return false;
+  await tf.ready();
+  return tf.getBackend() === name;
+}
+
+function timeIt(fn: () => void, minMs = 150, maxReps = 20): number {
+  fn(); // warm-up (shader compilation, kernel caches)
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < maxReps && (times.length < 2 || performance.now() - start < minMs)) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+/** Runs `make` in a tidy and forces the result to be computed (dataSync waits for GPU work). */
+function run(make: () => tf.Tensor): () => void {
+  return () => {
+    const t = tf.tidy(make);
+    t.dataSync();
+    t.dispose();
+  };
+}
+
+/** A MobileNetV2 inverted-residual block: 1x1 expand, 3x3 depthwise (stride 2), 1x1 project. */
+function probeBlock() {
+  const x = tf.randomNormal([4, 56, 56, 16], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const w1 = tf.variable(tf.randomNormal([1, 1, 16, 96], 0, 0.1, 'float32', 2));
+  const dw = tf.variable(tf.randomNormal([3, 3, 96, 1], 0, 0.1, 'float32', 3));
+  const w2 = tf.variable(tf.randomNormal([1, 1, 96, 24], 0, 0.1, 'float32', 4));
+  const forward = () => {
+    const a = tf.relu6(tf.conv2d(x, w1 as tf.Tensor4D, 1, 'same'));
+    const b = tf.relu6(tf.depthwiseConv2d(a, dw as tf.Tensor4D, 2, 'same'));
+    return tf.mean(tf.conv2d(b, w2 as tf.Tensor4D, 1, 'same'));
+  };
+  return { x, vars: [w1, w2, dw], forward };
+}
+
+export async function probeBackend(name: BackendName, adapter?: AdapterInfo): Promise<BackendProbe> {
+  const probe: BackendProbe = { name, available: false, canFinetune: false, adapter };
+  if (!(await activateBackend(name))) {
+    probe.error = `tfjs could not start the ${name} backend here`;
+    return probe;
+  }
+  probe.available = true;
+  const before = tf.memory().numTensors;
+  const a = tf.randomNormal([256, 256], 0, 1, 'float32', 5);
+  const b = tf.randomNormal([256, 256], 0, 1, 'float32', 6);
+  const block = probeBlock();
+  try {
+    const ms = timeIt(run(() => tf.matMul(a, b)));
+    probe.matmulGflops = (2 * 256 ** 3) / (ms / 1000) / 1e9;
+    probe.forwardMs = timeIt(run(block.forward), 200, 8);
+    try {
+      probe.trainMs = timeIt(
+        run(() => {
+          const { value, grads } = tf.variableGrads(block.forward as () => tf.Scalar, block.vars);
+          return tf.addN([value, ...Object.values(grads).map((g) => tf.sum(g))]);
+        }),
+        200,
+        6,
+      );
+      probe.canFinetune = true;
+    } catch (e) {
+      probe.error = `cannot train conv layers: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  } catch (e) {
+    probe.available = false;
+    probe.error = e instanceof Error ? e.message : String(e);
+  } finally {
+    tf.dispose([a, b, block.x, ...block.vars]);
+  }
+  const leaked = tf.memory().numTensors - before;
+  if (leaked > 0) probe.error = `${probe.error ?? ''} (probe left ${leaked} tensors)`.trim();
+  return probe;
+}
+
+/** Ranks the probes for a mode and explains the pick in one sentence. */
+export function decide(probes: BackendProbe[], mode: TrainMode): BackendDecision {
+  const cost = (p: BackendProbe) => (mode === 'finetune' ? p.trainMs : p.forwardMs) ?? Infinity;
+  const usable = probes.filter((p) => p.available && (mode === 'frozen' || p.canFinetune));
+  const wasm = usable.find((p) => p.name === 'wasm');
+  const candidates = usable.filter((p) => !(p.name === 'webgpu' && p.adapter?.software && wasm));
+  candidates.sort((x, y) => cost(x) - cost(y));
+  const best = candidates[0];
+  if (!best) {
+    return { chosen: 'cpu', reason: 'no backend passed its probe; using plain JavaScript (slow)', probes };
+  }
+  const second = candidates[1];
+  const what = mode === 'finetune' ? 'a training step' : 'a forward pass';
+  let reason = `${best.name} ran ${what} of the probe block in ${cost(best).toFixed(0)} ms`;
+  if (second) reason += `, ${(cost(second) / cost(best)).toFixed(1)}× faster than ${second.name}`;
+  const soft = probes.find((p) => p.name === 'webgpu' && p.adapter?.software);
+  if (soft && best.name !== 'webgpu') reason += '; the WebGPU adapter is a software renderer, not a GPU';
+  return { chosen: best.name, reason, probes };
+}

@@ -1,0 +1,111 @@
+// What a training run is made of: its full configuration (seed and backbone included, so a run
+// can be reproduced), the metrics it records, and the documented defaults the UI starts from.
+import type { ScheduleConfig } from './schedules';
+import type { AugmentConfig } from '../augment/augment';
+import type { BackboneSpec } from '../backbones/catalog';
+
+export type TrainMode = 'frozen' | 'finetune';
+export type OptimizerKind = 'adam' | 'adamw' | 'sgd' | 'rmsprop';
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | BackendName;
+
+export interface HeadConfig {
+  /** Units of an optional hidden dense layer (0 = none, logistic regression on features). */
+  hiddenUnits: number;
+  dropout: number;
+  /** L2 penalty on head kernels. */
+  l2: number;
+}
+
+export interface StageConfig {
+  epochs: number;
+  lr: number;
+}
+
+export interface RunConfig {
+  mode: TrainMode;
+  backbone: BackboneSpec;
+  /** Fine-tune: train the last N blocks of the backbone (stage 2). */
+  trainableBlocks: number;
+  /** Per-layer overrides on top of trainableBlocks: layer name → trainable. */
+  layerOverrides: Record<string, boolean>;
+  head: HeadConfig;
+  /** Frozen mode: the only stage. Fine-tune: stage 1 (head warm-up on the frozen backbone). */
+  epochs: number;
+  lr: number;
+  /** Fine-tune stage 2: backbone unfrozen. */
+  finetune: StageConfig;
+  /** Backbone learning rate = lr × this (discriminative). */
+  backboneLrMultiplier: number;
+  /** Grade the multiplier across unfrozen blocks: earliest block gets multiplier × gradeFactor, the last multiplier (fastai slice(lo, hi)). 1 = flat. */
+  backboneLrGrade: number;
+  batchSize: number;
+  /** Apply the update every N batches (effective batch = batchSize × N). */
+  gradAccumulation: number;
+  optimizer: OptimizerKind;
+  momentum: number;
+  weightDecay: number;
+  schedule: ScheduleConfig;
+  labelSmoothing: number;
+  balance: 'none' | 'class-weights' | 'oversample';
+  earlyStopping: { enabled: boolean; patience: number; minDelta: number; restoreBest: boolean };
+  valFraction: number;
+  augment: AugmentConfig;
+  augmentEnabled: boolean;
+  /** Frozen mode with augmentation: augmented views cached per image. */
+  augmentViews: number;
+  seed: number;
+  backend: BackendChoice;
+}
+
+/** Per-epoch metrics; val metrics are null when there is no validation set. */
+export interface EpochMetrics {
+  epoch: number;
+  stage: 1 | 2;
+  trainLoss: number;
+  trainAcc: number;
+  valLoss: number | null;
+  valAcc: number | null;
+  lr: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export interface BatchPoint {
+  step: number;
+  loss: number;
+  /** Exponentially smoothed loss. */
+  smooth: number;
+  lr: number;
+}
+
+/** The studio's defaults, chosen from the expert references (Keras/TF transfer learning, fastai). */
+export function defaultRunConfig(backbone: BackboneSpec): RunConfig {
+  return {
+    mode: 'frozen',
+    backbone,
+    trainableBlocks: 4,
+    layerOverrides: {},
+    head: { hiddenUnits: 100, dropout: 0.2, l2: 0 },
+    epochs: 30,
+    lr: 1e-3,
+    finetune: { epochs: 10, lr: 1e-4 },
+    backboneLrMultiplier: 0.1,
+    backboneLrGrade: 1,
+    batchSize: 16,
+    gradAccumulation: 1,
+    optimizer: 'adam',
+    momentum: 0.9,
+    weightDecay: 0,
+    schedule: { kind: 'constant' },
+    labelSmoothing: 0,
+    balance: 'class-weights',
+    earlyStopping: { enabled: true, patience: 5, minDelta: 0.001, restoreBest: true },
+    valFraction: 0.15,
+    augment: {},
+    augmentEnabled: false,
+    augmentViews: 4,
+    seed: 42,
+    backend: 'auto',
+  };
+}

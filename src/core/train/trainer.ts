@@ -1,0 +1,364 @@
+// The training loop. Stage 1 trains the head on cached backbone features (the whole run in
+// frozen mode); stage 2 (fine-tune) unfreezes the chosen backbone blocks and trains end to end
+// on augmented pixels with discriminative learning rates. It reports every batch and epoch,
+// checkpoints at each epoch end, pauses and stops between batches, and resumes from a checkpoint.
+import * as tf from '@tensorflow/tfjs';
+import { augmentBatch } from '../augment/augment';
+import { setTrainableLastBlocks, listBlocks, describeLayers } from '../backbones/layers';
+import { balancedClassWeights, oversampleIndices } from './class-weights';
+import { toModelRange, toUnitBatch, type PixelSource, type TrainImage } from './data';
+import { EarlyStopping, type EarlyStoppingState } from './early-stopping';
+import { computeFeatures, gatherFeatures, pool, viewSeed, type FeatureCache, type FeatureExtractor } from './features';
+import { buildHead, headL2 } from './head';
+import { weightedCategoricalCrossEntropy } from './losses';
+import { makeOptimizer, setLearningRate, getOptimizerState, setOptimizerState } from './optimizers';
+import { createRng } from './rng';
+import { lrAt } from './schedules';
+import type { BatchPoint, EpochMetrics, RunConfig } from './run-config';
+import { decodeNamed, encodeNamed, layerWeights, type EncodedWeights } from './weights';
+import { evaluateLogits, type EvalResult } from './evaluate';
+
+export interface Checkpoint {
+  epoch: number;
+  stage: 1 | 2;
+  step: number;
+  weights: EncodedWeights;
+  optimizer: EncodedWeights;
+  state: { earlyStopping: EarlyStoppingState; bestValLoss: number | null; bestValAcc: number | null; bestEpoch: number | null };
+}
+
+export interface TrainerEvents {
+  onStatus?: (phase: 'features' | 'training' | 'evaluating', done: number, total: number) => void;
+  onBatch?: (p: BatchPoint & { epoch: number; batch: number; batches: number; imagesPerSecond: number }) => void;
+  onEpoch?: (m: EpochMetrics, best: boolean) => void | Promise<void>;
+  onCheckpoint?: (cp: Checkpoint, kind: 'last' | 'best') => Promise<void>;
+}
+
+export interface TrainResult {
+  status: 'done' | 'stopped' | 'early-stopped';
+  epochs: number;
+  bestEpoch: number | null;
+  /** Validation predictions of the final (or restored best) weights. */
+  validation: EvalResult | null;
+}
+
+interface Group {
+  name: string;
+  mult: number;
+  vars: { name: string; variable: tf.LayerVariable }[];
+  opt: tf.Optimizer;
+}
+
+export class Trainer {
+  readonly head: tf.Sequential;
+  private paused: { promise: Promise<void>; resolve: () => void } | null = null;
+  private stopRequested = false;
+  private cache: { train: FeatureCache; val: FeatureCache } | null = null;
+  private groups: Group[] = [];
+  private groupsStage: 1 | 2 | 0 = 0;
+  private smooth: number | null = null;
+
+  constructor(
+    private readonly extractor: FeatureExtractor,
+    private readonly backbone: tf.LayersModel | null,
+    private readonly source: PixelSource,
+    private readonly cfg: RunConfig,
+    private readonly numClasses: number,
+    private readonly train: TrainImage[],
+    private readonly val: TrainImage[],
+    private readonly events: TrainerEvents = {},
+  ) {
+    if (cfg.mode === 'finetune' && !backbone) throw new Error('Fine-tuning needs a layers-model backbone; this backbone is frozen-only.');
+    this.head = buildHead(extractor.spec.featureDim, numClasses, cfg.head, cfg.seed);
+  }
+
+  pause() {
+    if (this.paused) return;
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.paused = { promise, resolve };
+  }
+  resume() {
+    this.paused?.resolve();
+    this.paused = null;
+  }
+  stop() {
+    this.stopRequested = true;
+    this.resume();
+  }
+  get isPaused() {
+    return this.paused != null;
+  }
+
+  private async gate() {
+    while (this.paused) await this.paused.promise;
+  }
+
+  get totalEpochs() {
+    return this.cfg.epochs + (this.cfg.mode === 'finetune' ? this.cfg.finetune.epochs : 0);
+  }
+
+  private stageOf(epoch: number): 1 | 2 {
+    return this.cfg.mode === 'finetune' && epoch >= this.cfg.epochs ? 2 : 1;
+  }
+
+  /** Unfreezes the chosen blocks (plus per-layer overrides) and returns the backbone's trainable weights, grouped by block. */
+  private backboneGroups(): { block: string; vars: { name: string; variable: tf.LayerVariable }[] }[] {
+    const bb = this.backbone!;
+    setTrainableLastBlocks(bb, this.cfg.trainableBlocks);
+    for (const [name, on] of Object.entries(this.cfg.layerOverrides)) {
+      const layer = bb.layers.find((l) => l.name === name);
+      if (layer) layer.trainable = on;
+    }
+    const blockOf = new Map(describeLayers(bb).map((l) => [l.name, l.block]));
+    const groups = new Map<string, { name: string; variable: tf.LayerVariable }[]>();
+    for (const w of layerWeights(bb, 'backbone', (l) => l.trainable)) {
+      if (!w.variable.trainable) continue;
+      const block = blockOf.get(w.name.split('/')[1]) ?? 'other';
+      if (!groups.has(block)) groups.set(block, []);
+      groups.get(block)!.push(w);
+    }
+    const order = listBlocks(bb);
+    return [...groups].sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0])).map(([block, vars]) => ({ block, vars }));
+  }
+
+  private makeGroups(stage: 1 | 2) {
+    for (const g of this.groups) g.opt.dispose();
+    const opt = () => makeOptimizer({ kind: this.cfg.optimizer, lr: 1e-3, momentum: this.cfg.momentum, weightDecay: this.cfg.weightDecay || undefined });
+    const headVars = layerWeights(this.head, 'head').filter((w) => w.variable.trainable);
+    this.groups = [{ name: 'head', mult: 1, vars: headVars, opt: opt() }];
+    if (stage === 2) {
+      const blocks = this.backboneGroups();
+      const n = blocks.length;
+      blocks.forEach((b, i) => {
+        // fastai slice(lo, hi): the earliest unfrozen block gets grade × the multiplier, the last 1 ×.
+        const grade = n > 1 ? Math.pow(this.cfg.backboneLrGrade, (n - 1 - i) / (n - 1)) : 1;
+        this.groups.push({ name: `block:${b.block}`, mult: this.cfg.backboneLrMultiplier * grade, vars: b.vars, opt: opt() });
+      });
+    } else if (this.backbone) {
+      setTrainableLastBlocks(this.backbone, 0);
+    }
+    this.groupsStage = stage;
+  }
+
+  private lrFor(epoch: number, batch: number, stepsPerEpoch: number): number {
+    const stage = this.stageOf(epoch);
+    const base = stage === 1 ? this.cfg.lr : this.cfg.finetune.lr;
+    const stageStart = stage === 1 ? 0 : this.cfg.epochs;
+    const stageEpochs = stage === 1 ? this.cfg.epochs : this.cfg.finetune.epochs;
+    return lrAt(this.cfg.schedule, base, (epoch - stageStart) * stepsPerEpoch + batch, stepsPerEpoch, stageEpochs);
+  }
+
+  /** The weights a checkpoint holds: the head, plus the backbone layers that can change. */
+  private savedWeights() {
+    const list = layerWeights(this.head, 'head');
+    if (this.backbone && this.cfg.mode === 'finetune') list.push(...layerWeights(this.backbone, 'backbone', (l) => l.trainable));
+    return list;
+  }
+
+  async snapshot(epoch: number, step: number, es: EarlyStopping, best: Checkpoint['state']): Promise<Checkpoint> {
+    const weights = await encodeNamed(this.savedWeights().map((w) => ({ name: w.name, tensor: w.variable.read() })));
+    const optState: { name: string; tensor: tf.Tensor }[] = [];
+    for (const g of this.groups) {
+      for (const w of await getOptimizerState(g.opt)) optState.push({ name: `${g.name}#${optState.length}#${w.name}`, tensor: w.tensor });
+    }
+    const optimizer = await encodeNamed(optState);
+    tf.dispose(optState.map((o) => o.tensor));
+    return { epoch, stage: this.stageOf(epoch), step, weights, optimizer, state: { ...best, earlyStopping: es.getState() } };
+  }
+
+  /** Loads weights by their stable names; unknown names are ignored, missing ones keep their value. */
+  loadWeights(w: EncodedWeights) {
+    const decoded = decodeNamed(w);
+    const byName = new Map(decoded.map((d) => [d.name, d.tensor]));
+    const targets = [...layerWeights(this.head, 'head'), ...(this.backbone ? layerWeights(this.backbone, 'backbone') : [])];
+    for (const t of targets) {
+      const v = byName.get(t.name);
+      if (v && v.shape.join() === t.variable.shape.join()) t.variable.write(v);
+    }
+    tf.dispose(decoded.map((d) => d.tensor));
+  }
+
+  private async restoreOptimizers(w: EncodedWeights) {
+    const decoded = decodeNamed(w);
+    for (const g of this.groups) {
+      const mine = decoded.filter((d) => d.name.startsWith(`${g.name}#`)).map((d) => ({ name: d.name.split('#').slice(2).join('#'), tensor: d.tensor }));
+      if (mine.length) await setOptimizerState(g.opt, mine);
+    }
+    tf.dispose(decoded.map((d) => d.tensor));
+  }
+
+  private async features() {
+    if (this.cache) return this.cache;
+    const augment = this.cfg.augmentEnabled ? this.cfg.augment : null;
+    const total = this.train.length * (augment ? Math.max(1, this.cfg.augmentViews) : 1) + this.val.length;
+    let trainDone = 0;
+    const train = await computeFeatures({
+      extractor: this.extractor, source: this.source, ids: this.train.map((t) => t.id), views: this.cfg.augmentViews, augment, seed: this.cfg.seed,
+      onProgress: (d) => this.events.onStatus?.('features', (trainDone = d), total), shouldStop: () => this.stopRequested,
+    });
+    const val = train && (await computeFeatures({
+      extractor: this.extractor, source: this.source, ids: this.val.map((t) => t.id), views: 1, augment: null, seed: this.cfg.seed,
+      onProgress: (d) => this.events.onStatus?.('features', trainDone + d, total), shouldStop: () => this.stopRequested,
+    }));
+    if (!train || !val) return null;
+    this.cache = { train, val };
+    return this.cache;
+  }
+
+  /** Logits for a batch of training images in the current stage (features from cache in stage 1). */
+  private async batchLogits(stage: 1 | 2, idx: number[], epoch: number, step: number, training: boolean, set: 'train' | 'val'): Promise<() => tf.Tensor2D> {
+    if (stage === 1) {
+      const cache = set === 'train' ? this.cache!.train : this.cache!.val;
+      const rng = createRng(viewSeed(this.cfg.seed, epoch, 17));
+      const x = gatherFeatures(cache, idx, () => (set === 'train' ? rng.int(cache.views.length) : 0));
+      return Object.assign(() => this.head.apply(x, { training }) as tf.Tensor2D, { dispose: () => x.dispose() });
+    }
+    const images = set === 'train' ? this.train : this.val;
+    const size = this.extractor.spec.inputSize;
+    const unit = toUnitBatch(await this.source.load(idx.map((i) => images[i].id), size), size);
+    const x = tf.tidy(() => {
+      const aug = training && this.cfg.augmentEnabled ? augmentBatch(unit, this.cfg.augment, viewSeed(this.cfg.seed, step, 1)) : unit;
+      return toModelRange(aug, this.extractor.spec.preprocessing);
+    });
+    unit.dispose();
+    return Object.assign(() => this.head.apply(pool(this.extractor.forward(x)), { training }) as tf.Tensor2D, { dispose: () => x.dispose() });
+  }
+
+  /** Validation loss, accuracy and probabilities with the current weights. */
+  async evaluate(stage: 1 | 2): Promise<EvalResult | null> {
+    if (this.val.length === 0) return null;
+    const bs = Math.max(this.cfg.batchSize, 16);
+    const logits: tf.Tensor2D[] = [];
+    for (let s = 0; s < this.val.length; s += bs) {
+      const idx = Array.from({ length: Math.min(bs, this.val.length - s) }, (_, i) => s + i);
+      const f = await this.batchLogits(stage, idx, 0, 0, false, 'val');
+      logits.push(tf.tidy(f));
+      (f as unknown as { dispose: () => void }).dispose();
+    }
+    const all = tf.concat(logits, 0) as tf.Tensor2D;
+    tf.dispose(logits);
+    const res = await evaluateLogits(all, this.val.map((v) => v.label));
+    all.dispose();
+    return res;
+  }
+
+  async run(resume?: Checkpoint | null): Promise<TrainResult> {
+    const cfg = this.cfg;
+    const labels = this.train.map((t) => t.label);
+    const counts = Array.from({ length: this.numClasses }, (_, c) => labels.filter((l) => l === c).length);
+    const classWeights = cfg.balance === 'class-weights' ? balancedClassWeights(counts) : undefined;
+    const es = new EarlyStopping({ patience: cfg.earlyStopping.patience, minDelta: cfg.earlyStopping.minDelta, mode: 'min', restoreBest: cfg.earlyStopping.restoreBest });
+    let best: Checkpoint['state'] = { earlyStopping: es.getState(), bestValLoss: null, bestValAcc: null, bestEpoch: null };
+    let bestWeights: EncodedWeights | null = null;
+    let startEpoch = 0;
+    let step = 0;
+    if (resume) {
+      this.makeGroups(resume.stage);
+      this.loadWeights(resume.weights);
+      es.setState(resume.state.earlyStopping);
+      best = resume.state;
+      startEpoch = resume.epoch + 1;
+      step = resume.step;
+    }
+    const oneHot = (idx: number[], set: TrainImage[]) => tf.oneHot(tf.tensor1d(idx.map((i) => set[i].label), 'int32'), this.numClasses).toFloat() as tf.Tensor2D;
+    let status: TrainResult['status'] = 'done';
+    let epoch = startEpoch;
+    for (; epoch < this.totalEpochs; epoch++) {
+      const stage = this.stageOf(epoch);
+      if (stage === 1 && !(await this.features())) { status = 'stopped'; break; }
+      if (this.groupsStage !== stage) {
+        this.makeGroups(stage);
+        if (resume && resume.stage === stage && epoch === startEpoch) await this.restoreOptimizers(resume.optimizer);
+      }
+      const rng = createRng(cfg.seed).fork(`epoch-${epoch}`);
+      const order = cfg.balance === 'oversample' ? oversampleIndices(labels, rng.fork('oversample')) : labels.map((_, i) => i);
+      rng.shuffle(order);
+      const bs = cfg.batchSize;
+      const batches = Math.ceil(order.length / bs);
+      const accum = Math.max(1, cfg.gradAccumulation);
+      const updatesPerEpoch = Math.ceil(batches / accum);
+      const t0 = performance.now();
+      let lossSum = 0, correct = 0, seen = 0;
+      let acc: Record<string, tf.Tensor> | null = null;
+      let lr = 0;
+      for (let b = 0; b < batches; b++) {
+        await this.gate();
+        if (this.stopRequested) break;
+        const idx = order.slice(b * bs, (b + 1) * bs);
+        const y = oneHot(idx, this.train);
+        const logitsOf = await this.batchLogits(stage, idx, epoch, step, true, 'train');
+        const vars = this.groups.flatMap((g) => g.vars.map((v) => v.variable.read() as tf.Variable));
+        let predictions: tf.Tensor | null = null;
+        const { value, grads } = tf.variableGrads(() => {
+          const logits = logitsOf();
+          predictions = tf.keep(logits.argMax(1)); // kept for accuracy; disposed below
+          let loss = weightedCategoricalCrossEntropy(y, logits, { classWeights, labelSmoothing: cfg.labelSmoothing });
+          const l2 = headL2(this.head, cfg.head.l2);
+          if (l2) loss = loss.add(l2);
+          return loss.div(accum) as tf.Scalar;
+        }, vars);
+        (logitsOf as unknown as { dispose: () => void }).dispose();
+        if (acc) {
+          const prev: Record<string, tf.Tensor> = acc;
+          acc = Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, prev[k].add(g)]));
+          tf.dispose([...Object.values(prev), ...Object.values(grads)]);
+        } else acc = grads;
+        const batchLoss = (await value.data())[0] * accum;
+        const predArr = await predictions!.data();
+        correct += idx.filter((i, j) => predArr[j] === this.train[i].label).length;
+        tf.dispose([value, predictions!, y]);
+        seen += idx.length;
+        lossSum += batchLoss * idx.length;
+        if ((b + 1) % accum === 0 || b === batches - 1) {
+          lr = this.lrFor(epoch, Math.floor(b / accum), updatesPerEpoch);
+          for (const g of this.groups) {
+            setLearningRate(g.opt, lr * g.mult);
+            const mine: tf.NamedTensorMap = {};
+            for (const v of g.vars) {
+              const key = (v.variable.read() as tf.Variable).name;
+              if (acc[key]) mine[key] = acc[key];
+            }
+            g.opt.applyGradients(mine);
+          }
+          tf.dispose(Object.values(acc));
+          acc = null;
+          step++;
+        }
+        this.smooth = this.smooth == null ? batchLoss : 0.9 * this.smooth + 0.1 * batchLoss;
+        const secs = (performance.now() - t0) / 1000;
+        this.events.onBatch?.({ step: epoch * batches + b, loss: batchLoss, smooth: this.smooth, lr, epoch, batch: b + 1, batches, imagesPerSecond: seen / Math.max(secs, 1e-6) });
+      }
+      if (acc) tf.dispose(Object.values(acc));
+      if (this.stopRequested && seen < order.length) { status = 'stopped'; break; }
+      this.events.onStatus?.('evaluating', 0, 1);
+      const ev = await this.evaluate(stage);
+      const seconds = (performance.now() - t0) / 1000;
+      const metrics: EpochMetrics = {
+        epoch: epoch + 1, stage, trainLoss: lossSum / Math.max(1, seen), trainAcc: correct / Math.max(1, seen),
+        valLoss: ev?.loss ?? null, valAcc: ev?.accuracy ?? null, lr, seconds, imagesPerSecond: seen / seconds,
+      };
+      const monitored = metrics.valLoss ?? metrics.trainLoss;
+      const { improved, stop } = cfg.earlyStopping.enabled ? es.update(epoch, monitored) : { improved: best.bestValLoss == null || monitored < best.bestValLoss, stop: false };
+      if (improved) best = { ...best, bestValLoss: monitored, bestValAcc: metrics.valAcc, bestEpoch: epoch + 1 };
+      best.earlyStopping = es.getState();
+      await this.events.onEpoch?.(metrics, improved);
+      const cp = await this.snapshot(epoch, step, es, best);
+      if (improved) {
+        bestWeights = cp.weights;
+        await this.events.onCheckpoint?.(cp, 'best');
+      }
+      await this.events.onCheckpoint?.(cp, 'last');
+      if (stop) { status = 'early-stopped'; epoch++; break; }
+    }
+    if (cfg.earlyStopping.enabled && cfg.earlyStopping.restoreBest && bestWeights && status !== 'stopped') this.loadWeights(bestWeights);
+    const validation = this.val.length ? await this.evaluate(this.stageOf(Math.max(0, epoch - 1))) : null;
+    return { status, epochs: epoch, bestEpoch: best.bestEpoch, validation };
+  }
+
+  dispose() {
+    for (const g of this.groups) g.opt.dispose();
+    this.groups = [];
+    this.head.dispose();
+  }
+}

@@ -1,0 +1,54 @@
+// The one message protocol between the page and the training worker: ToWorker / FromWorker
+// discriminated unions on `type`. Large buffers travel as transferables.
+import type { BackendDecision } from '../core/backend/choose';
+import type { BackboneSpec } from '../core/backbones/catalog';
+import type { LayerInfo } from '../core/backbones/layers';
+import type { AugmentConfig } from '../core/augment/augment';
+import type { BackendChoice, BackendName, BatchPoint, EpochMetrics, TrainMode } from '../core/train/run-config';
+
+export type WorkerStatus = 'idle' | 'probing' | 'loading-backbone' | 'warming-up' | 'ready' | 'training' | 'paused' | 'done' | 'error';
+
+export interface BackboneInfo {
+  spec: BackboneSpec;
+  layers: LayerInfo[];
+  blocks: string[];
+  params: number;
+  fromCache: boolean;
+}
+
+export type ToWorker =
+  | { type: 'probe'; mode: TrainMode; backend: BackendChoice }
+  | { type: 'load-backbone'; spec: BackboneSpec }
+  | { type: 'augment-preview'; projectId: string; imageIds: string[]; augment: AugmentConfig; seed: number; size: number }
+  | { type: 'train'; runId: string; resume: boolean; backend: BackendChoice }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' };
+
+export interface PreviewImage {
+  width: number;
+  height: number;
+  data: Uint8ClampedArray;
+}
+
+export type FromWorker =
+  | { type: 'status'; status: WorkerStatus; message?: string }
+  | { type: 'backends'; decision: BackendDecision; active: BackendName }
+  | { type: 'backbone-progress'; loaded: number; total: number }
+  | { type: 'backbone-ready'; info: BackboneInfo }
+  | { type: 'features-progress'; runId: string; done: number; total: number }
+  | {
+      type: 'batch';
+      runId: string;
+      point: BatchPoint;
+      epoch: number;
+      batch: number;
+      batches: number;
+      imagesPerSecond: number;
+      numTensors: number;
+      numBytes: number;
+    }
+  | { type: 'epoch'; runId: string; metrics: EpochMetrics; best: boolean; numTensors: number }
+  | { type: 'run-finished'; runId: string; status: 'done' | 'stopped' | 'early-stopped'; epochs: number }
+  | { type: 'augment-preview'; images: PreviewImage[] }
+  | { type: 'error'; runId?: string; message: string; kind: 'oom' | 'device-lost' | 'other'; recoverable: boolean };

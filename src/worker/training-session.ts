@@ -1,0 +1,228 @@
+// Everything the training worker does, behind its message handler: probing backends, opening
+// the backbone, previewing augmentation, and running (or resuming) a run while writing its
+// metrics and checkpoints to IndexedDB and reporting progress to the page.
+import * as tf from '@tensorflow/tfjs';
+import { activateBackend, decide, probeBackend, type BackendDecision } from '../core/backend/choose';
+import type { BackboneSpec } from '../core/backbones/catalog';
+import { applyBackbone, countParams, describeLayers, listBlocks } from '../core/backbones/layers';
+import { augmentBatch, type AugmentConfig } from '../core/augment/augment';
+import { toUnitBatch, type TrainImage } from '../core/train/data';
+import { pool, type FeatureExtractor } from '../core/train/features';
+import type { BackendChoice, BackendName, BatchPoint, TrainMode } from '../core/train/run-config';
+import { Trainer, type Checkpoint } from '../core/train/trainer';
+import { openStudioDb, type StudioDB } from '../persistence/db';
+import { listImages } from '../persistence/images-repo';
+import { getRun, heartbeat, recordEpoch, updateRun } from '../persistence/runs-repo';
+import { getCheckpoint, saveCheckpoint } from '../persistence/checkpoints-repo';
+import type { FromWorker } from './protocol';
+import { openBackbone, type OpenedBackbone } from './backbone-store';
+import { IdbPixelSource } from './idb-pixel-source';
+import { registeredBackends, setupTf, webgpuAdapter } from './tf-setup';
+
+type Post = (msg: FromWorker, transfer?: Transferable[]) => void;
+
+export function classifyError(e: unknown): { message: string; kind: 'oom' | 'device-lost' | 'other' } {
+  const message = e instanceof Error ? e.message : String(e);
+  if (/out of memory|OOM|failed to allocate|allocation failed|RangeError: Array buffer/i.test(message)) return { message, kind: 'oom' };
+  if (/device (was )?lost|DeviceLost|context lost/i.test(message)) return { message, kind: 'device-lost' };
+  return { message, kind: 'other' };
+}
+
+export class TrainingSession {
+  private db: StudioDB | null = null;
+  private decision: { mode: TrainMode; value: BackendDecision } | null = null;
+  private backbone: { spec: BackboneSpec; backend: string; opened: OpenedBackbone } | null = null;
+  private trainer: Trainer | null = null;
+
+  constructor(private readonly post: Post) {
+    setupTf();
+  }
+
+  private async getDb() {
+    this.db ??= await openStudioDb();
+    return this.db;
+  }
+
+  /** Probes (once per mode) and activates the backend to use; an explicit choice is honoured if it starts. */
+  async ensureBackend(mode: TrainMode, choice: BackendChoice): Promise<BackendName> {
+    if (!this.decision || this.decision.mode !== mode) {
+      this.post({ type: 'status', status: 'probing', message: 'Measuring the backends on this device…' });
+      const adapter = await webgpuAdapter();
+      const probes = [];
+      for (const name of registeredBackends()) {
+        if (name === 'webgpu' && !adapter) {
+          probes.push({ name, available: false, canFinetune: false, error: 'no WebGPU adapter on this device' });
+          continue;
+        }
+        probes.push(await probeBackend(name, name === 'webgpu' ? adapter ?? undefined : undefined));
+      }
+      this.decision = { mode, value: decide(probes, mode) };
+    }
+    const { value } = this.decision;
+    let active: BackendName = choice === 'auto' ? value.chosen : choice;
+    if (!(await activateBackend(active))) {
+      active = value.chosen;
+      await activateBackend(active);
+    }
+    this.post({ type: 'backends', decision: value, active });
+    return active;
+  }
+
+  async loadBackbone(spec: BackboneSpec): Promise<OpenedBackbone> {
+    const backend = tf.getBackend();
+    if (this.backbone && this.backbone.spec.id === spec.id && this.backbone.spec.url === spec.url && this.backbone.backend === backend) {
+      return this.backbone.opened;
+    }
+    this.backbone?.opened.model.dispose();
+    this.backbone = null;
+    this.post({ type: 'status', status: 'loading-backbone', message: `Loading ${spec.name}…` });
+    const opened = await openBackbone(await this.getDb(), spec, (loaded, total) => this.post({ type: 'backbone-progress', loaded, total }));
+    this.backbone = { spec, backend, opened };
+    this.post({ type: 'status', status: 'warming-up', message: 'Warming up…' });
+    tf.tidy(() => {
+      const x = tf.zeros([1, spec.inputSize, spec.inputSize, 3]) as tf.Tensor4D;
+      this.extractor(spec, opened).forward(x).dataSync();
+    });
+    const layers = opened.kind === 'layers' ? describeLayers(opened.model) : [];
+    this.post({
+      type: 'backbone-ready',
+      info: {
+        spec,
+        layers,
+        blocks: opened.kind === 'layers' ? listBlocks(opened.model) : [],
+        params: opened.kind === 'layers' ? countParams(opened.model).total : spec.params,
+        fromCache: opened.fromCache,
+      },
+    });
+    this.post({ type: 'status', status: 'ready' });
+    return opened;
+  }
+
+  private extractor(spec: BackboneSpec, opened: OpenedBackbone): FeatureExtractor {
+    return {
+      spec,
+      forward: (x) =>
+        tf.tidy(() => pool(opened.kind === 'layers' ? applyBackbone(opened.model, x) : (opened.model.predict(x) as tf.Tensor))),
+    };
+  }
+
+  async augmentPreview(imageIds: string[], augment: AugmentConfig, seed: number, size: number) {
+    const source = new IdbPixelSource(await this.getDb(), 'center-crop');
+    const pixels = await source.load(imageIds, size);
+    const unit = toUnitBatch(pixels, size);
+    const out = tf.tidy(() => augmentBatch(unit, augment, seed).mul(255).clipByValue(0, 255).cast('int32'));
+    const data = await out.data();
+    tf.dispose([unit, out]);
+    const plane = size * size;
+    const images = imageIds.map((_, b) => {
+      const rgba = new Uint8ClampedArray(plane * 4);
+      for (let i = 0; i < plane; i++) {
+        rgba[i * 4] = data[(b * plane + i) * 3];
+        rgba[i * 4 + 1] = data[(b * plane + i) * 3 + 1];
+        rgba[i * 4 + 2] = data[(b * plane + i) * 3 + 2];
+        rgba[i * 4 + 3] = 255;
+      }
+      return { width: size, height: size, data: rgba };
+    });
+    this.post({ type: 'augment-preview', images }, images.map((i) => i.data.buffer));
+  }
+
+  async train(runId: string, resume: boolean, choice: BackendChoice) {
+    const db = await this.getDb();
+    const run = await getRun(db, runId);
+    if (!run) throw new Error('This run no longer exists.');
+    const cfg = run.config;
+    const backend = await this.ensureBackend(cfg.mode, choice);
+    const opened = await this.loadBackbone(cfg.backbone);
+    const images = await listImages(db, run.projectId);
+    const labelOf = new Map(run.classes.map((c, i) => [c.id, i]));
+    const classOf = new Map(images.map((i) => [i.id, i.classId]));
+    const pick = (ids: string[]): TrainImage[] =>
+      ids.filter((id) => labelOf.has(classOf.get(id) ?? '')).map((id) => ({ id, label: labelOf.get(classOf.get(id)!)! }));
+    const train = pick(run.split.train);
+    const val = pick(run.split.val);
+    if (train.length === 0) throw new Error('No training images left in this run’s classes.');
+
+    const source = new IdbPixelSource(db, cfg.backbone.preprocessing.resize);
+    let pending: BatchPoint[] = [];
+    const trainer = new Trainer(this.extractor(cfg.backbone, opened), opened.kind === 'layers' ? opened.model : null, source, cfg, run.classes.length, train, val, {
+      onStatus: (phase, done, total) => {
+        if (phase === 'features') this.post({ type: 'features-progress', runId, done, total });
+      },
+      onBatch: (p) => {
+        const point = { step: p.step, loss: p.loss, smooth: p.smooth, lr: p.lr };
+        pending.push(point);
+        const mem = tf.memory();
+        this.post({ type: 'batch', runId, point, epoch: p.epoch + 1, batch: p.batch, batches: p.batches, imagesPerSecond: p.imagesPerSecond, numTensors: mem.numTensors, numBytes: mem.numBytes });
+      },
+      onEpoch: async (metrics, best) => {
+        const points = pending;
+        pending = [];
+        await recordEpoch(db, runId, metrics, points, best ? { epoch: metrics.epoch, valAcc: metrics.valAcc ?? metrics.trainAcc, valLoss: metrics.valLoss ?? metrics.trainLoss } : undefined);
+        this.post({ type: 'epoch', runId, metrics, best, numTensors: tf.memory().numTensors });
+      },
+      onCheckpoint: (cp, kind) => saveCheckpoint(db, toRecord(runId, cp, kind)),
+    });
+    this.trainer = trainer;
+    const beat = setInterval(() => void heartbeat(db, runId).catch(() => undefined), 3000);
+    try {
+      let checkpoint: Checkpoint | null = null;
+      if (resume) {
+        const rec = await getCheckpoint(db, runId, 'last');
+        if (rec) checkpoint = fromRecord(rec);
+      } else if (run.parentRunId) {
+        const parent = (await getCheckpoint(db, run.parentRunId, 'best')) ?? (await getCheckpoint(db, run.parentRunId, 'last'));
+        if (parent) trainer.loadWeights({ specs: parent.weights, data: parent.weightData });
+      }
+      await updateRun(db, runId, { status: 'running', backend, backendReason: this.decision?.value.reason ?? null, error: null, heartbeatAt: Date.now() });
+      this.post({ type: 'status', status: 'training' });
+      const result = await trainer.run(checkpoint);
+      await updateRun(db, runId, { status: result.status === 'stopped' ? 'stopped' : 'done' });
+      this.post({ type: 'run-finished', runId, status: result.status, epochs: result.epochs });
+      this.post({ type: 'status', status: 'done' });
+    } finally {
+      clearInterval(beat);
+      trainer.dispose();
+      this.trainer = null;
+    }
+  }
+
+  pause() {
+    this.trainer?.pause();
+    if (this.trainer) this.post({ type: 'status', status: 'paused' });
+  }
+  resume() {
+    this.trainer?.resume();
+    if (this.trainer) this.post({ type: 'status', status: 'training' });
+  }
+  stop() {
+    this.trainer?.stop();
+  }
+}
+
+function toRecord(runId: string, cp: Checkpoint, kind: 'last' | 'best') {
+  return {
+    runId,
+    kind,
+    epoch: cp.epoch,
+    stage: cp.stage,
+    step: cp.step,
+    createdAt: Date.now(),
+    weights: cp.weights.specs,
+    weightData: cp.weights.data,
+    optimizer: cp.optimizer.specs,
+    optimizerData: cp.optimizer.data,
+    state: cp.state as unknown as Record<string, unknown>,
+  };
+}
+
+function fromRecord(rec: Awaited<ReturnType<typeof getCheckpoint>> & object): Checkpoint {
+  return {
+    epoch: rec.epoch,
+    stage: rec.stage,
+    step: rec.step,
+    weights: { specs: rec.weights, data: rec.weightData },
+    optimizer: { specs: rec.optimizer, data: rec.optimizerData },
+    state: rec.state as unknown as Checkpoint['state'],
+  };
+}

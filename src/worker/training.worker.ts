@@ -1,0 +1,51 @@
+// The training worker's entry: a thin message switch over TrainingSession. One job at a time;
+// pause, resume and stop are handled between batches.
+/// <reference lib="webworker" />
+import type { FromWorker, ToWorker } from './protocol';
+import { TrainingSession, classifyError } from './training-session';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const post = (msg: FromWorker, transfer: Transferable[] = []) => self.postMessage(msg, transfer);
+const session = new TrainingSession(post);
+let busy: Promise<void> = Promise.resolve();
+
+/** Long jobs run one after another; control messages act at once. */
+function job(runId: string | undefined, fn: () => Promise<void>) {
+  busy = busy.then(fn).catch((e) => {
+    const { message, kind } = classifyError(e);
+    post({ type: 'error', runId, message, kind, recoverable: runId != null && kind !== 'other' });
+    post({ type: 'status', status: 'error', message });
+  });
+}
+
+self.onmessage = (ev: MessageEvent<ToWorker>) => {
+  const msg = ev.data;
+  switch (msg.type) {
+    case 'probe':
+      job(undefined, async () => void (await session.ensureBackend(msg.mode, msg.backend)));
+      break;
+    case 'load-backbone':
+      job(undefined, async () => void (await session.loadBackbone(msg.spec)));
+      break;
+    case 'augment-preview':
+      job(undefined, () => session.augmentPreview(msg.imageIds, msg.augment, msg.seed, msg.size));
+      break;
+    case 'train':
+      job(msg.runId, () => session.train(msg.runId, msg.resume, msg.backend));
+      break;
+    case 'pause':
+      session.pause();
+      break;
+    case 'resume':
+      session.resume();
+      break;
+    case 'stop':
+      session.stop();
+      break;
+    default: {
+      const never: never = msg;
+      throw new Error(`unknown message ${JSON.stringify(never)}`);
+    }
+  }
+};
