@@ -1,5 +1,5 @@
-// Project lifecycle with real blobs: duplicate (batched, record last, clean failure; runs not
-// copied), delete (runs and checkpoints too), and orphan cleanup after interrupted work.
+// Project lifecycle with real blobs: duplicate (batched, record last, clean failure), delete,
+// and orphan cleanup after interrupted work (runs: run-cleanup.test.ts).
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StudioDB } from './db';
@@ -19,19 +19,7 @@ import {
   STALE_COPY_MS,
   touchProject,
 } from './projects-repo';
-import { getCheckpoint, saveCheckpoint } from './checkpoints-repo';
-import { createRun, getRun, listRuns, RUN_COUNTER_PREFIX } from './runs-repo';
-import {
-  addImages,
-  blobBytes,
-  bytesBlob,
-  checkpointRecord,
-  expectConsistent,
-  freshDb,
-  runCounts,
-  runInput,
-  storeCounts,
-} from './test-support';
+import { addImages, blobBytes, bytesBlob, expectConsistent, freshDb, storeCounts } from './test-support';
 
 let db: StudioDB;
 beforeEach(async () => {
@@ -200,59 +188,5 @@ describe('removeOrphans', () => {
     expect(await storeCounts(db)).toEqual({ projects: 1, classes: 1, images: 2, originals: 2, thumbnails: 2, training: 2 });
     expect(await db.getAllKeys('meta')).toEqual(['theme']); // stale marker gone, settings kept
     await expectConsistent(db, src.project.id);
-  });
-});
-
-describe('projects and their runs', () => {
-  async function runsWithCheckpoints(projectId: string, n: number, withCheckpoints = n) {
-    const runs = [];
-    for (let i = 0; i < n; i++) {
-      const run = await createRun(db, runInput(projectId));
-      if (i < withCheckpoints) {
-        await saveCheckpoint(db, checkpointRecord(run.id, 'last', 2));
-        await saveCheckpoint(db, checkpointRecord(run.id, 'best', 1));
-      }
-      runs.push(run);
-    }
-    return runs;
-  }
-
-  it('deleteProject deletes its runs and their checkpoints (more than one batch) and its run counter', async () => {
-    const { project } = await projectWithImages('Big', [2]);
-    const keep = await projectWithImages('Keep', [1]);
-    await runsWithCheckpoints(project.id, 205, 3);
-    const [kept] = await runsWithCheckpoints(keep.project.id, 1);
-    expect(await runCounts(db)).toEqual({ runs: 206, checkpoints: 8 });
-    const keptBefore = await getRun(db, kept.id);
-    expect(keptBefore!.lastCheckpointEpoch).toBe(2);
-    await deleteProject(db, project.id);
-    expect(await runCounts(db)).toEqual({ runs: 1, checkpoints: 2 });
-    expect(await listRuns(db, project.id)).toEqual([]);
-    expect(await getRun(db, kept.id)).toEqual(keptBefore);
-    expect(await getCheckpoint(db, kept.id, 'last')).toBeDefined();
-    expect(await db.getAllKeys('meta')).toEqual([RUN_COUNTER_PREFIX + keep.project.id]);
-  });
-
-  it('duplicateProject copies no runs; the copy numbers its runs from 1', async () => {
-    const { project } = await projectWithImages('Pets', [2]);
-    await runsWithCheckpoints(project.id, 2);
-    const copy = await duplicateProject(db, project.id);
-    expect(await listRuns(db, copy.id)).toEqual([]);
-    expect(await runCounts(db)).toEqual({ runs: 2, checkpoints: 4 });
-    expect((await createRun(db, runInput(copy.id))).name).toBe('Run 1');
-  });
-
-  it('removeOrphans removes runs of a gone project with their checkpoints, stray checkpoints and counters', async () => {
-    const gone = await projectWithImages('Gone', [1]);
-    const keep = await projectWithImages('Keep', [1]);
-    await runsWithCheckpoints(gone.project.id, 3, 2);
-    const kept = await runsWithCheckpoints(keep.project.id, 2, 1);
-    await db.delete('projects', gone.project.id); // deleteProject cut short after step one
-    await db.put('checkpoints', checkpointRecord('deleted-run', 'best', 4)); // a run delete that lost its checkpoints' cleanup
-    expect(await removeOrphans(db)).toEqual({ classes: 1, images: 1, blobs: 0, runs: 3, checkpoints: 5 });
-    expect(await runCounts(db)).toEqual({ runs: 2, checkpoints: 2 });
-    expect((await listRuns(db, keep.project.id)).map((r) => r.id).sort()).toEqual(kept.map((r) => r.id).sort());
-    expect(await db.getAllKeys('meta')).toEqual([RUN_COUNTER_PREFIX + keep.project.id]);
-    expect(await removeOrphans(db)).toEqual({ classes: 0, images: 0, blobs: 0, runs: 0, checkpoints: 0 });
   });
 });

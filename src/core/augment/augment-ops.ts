@@ -3,18 +3,39 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * Projective transforms ([N,8] rows in tf.image.transform's output→input convention), bilinear
- * with reflected borders. tfjs 4.22's cpu Transform kernel returns after the first image of a
- * batch (the rest come back as the fill value), so on 'cpu' each image is transformed alone.
+ * Affine transforms ([N,8] rows in tf.image.transform's output→input convention, last two 0),
+ * bilinear, with mirrored borders. tfjs 4.22's own 'reflect' fill is wrong on wasm (coordinates
+ * < 0 read the far edge), so instead the batch is mirror-padded ('symmetric', which is exactly
+ * tfjs's reflect) just enough for the farthest corner, and the kernel clamps ('nearest') beyond:
+ * identical results on every backend. tfjs 4.22's cpu Transform kernel also returns after the
+ * first image of a batch (the rest come back as the fill value), so on 'cpu' each image goes alone.
  */
 export function transformImages(x: tf.Tensor4D, rows: Float32Array): tf.Tensor4D {
-  const n = x.shape[0];
-  const t = tf.tensor2d(rows, [n, 8]);
-  if (n === 1 || tf.getBackend() !== 'cpu') return tf.image.transform(x, t, 'bilinear', 'reflect');
-  const parts = tf.split(x, n, 0).map((xi, i) =>
-    tf.image.transform(xi as tf.Tensor4D, t.slice([i, 0], [1, 8]), 'bilinear', 'reflect'),
-  );
-  return tf.concat(parts, 0);
+  const [n, h, w] = x.shape;
+  let overX = 0;
+  let overY = 0;
+  for (let i = 0; i < n; i++) {
+    const [a00, a01, bx, a10, a11, by] = rows.subarray(i * 8, i * 8 + 6);
+    for (const [cx, cy] of [[0, 0], [w - 1, 0], [0, h - 1], [w - 1, h - 1]]) {
+      const ix = a00 * cx + a01 * cy + bx;
+      const iy = a10 * cx + a11 * cy + by;
+      overX = Math.max(overX, -ix, ix - (w - 1));
+      overY = Math.max(overY, -iy, iy - (h - 1));
+    }
+  }
+  // +1 for the bilinear neighbour; symmetric padding may not exceed the size.
+  const pw = overX > 1e-6 ? Math.min(w, Math.ceil(overX) + 1) : 0;
+  const ph = overY > 1e-6 ? Math.min(h, Math.ceil(overY) + 1) : 0;
+  const shifted = rows.slice();
+  for (let i = 0; i < n; i++) {
+    shifted[i * 8 + 2] += pw;
+    shifted[i * 8 + 5] += ph;
+  }
+  const src = pw || ph ? tf.mirrorPad(x, [[0, 0], [ph, ph], [pw, pw], [0, 0]], 'symmetric') : x;
+  const t = tf.tensor2d(shifted, [n, 8]);
+  const one = (img: tf.Tensor4D, ti: tf.Tensor2D) => tf.image.transform(img, ti, 'bilinear', 'nearest', 0, [h, w]);
+  if (n === 1 || tf.getBackend() !== 'cpu') return one(src, t);
+  return tf.concat(tf.split(src, n, 0).map((xi, i) => one(xi as tf.Tensor4D, t.slice([i, 0], [1, 8]))), 0);
 }
 
 /** A per-image scalar as [N,1,1,1] for broadcasting. */

@@ -256,21 +256,20 @@ export class Trainer {
     if (resume) {
       this.makeGroups(resume.stage);
       this.loadWeights(resume.weights);
+      await this.restoreOptimizers(resume.optimizer);
       es.setState(resume.state.earlyStopping);
       best = resume.state;
       startEpoch = resume.epoch + 1;
       step = resume.step;
     }
-    const oneHot = (idx: number[], set: TrainImage[]) => tf.oneHot(tf.tensor1d(idx.map((i) => set[i].label), 'int32'), this.numClasses).toFloat() as tf.Tensor2D;
+    const oneHot = (idx: number[], set: TrainImage[]) =>
+      tf.tidy(() => tf.oneHot(tf.tensor1d(idx.map((i) => set[i].label), 'int32'), this.numClasses).toFloat() as tf.Tensor2D);
     let status: TrainResult['status'] = 'done';
     let epoch = startEpoch;
     for (; epoch < this.totalEpochs; epoch++) {
       const stage = this.stageOf(epoch);
       if (stage === 1 && !(await this.features())) { status = 'stopped'; break; }
-      if (this.groupsStage !== stage) {
-        this.makeGroups(stage);
-        if (resume && resume.stage === stage && epoch === startEpoch) await this.restoreOptimizers(resume.optimizer);
-      }
+      if (this.groupsStage !== stage) this.makeGroups(stage);
       const rng = createRng(cfg.seed).fork(`epoch-${epoch}`);
       const order = cfg.balance === 'oversample' ? oversampleIndices(labels, rng.fork('oversample')) : labels.map((_, i) => i);
       rng.shuffle(order);
