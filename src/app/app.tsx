@@ -9,6 +9,10 @@ import { StorageMeter } from './storage-meter';
 import { Notices } from './notices';
 import { getDb } from '../persistence/connection';
 import { removeOrphans } from '../persistence/projects-repo';
+import { markInterruptedRuns } from '../persistence/runs-repo';
+import { ProjectTabs } from './project-tabs';
+import { TrainingView } from '../features/training/training-view';
+import { RunsView } from '../features/training/runs-view';
 
 export function App() {
   const route = useHashRoute();
@@ -16,8 +20,12 @@ export function App() {
   useEffect(() => {
     void refreshStorage();
     // Finish any delete or duplicate that a closed tab interrupted.
+    // A run whose tab was closed or reloaded mid-training is marked interrupted, to be resumed.
     void getDb()
-      .then((db) => removeOrphans(db))
+      .then(async (db) => {
+        await removeOrphans(db);
+        await markInterruptedRuns(db, 0);
+      })
       .catch(() => undefined);
   }, [refreshStorage]);
 
@@ -34,7 +42,13 @@ export function App() {
       </header>
       <Notices />
       <main className="app-main">
-        {route.name === 'home' ? <HomeView /> : <ProjectView projectId={route.id} key={route.id} />}
+        {route.name === 'home' ? (
+          <HomeView />
+        ) : (
+          <ProjectView projectId={route.id} key={route.id} nav={<ProjectTabs projectId={route.id} tab={route.tab} />}>
+            {route.tab === 'train' ? <TrainingView /> : route.tab === 'runs' ? <RunsView /> : null}
+          </ProjectView>
+        )}
       </main>
     </div>
   );

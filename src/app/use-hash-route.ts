@@ -1,16 +1,17 @@
-// Routes live in the URL hash (#/ and #/p/<id>) so a reload lands where the user was and
-// the static server needs no rewrites.
+// Routes live in the URL hash (#/, #/p/<id>, #/p/<id>/train, #/p/<id>/runs) so a reload lands
+// where the user was and the static server needs no rewrites.
 import { useEffect, useState } from 'react';
 
-export type Route = { name: 'home' } | { name: 'project'; id: string };
+export type ProjectTab = 'dataset' | 'train' | 'runs';
+export type Route = { name: 'home' } | { name: 'project'; id: string; tab: ProjectTab };
 
 export function parseRoute(hash: string): Route {
-  const m = /^#\/p\/([^/?#]+)/.exec(hash);
-  return m ? { name: 'project', id: decodeURIComponent(m[1]) } : { name: 'home' };
+  const m = /^#\/p\/([^/?#]+)(?:\/(train|runs))?/.exec(hash);
+  return m ? { name: 'project', id: decodeURIComponent(m[1]), tab: (m[2] as ProjectTab | undefined) ?? 'dataset' } : { name: 'home' };
 }
 
-export function projectHref(id: string): string {
-  return `#/p/${encodeURIComponent(id)}`;
+export function projectHref(id: string, tab: ProjectTab = 'dataset'): string {
+  return `#/p/${encodeURIComponent(id)}${tab === 'dataset' ? '' : `/${tab}`}`;
 }
 
 export function useHashRoute(): Route {

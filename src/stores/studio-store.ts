@@ -5,12 +5,14 @@ import { createProjectsSlice, type ProjectsSlice } from './projects-slice';
 import { createDatasetSlice, type DatasetSlice } from './dataset-slice';
 import { createImportSlice, type ImportSlice } from './import-slice';
 import { createUiSlice, type UiSlice } from './ui-slice';
+import { createTrainingSlice, type TrainingSlice } from './training-slice';
 
-export type StudioState = ProjectsSlice & DatasetSlice & ImportSlice & UiSlice;
+export type StudioState = ProjectsSlice & DatasetSlice & ImportSlice & UiSlice & TrainingSlice;
 
 export const useStudio = create<StudioState>()((...a) => ({
   ...createProjectsSlice(...a),
   ...createDatasetSlice(...a),
   ...createImportSlice(...a),
   ...createUiSlice(...a),
+  ...createTrainingSlice(...a),
 }));

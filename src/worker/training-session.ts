@@ -77,12 +77,16 @@ export class TrainingSession {
     this.backbone = null;
     this.post({ type: 'status', status: 'loading-backbone', message: `Loading ${spec.name}…` });
     const opened = await openBackbone(await this.getDb(), spec, (loaded, total) => this.post({ type: 'backbone-progress', loaded, total }));
-    this.backbone = { spec, backend, opened };
     this.post({ type: 'status', status: 'warming-up', message: 'Warming up…' });
-    tf.tidy(() => {
+    // One forward pass compiles kernels and tells the feature size (custom models declare none).
+    const featureDim = tf.tidy(() => {
       const x = tf.zeros([1, spec.inputSize, spec.inputSize, 3]) as tf.Tensor4D;
-      this.extractor(spec, opened).forward(x).dataSync();
+      const f = this.extractor(spec, opened).forward(x);
+      f.dataSync();
+      return f.shape[1];
     });
+    spec = { ...spec, featureDim };
+    this.backbone = { spec, backend, opened };
     const layers = opened.kind === 'layers' ? describeLayers(opened.model) : [];
     this.post({
       type: 'backbone-ready',
@@ -134,6 +138,7 @@ export class TrainingSession {
     const cfg = run.config;
     const backend = await this.ensureBackend(cfg.mode, choice);
     const opened = await this.loadBackbone(cfg.backbone);
+    const spec = this.backbone!.spec;
     const images = await listImages(db, run.projectId);
     const labelOf = new Map(run.classes.map((c, i) => [c.id, i]));
     const classOf = new Map(images.map((i) => [i.id, i.classId]));
@@ -145,7 +150,7 @@ export class TrainingSession {
 
     const source = new IdbPixelSource(db, cfg.backbone.preprocessing.resize);
     let pending: BatchPoint[] = [];
-    const trainer = new Trainer(this.extractor(cfg.backbone, opened), opened.kind === 'layers' ? opened.model : null, source, cfg, run.classes.length, train, val, {
+    const trainer = new Trainer(this.extractor(spec, opened), opened.kind === 'layers' ? opened.model : null, source, cfg, run.classes.length, train, val, {
       onStatus: (phase, done, total) => {
         if (phase === 'features') this.post({ type: 'features-progress', runId, done, total });
       },

@@ -30,8 +30,10 @@ function run(x: tf.Tensor4D, cfg: AugmentConfig, seed: number): number[][][][] {
   expect(flat.every((v) => v >= 0 && v <= 1)).toBe(true);
   return values;
 }
-const maxAbsDiff = (a: number[][][][], b: number[][][][]) =>
-  Math.max(...a.flat(3).map((v, i) => Math.abs(v - b.flat(3)[i])));
+function maxAbsDiff(a: number[][][][], b: number[][][][]): number {
+  const fb = b.flat(3);
+  return Math.max(...a.flat(3).map((v, i) => Math.abs(v - fb[i])));
+}
 
 const OPS: [string, AugmentConfig, AugmentConfig][] = [
   ['flipH', { flipH: true }, { flipH: false }],

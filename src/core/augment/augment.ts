@@ -176,7 +176,9 @@ export function applyAugmentParams(images: tf.Tensor4D, params: ImageAugmentPara
 
 /**
  * Augments a batch [N,H,W,3] of floats in [0, 1]: same seed → same output. Returns a new tensor
- * of the same shape, clipped to [0, 1] (the input is not disposed).
+ * of the same shape, clipped to [0, 1] (the input is not disposed). Order: geometry (one
+ * transform), brightness, contrast, hue/saturation (one matmul), blur, noise, cutout. Every
+ * image's parameters depend on (seed, index) only; the noise field is drawn for the whole batch.
  */
 export function augmentBatch(images: tf.Tensor4D, cfg: AugmentConfig, seed: number): tf.Tensor4D {
   return applyAugmentParams(images, sampleAugmentParams(images.shape[0], cfg, seed), cfg, seed);

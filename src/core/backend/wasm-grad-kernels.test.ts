@@ -216,18 +216,131 @@ describeWasm('wasm gradient kernels', () => {
     ['DepthwiseConv2dNativeBackpropInput', true, [1, 3, 5], false],
   ];
   for (const [name, depthwise, ks, pointwiseOnly] of gridTests) {
-    it(`${name} matches the cpu kernel (${pointwiseOnly ? '1x1' : 'kxk'} grid)`, () => {
+    for (const useXnnpack of depthwise ? [true, false] : [true]) {
+      const path = depthwise ? (useXnnpack ? ', XNNPACK path' : ', loop path') : '';
+      it(`${name} matches the cpu kernel (${pointwiseOnly ? '1x1' : 'kxk'} grid${path})`, () => {
+        const before = memorySnapshot();
+        const rand = rng(name.length * 7919 + ks.length);
+        let worst = 0;
+        wasmGradKernelTuning.useXnnpack = useXnnpack;
+        try {
+          for (const c of cases(name.length + ks.length, pointwiseOnly ? 40 : 80, ks, pointwiseOnly)) {
+            if (depthwise) c.outC = 1 + Math.floor(rand() * 2); // channel multiplier 1 or 2
+            worst = Math.max(worst, checkConv(name, c, depthwise, rand));
+          }
+        } finally {
+          wasmGradKernelTuning.useXnnpack = true;
+        }
+        expect(worst).toBeLessThanOrEqual(1e-4);
+        expect(memorySnapshot()).toEqual(before);
+      });
+    }
+  }
+
+  for (const useXnnpack of [true, false]) {
+    it(`FusedBatchNorm, Sum and Mean match the cpu kernels (${useXnnpack ? 'XNNPACK' : 'loop'} path)`, () => {
       const before = memorySnapshot();
-      const rand = rng(name.length * 7919 + ks.length);
-      let worst = 0;
-      for (const c of cases(name.length + ks.length, pointwiseOnly ? 40 : 80, ks, pointwiseOnly)) {
-        if (depthwise) c.outC = 1 + Math.floor(rand() * 2); // channel multiplier 1 or 2
-        worst = Math.max(worst, checkConv(name, c, depthwise, rand));
+      const rand = rng(77);
+      wasmGradKernelTuning.useXnnpack = useXnnpack;
+      try {
+        for (const shape of [[2, 5, 3, 7], [16, 14, 14, 24], [1, 1, 1, 1], [3, 4], [7], [2, 3, 1, 5, 2]]) {
+          const C = shape[shape.length - 1];
+          const x = { shape, values: randomArray(sizeOf(shape), rand) };
+          const param = (positive: boolean) => {
+            const v = randomArray(C, rand);
+            if (positive) for (let i = 0; i < C; i++) v[i] = Math.abs(v[i]) + 0.1;
+            return { shape: [C], values: v };
+          };
+          const bnInputs: Inputs = { x, mean: param(false), variance: param(true), offset: param(false), scale: param(false) };
+          const bnAttrs = { varianceEpsilon: 1e-3 };
+          const got = runWasm('FusedBatchNorm', bnInputs, bnAttrs);
+          const want = runCpu('FusedBatchNorm', bnInputs, bnAttrs);
+          expect(got.shape).toEqual(want.shape);
+          expect(relErr(got.values, want.values), `FusedBatchNorm ${shape}`).toBeLessThanOrEqual(1e-5);
+          // Without offset/scale, and with scalar mean/variance.
+          const bare: Inputs = { x, mean: { shape: [1], values: new Float32Array([0.3]) }, variance: { shape: [1], values: new Float32Array([2]) } };
+          expect(relErr(runWasm('FusedBatchNorm', bare, bnAttrs).values, runCpu('FusedBatchNorm', bare, bnAttrs).values)).toBeLessThanOrEqual(1e-5);
+
+          const rank = shape.length;
+          const axisSets: (number | number[])[] = [0, -1, [0, 1].filter((a) => a < rank)];
+          if (rank >= 3) axisSets.push([0, 1, 2].slice(0, rank - 1), [2, 0, 1].slice(0, rank - 1), [1, 2]);
+          for (const axis of axisSets) {
+            for (const keepDims of [false, true]) {
+              for (const kernel of ['Sum', 'Mean']) {
+                const g = runWasm(kernel, { x }, { axis, keepDims });
+                const w = runCpu(kernel, { x }, { axis, keepDims });
+                expect(g.shape, `${kernel} ${shape} ${axis}`).toEqual(w.shape);
+                expect(relErr(g.values, w.values), `${kernel} ${shape} axis=${axis} keepDims=${keepDims}`).toBeLessThanOrEqual(1e-5);
+              }
+            }
+          }
+        }
+      } finally {
+        wasmGradKernelTuning.useXnnpack = true;
       }
-      expect(worst).toBeLessThanOrEqual(1e-4);
       expect(memorySnapshot()).toEqual(before);
     });
   }
+
+  it('Tile matches the cpu kernel for every dtype; Identity shares data safely', () => {
+    const before = memorySnapshot();
+    const rand = rng(8);
+    for (const [shape, reps] of [
+      [[1, 1, 1, 5], [3, 4, 2, 1]],
+      [[2, 3], [2, 3]],
+      [[3], [4]],
+      [[2, 1, 3], [1, 5, 1]],
+      [[2, 2, 2, 2, 2], [1, 2, 1, 3, 1]],
+      [[4, 0], [2, 2]],
+    ] as [number[], number[]][]) {
+      const values = randomArray(sizeOf(shape), rand);
+      for (const dtype of ['float32', 'int32', 'bool'] as const) {
+        const mk = () => tf.tensor(values, shape, 'float32').mul(10).cast(dtype);
+        const want = tf.tidy(() => mk().dataSync());
+        void want;
+        const got = tf.tidy(() => {
+          const t = mk();
+          const out = tf.tile(t, reps);
+          return { shape: out.shape, values: Array.from(out.dataSync() as ArrayLike<number>) };
+        });
+        const cpuIn = tf.tidy(() => Float32Array.from(mk().dataSync() as ArrayLike<number>));
+        const ref = runCpu('Tile', { x: { shape, values: cpuIn } }, { reps });
+        expect(got.shape, `${shape} x ${reps}`).toEqual(ref.shape);
+        expect(got.values, `${shape} x ${reps} ${dtype}`).toEqual(Array.from(ref.values));
+      }
+    }
+    // Identity: a clone survives disposal of its source and vice versa.
+    const a = tf.tensor([1, 2, 3]);
+    const b = a.clone();
+    a.dispose();
+    expect(Array.from(b.dataSync())).toEqual([1, 2, 3]);
+    const c = b.clone();
+    b.dispose();
+    expect(Array.from(c.dataSync())).toEqual([1, 2, 3]);
+    c.dispose();
+    expect(memorySnapshot()).toEqual(before);
+  });
+
+  it('ClipByValue gradient (ReLU6) matches cpu, boundaries and NaN included', async () => {
+    const xs = [-2, -0, 0, 0.5, 5.999, 6, 6.001, 9, NaN, 3];
+    const grad = () =>
+      tf.tidy(() => {
+        const x = tf.tensor(xs, [2, 5]);
+        const dy = tf.tensor(xs.map((_, i) => i + 1), [2, 5]);
+        const g = tf.grad((t: tf.Tensor) => tf.clipByValue(t, 0, 6))(x, dy);
+        return Array.from(g.dataSync());
+      });
+    try {
+      await tf.setBackend('cpu');
+      const want = grad();
+      await tf.setBackend('wasm');
+      const before = memorySnapshot();
+      expect(grad()).toEqual(want);
+      expect(memorySnapshot()).toEqual(before);
+    } finally {
+      await tf.setBackend('wasm');
+    }
+  });
 
   it('splits large problems into im2col chunks with the same result', () => {
     const before = memorySnapshot();

@@ -1,6 +1,6 @@
 // The project workspace: classes on the left, the selected class's images on the right,
 // import by drop or picker, webcam capture, dataset warnings, progress and the import report.
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useStudio } from '../../stores/studio-store';
 import { datasetWarnings } from '../../core/data/stats';
 import { formatBytes, plural } from '../../components/ui/format';
@@ -14,7 +14,8 @@ import { collectFromFileList } from './import/collect-files';
 import { useDrop } from './use-drop';
 import { ProjectSettings } from './project-settings';
 
-export function ProjectView({ projectId }: { projectId: string }) {
+/** The project page. `nav` is the section tabs; `children`, when given, replaces the dataset workspace. */
+export function ProjectView({ projectId, nav, children }: { projectId: string; nav?: ReactNode; children?: ReactNode }) {
   const open = useStudio((s) => s.openProject);
   const project = useStudio((s) => s.project);
   const missing = useStudio((s) => s.projectMissing);
@@ -72,7 +73,7 @@ export function ProjectView({ projectId }: { projectId: string }) {
   };
 
   return (
-    <section className={`project${drop.over ? ' drop-over' : ''}`} aria-labelledby="project-title" {...drop.handlers}>
+    <section className={`project${drop.over ? ' drop-over' : ''}`} aria-labelledby="project-title" {...(children ? {} : drop.handlers)}>
       <div className="page-head">
         <div>
           <a href="#/" className="back-link">
@@ -91,7 +92,7 @@ export function ProjectView({ projectId }: { projectId: string }) {
             {plural(classes.length, 'class', 'classes')} · {plural(project.imageCount, 'image')} · {formatBytes(project.bytes)}
           </p>
         </div>
-        <div className="toolbar" role="toolbar" aria-label="Import">
+        <div className="toolbar" role="toolbar" aria-label="Import" hidden={children != null}>
           <button type="button" onClick={() => pick(folderInput.current)}>
             Import folder…
           </button>
@@ -107,7 +108,10 @@ export function ProjectView({ projectId }: { projectId: string }) {
         </div>
       </div>
 
+      {nav}
       <ImportProgressBar />
+      {children ?? (
+      <>
       <ImportReportPanel />
 
       {warnings.length > 0 && classes.length > 0 && (
@@ -162,6 +166,8 @@ export function ProjectView({ projectId }: { projectId: string }) {
           ) : null}
         </div>
       </div>
+      </>
+      )}
       {drop.over && (
         <div className="drop-overlay" aria-hidden="true">
           Drop to import: each subfolder becomes a class

@@ -1,0 +1,145 @@
+// Hyperparameters with their documented defaults (see defaultRunConfig): epochs, batch size,
+// optimizer, learning rates and schedule, discriminative backbone rate, label smoothing, class
+// balancing, early stopping, validation split, seed and gradient accumulation.
+import type { ScheduleConfig } from '../../core/train/schedules';
+import type { OptimizerKind, RunConfig } from '../../core/train/run-config';
+import { useStudio } from '../../stores/studio-store';
+import { CheckField, NumberField, SelectField } from '../../components/ui/fields';
+
+const SCHEDULES: { value: ScheduleConfig['kind']; label: string }[] = [
+  { value: 'constant', label: 'Constant' },
+  { value: 'step', label: 'Step decay' },
+  { value: 'cosine', label: 'Cosine' },
+  { value: 'cyclical', label: 'Cyclical (triangular)' },
+  { value: 'one-cycle', label: 'One-cycle' },
+  { value: 'linear-warmup', label: 'Linear warm-up' },
+];
+
+function scheduleFor(kind: ScheduleConfig['kind']): ScheduleConfig {
+  switch (kind) {
+    case 'constant':
+      return { kind };
+    case 'step':
+      return { kind, stepEvery: 5, gamma: 0.5 };
+    case 'cosine':
+      return { kind, minLr: 0 };
+    case 'cyclical':
+      return { kind, cycleEpochs: 4, minLr: 1e-5 };
+    case 'one-cycle':
+      return { kind, pctStart: 0.25, divFactor: 25, finalDivFactor: 1e4 };
+    case 'linear-warmup':
+      return { kind, warmupEpochs: 2, then: 'cosine' };
+  }
+}
+
+export function HyperPanel() {
+  const cfg = useStudio((s) => s.trainConfig);
+  const set = useStudio((s) => s.setTrainConfig);
+  const finetune = cfg.mode === 'finetune';
+  const es = cfg.earlyStopping;
+  const sch = cfg.schedule;
+  return (
+    <section className="panel" aria-labelledby="hp-title">
+      <h2 id="hp-title">Training settings</h2>
+      <div className="field-row">
+        <NumberField label={finetune ? 'Head warm-up epochs' : 'Epochs'} value={cfg.epochs} min={1} max={500} step={1} onChange={(v) => set({ epochs: Math.round(v) })} />
+        <NumberField label={finetune ? 'Head learning rate' : 'Learning rate'} value={cfg.lr} min={0} step="any" onChange={(v) => set({ lr: v })} />
+        <NumberField label="Batch size" value={cfg.batchSize} min={1} max={256} step={1} onChange={(v) => set({ batchSize: Math.round(v) })} />
+        <NumberField label="Gradient accumulation" value={cfg.gradAccumulation} min={1} max={64} step={1} onChange={(v) => set({ gradAccumulation: Math.round(v) })} hint={`Effective batch ${cfg.batchSize * cfg.gradAccumulation}`} />
+      </div>
+      {finetune && (
+        <div className="field-row">
+          <NumberField label="Fine-tune epochs" value={cfg.finetune.epochs} min={1} max={500} step={1} onChange={(v) => set({ finetune: { ...cfg.finetune, epochs: Math.round(v) } })} />
+          <NumberField label="Fine-tune learning rate" value={cfg.finetune.lr} min={0} step="any" onChange={(v) => set({ finetune: { ...cfg.finetune, lr: v } })} />
+          <NumberField label="Backbone LR multiplier" value={cfg.backboneLrMultiplier} min={0} step="any" onChange={(v) => set({ backboneLrMultiplier: v })} hint="Backbone rate = fine-tune rate × this" />
+          <NumberField label="Earliest block factor" value={cfg.backboneLrGrade} min={0} max={1} step="any" onChange={(v) => set({ backboneLrGrade: v })} hint="Graded like fastai slice(lo, hi): 1 = flat" />
+        </div>
+      )}
+      <div className="field-row">
+        <SelectField<OptimizerKind>
+          label="Optimizer"
+          value={cfg.optimizer}
+          options={[
+            { value: 'adam', label: 'Adam' },
+            { value: 'adamw', label: 'AdamW (decoupled weight decay)' },
+            { value: 'sgd', label: 'SGD with momentum' },
+            { value: 'rmsprop', label: 'RMSprop' },
+          ]}
+          onChange={(v) => set({ optimizer: v, weightDecay: v === 'adamw' && !cfg.weightDecay ? 0.01 : cfg.weightDecay })}
+        />
+        {cfg.optimizer === 'sgd' && <NumberField label="Momentum" value={cfg.momentum} min={0} max={0.999} step={0.01} onChange={(v) => set({ momentum: v })} />}
+        <NumberField label="Weight decay" value={cfg.weightDecay} min={0} step="any" onChange={(v) => set({ weightDecay: v })} />
+        <SelectField label="Schedule" value={sch.kind} options={SCHEDULES} onChange={(k) => set({ schedule: scheduleFor(k) })} />
+      </div>
+      <ScheduleParams cfg={cfg} set={set} />
+      <div className="field-row">
+        <NumberField label="Label smoothing" value={cfg.labelSmoothing} min={0} max={0.5} step={0.01} onChange={(v) => set({ labelSmoothing: v })} />
+        <SelectField
+          label="Class balance"
+          value={cfg.balance}
+          options={[
+            { value: 'class-weights', label: 'Class weights (auto-balance)' },
+            { value: 'oversample', label: 'Oversample smaller classes' },
+            { value: 'none', label: 'None' },
+          ]}
+          onChange={(v) => set({ balance: v })}
+        />
+        <NumberField label="Validation share" value={cfg.valFraction} min={0} max={0.5} step={0.05} onChange={(v) => set({ valFraction: v })} hint="Stratified, per class, from the seed" />
+        <NumberField label="Seed" value={cfg.seed} min={0} step={1} onChange={(v) => set({ seed: Math.round(v) })} />
+      </div>
+      <div className="field-row">
+        <CheckField label="Early stopping" checked={es.enabled} onChange={(v) => set({ earlyStopping: { ...es, enabled: v } })} />
+        {es.enabled && (
+          <>
+            <NumberField label="Patience (epochs)" value={es.patience} min={0} max={100} step={1} onChange={(v) => set({ earlyStopping: { ...es, patience: Math.round(v) } })} />
+            <NumberField label="Min improvement" value={es.minDelta} min={0} step="any" onChange={(v) => set({ earlyStopping: { ...es, minDelta: v } })} />
+            <CheckField label="Restore best weights" checked={es.restoreBest} onChange={(v) => set({ earlyStopping: { ...es, restoreBest: v } })} />
+          </>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function ScheduleParams({ cfg, set }: { cfg: RunConfig; set: (p: Partial<RunConfig>) => void }) {
+  const s = cfg.schedule;
+  const put = (p: Partial<ScheduleConfig>) => set({ schedule: { ...s, ...p } as ScheduleConfig });
+  switch (s.kind) {
+    case 'step':
+      return (
+        <div className="field-row">
+          <NumberField label="Decay every (epochs)" value={s.stepEvery} min={1} step={1} onChange={(v) => put({ stepEvery: Math.round(v) })} />
+          <NumberField label="Decay factor" value={s.gamma} min={0} max={1} step="any" onChange={(v) => put({ gamma: v })} />
+        </div>
+      );
+    case 'cosine':
+      return (
+        <div className="field-row">
+          <NumberField label="Final learning rate" value={s.minLr ?? 0} min={0} step="any" onChange={(v) => put({ minLr: v })} />
+        </div>
+      );
+    case 'cyclical':
+      return (
+        <div className="field-row">
+          <NumberField label="Cycle length (epochs)" value={s.cycleEpochs} min={1} step={1} onChange={(v) => put({ cycleEpochs: Math.round(v) })} />
+          <NumberField label="Lowest learning rate" value={s.minLr} min={0} step="any" onChange={(v) => put({ minLr: v })} />
+        </div>
+      );
+    case 'one-cycle':
+      return (
+        <div className="field-row">
+          <NumberField label="Warm-up share" value={s.pctStart ?? 0.25} min={0.01} max={0.99} step={0.05} onChange={(v) => put({ pctStart: v })} />
+          <NumberField label="Start divisor" value={s.divFactor ?? 25} min={1} step="any" onChange={(v) => put({ divFactor: v })} />
+        </div>
+      );
+    case 'linear-warmup':
+      return (
+        <div className="field-row">
+          <NumberField label="Warm-up epochs" value={s.warmupEpochs} min={0} step={1} onChange={(v) => put({ warmupEpochs: Math.round(v) })} />
+          <SelectField label="Then" value={s.then} options={[{ value: 'constant', label: 'Constant' }, { value: 'cosine', label: 'Cosine' }]} onChange={(v) => put({ then: v })} />
+        </div>
+      );
+    default:
+      return null;
+  }
+}

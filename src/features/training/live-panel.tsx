@@ -1,0 +1,121 @@
+// The run in progress: status, epoch and batch counters, images per second, ETA, tensor count
+// and memory, pause/resume/stop, and the live charts.
+import { useStudio } from '../../stores/studio-store';
+import { formatBytes, formatDuration } from '../../components/ui/format';
+import { BatchLossChart, EpochCharts, LrChart } from './charts';
+
+function eta(live: NonNullable<ReturnType<typeof useStudio.getState>['live']>): number | null {
+  const h = live.history;
+  if (h.length === 0 || live.finished) return null;
+  const perEpoch = h.reduce((a, m) => a + m.seconds, 0) / h.length;
+  const inEpoch = live.batches ? live.batch / live.batches : 0;
+  return Math.max(0, (live.totalEpochs - h.length - inEpoch) * perEpoch);
+}
+
+export function LivePanel() {
+  const live = useStudio((s) => s.live);
+  const status = useStudio((s) => s.workerStatus);
+  const message = useStudio((s) => s.workerMessage);
+  const error = useStudio((s) => s.trainError);
+  const pause = useStudio((s) => s.pauseRun);
+  const resume = useStudio((s) => s.continueRun);
+  const stop = useStudio((s) => s.stopRun);
+  const resumeRun = useStudio((s) => s.resumeRun);
+  const active = useStudio((s) => s.activeBackend);
+  if (!live) return null;
+  const running = !live.finished && (status === 'training' || status === 'paused' || status === 'probing' || status === 'loading-backbone' || status === 'warming-up');
+  const last = live.history[live.history.length - 1];
+  return (
+    <section className="panel live-panel" aria-labelledby="live-title" data-testid="live-panel">
+      <div className="live-head">
+        <h2 id="live-title">
+          {live.finished === 'done' ? 'Training finished' : live.finished === 'early-stopped' ? 'Stopped early (no more improvement)' : live.finished === 'stopped' ? 'Training stopped' : status === 'paused' ? 'Paused' : error ? 'Training failed' : 'Training…'}
+        </h2>
+        {running && (
+          <div className="toolbar">
+            {status === 'paused' ? (
+              <button type="button" className="small primary" onClick={resume}>
+                Resume
+              </button>
+            ) : (
+              <button type="button" className="small" onClick={pause} disabled={status !== 'training'}>
+                Pause
+              </button>
+            )}
+            <button type="button" className="small danger-text" onClick={stop}>
+              Stop
+            </button>
+          </div>
+        )}
+      </div>
+      {error && (
+        <div className="error-box" role="alert">
+          <p>
+            {error.kind === 'oom' ? 'The device ran out of memory. ' : error.kind === 'device-lost' ? 'The GPU device was lost. ' : ''}
+            {error.message}
+          </p>
+          {error.recoverable && error.runId && (
+            <div className="toolbar">
+              <button type="button" className="small" onClick={() => resumeRun(error.runId!)}>
+                Resume from the last checkpoint
+              </button>
+              <button type="button" className="small" onClick={() => resumeRun(error.runId!, active === 'wasm' ? 'cpu' : 'wasm')}>
+                Resume on {active === 'wasm' ? 'cpu' : 'wasm'}
+              </button>
+            </div>
+          )}
+        </div>
+      )}
+      <dl className="live-stats" data-testid="live-stats">
+        <div>
+          <dt>Status</dt>
+          <dd>{live.features ? `Computing features ${live.features.done}/${live.features.total}` : message ?? status}</dd>
+        </div>
+        <div>
+          <dt>Epoch</dt>
+          <dd data-testid="live-epoch">
+            {Math.min(live.epoch, live.totalEpochs)} / {live.totalEpochs}
+          </dd>
+        </div>
+        <div>
+          <dt>Batch</dt>
+          <dd>
+            {live.batch} / {live.batches || '–'}
+          </dd>
+        </div>
+        <div>
+          <dt>Speed</dt>
+          <dd>{live.imagesPerSecond ? `${live.imagesPerSecond.toFixed(1)} img/s` : '–'}</dd>
+        </div>
+        <div>
+          <dt>ETA</dt>
+          <dd>{formatDuration(eta(live))}</dd>
+        </div>
+        <div>
+          <dt>Backend</dt>
+          <dd>{active ?? '–'}</dd>
+        </div>
+        <div>
+          <dt>Tensors</dt>
+          <dd data-testid="live-tensors">{live.numTensors || '–'}</dd>
+        </div>
+        <div>
+          <dt>Memory</dt>
+          <dd>{live.numBytes ? formatBytes(live.numBytes) : '–'}</dd>
+        </div>
+        {last && (
+          <div>
+            <dt>Validation</dt>
+            <dd data-testid="live-val-acc">{last.valAcc != null ? `${(last.valAcc * 100).toFixed(1)}% accuracy` : 'no validation set'}</dd>
+          </div>
+        )}
+      </dl>
+      {live.features && <progress className="wide" max={live.features.total} value={live.features.done} aria-label="Feature extraction progress" />}
+      <EpochCharts history={live.history} />
+      <div className="chart-row">
+        <BatchLossChart points={live.points} />
+        <LrChart points={live.points} />
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,62 @@
+// The Train tab: backbone, what to train, augmentation, settings and backend on the left; the
+// start button and the live run on the right.
+import { useEffect } from 'react';
+import { useStudio } from '../../stores/studio-store';
+import { plural } from '../../components/ui/format';
+import { BackbonePanel } from './backbone-panel';
+import { FreezePanel } from './freeze-panel';
+import { AugmentPanel } from './augment-panel';
+import { HyperPanel } from './hyper-panel';
+import { BackendPanel } from './backend-panel';
+import { LivePanel } from './live-panel';
+import './training-view.css';
+
+export function TrainingView() {
+  const classes = useStudio((s) => s.classes);
+  const project = useStudio((s) => s.project);
+  const live = useStudio((s) => s.live);
+  const status = useStudio((s) => s.workerStatus);
+  const start = useStudio((s) => s.startRun);
+  const loadRuns = useStudio((s) => s.loadRuns);
+  const runs = useStudio((s) => s.runs);
+  const resumeRun = useStudio((s) => s.resumeRun);
+  useEffect(() => {
+    void loadRuns();
+  }, [loadRuns, project?.id]);
+  const used = classes.filter((c) => c.imageCount > 0);
+  const images = used.reduce((a, c) => a + c.imageCount, 0);
+  const busy = live != null && !live.finished && status !== 'error' && status !== 'done';
+  const interrupted = runs.find((r) => r.status === 'interrupted' && r.lastCheckpointEpoch != null);
+  return (
+    <div className="training">
+      <div className="training-config">
+        <BackbonePanel />
+        <FreezePanel />
+        <AugmentPanel />
+        <HyperPanel />
+        <BackendPanel />
+      </div>
+      <div className="training-side">
+        <section className="panel start-panel" aria-label="Start training">
+          {interrupted && !busy && (
+            <div className="resume-offer" data-testid="resume-offer">
+              <p>
+                <strong>{interrupted.name}</strong> was interrupted after epoch {interrupted.lastCheckpointEpoch! + 1} of {interrupted.totalEpochs}.
+              </p>
+              <button type="button" className="primary" onClick={() => resumeRun(interrupted.id)}>
+                Resume from epoch {interrupted.lastCheckpointEpoch! + 2}
+              </button>
+            </div>
+          )}
+          <p className="muted">
+            {used.length < 2 ? 'Add images to at least 2 classes on the Dataset tab to train.' : `${plural(images, 'image')} in ${used.length} classes.`}
+          </p>
+          <button type="button" className="primary big" disabled={busy || used.length < 2} onClick={() => void start()}>
+            {busy ? 'Training…' : 'Start training'}
+          </button>
+        </section>
+        <LivePanel />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,241 @@
+// Training state for the open project: the draft run config, the worker's status, backend and
+// backbone info, the live run (throttled so charts never flood the main thread), and the runs.
+import type { BackendDecision } from '../core/backend/choose';
+import { BACKBONES, DEFAULT_BACKBONE_ID, type BackboneSpec } from '../core/backbones/catalog';
+import { stratifiedSplit } from '../core/train/split';
+import { defaultRunConfig, type BackendChoice, type BackendName, type BatchPoint, type EpochMetrics, type RunConfig } from '../core/train/run-config';
+import { getDb } from '../persistence/connection';
+import type { RunRecord } from '../persistence/db';
+import { createRun, deleteRun, listRuns } from '../persistence/runs-repo';
+import type { BackboneInfo, FromWorker, PreviewImage, WorkerStatus } from '../worker/protocol';
+import { TrainingClient } from '../worker/training-client';
+import { errorText, type Slice } from './slice';
+
+export interface LiveRun {
+  runId: string;
+  epoch: number;
+  totalEpochs: number;
+  batch: number;
+  batches: number;
+  imagesPerSecond: number;
+  numTensors: number;
+  numBytes: number;
+  points: BatchPoint[];
+  history: EpochMetrics[];
+  features: { done: number; total: number } | null;
+  startedAt: number;
+  finished: 'done' | 'stopped' | 'early-stopped' | null;
+}
+
+export interface TrainingSlice {
+  trainConfig: RunConfig;
+  workerStatus: WorkerStatus;
+  workerMessage: string | null;
+  backendDecision: BackendDecision | null;
+  activeBackend: BackendName | null;
+  backboneInfo: BackboneInfo | null;
+  backboneProgress: { loaded: number; total: number } | null;
+  live: LiveRun | null;
+  runs: RunRecord[];
+  augmentPreview: PreviewImage[] | null;
+  trainError: { message: string; kind: string; recoverable: boolean; runId?: string } | null;
+  setTrainConfig: (patch: Partial<RunConfig>) => void;
+  selectBackbone: (spec: BackboneSpec) => void;
+  loadRuns: () => Promise<void>;
+  probeBackends: () => void;
+  loadBackbone: () => void;
+  previewAugment: () => void;
+  startRun: (opts?: { parentRunId?: string }) => Promise<string | null>;
+  resumeRun: (runId: string, backend?: BackendChoice) => void;
+  pauseRun: () => void;
+  continueRun: () => void;
+  stopRun: () => void;
+  removeRun: (runId: string) => Promise<void>;
+}
+
+export const trainingClient = new TrainingClient();
+const MAX_LIVE_POINTS = 4000;
+
+export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
+  // Batch messages can arrive many times a second; fold them and publish at most 4 times a second.
+  let pendingPoints: BatchPoint[] = [];
+  let pendingBatch: Extract<FromWorker, { type: 'batch' }> | null = null;
+  let flushTimer: ReturnType<typeof setTimeout> | null = null;
+  const flush = () => {
+    flushTimer = null;
+    const live = get().live;
+    if (!live || !pendingBatch) return;
+    const points = [...live.points, ...pendingPoints];
+    const b = pendingBatch;
+    set({
+      live: {
+        ...live,
+        points: points.length > MAX_LIVE_POINTS ? points.filter((_, i) => i % 2 === 0) : points,
+        epoch: b.epoch,
+        batch: b.batch,
+        batches: b.batches,
+        imagesPerSecond: b.imagesPerSecond,
+        numTensors: b.numTensors,
+        numBytes: b.numBytes,
+        features: null,
+      },
+    });
+    pendingPoints = [];
+    pendingBatch = null;
+  };
+
+  const onMessage = (msg: FromWorker) => {
+    switch (msg.type) {
+      case 'status':
+        set({ workerStatus: msg.status, workerMessage: msg.message ?? null });
+        break;
+      case 'backends':
+        set({ backendDecision: msg.decision, activeBackend: msg.active });
+        break;
+      case 'backbone-progress':
+        set({ backboneProgress: { loaded: msg.loaded, total: msg.total } });
+        break;
+      case 'backbone-ready':
+        set({ backboneInfo: msg.info, backboneProgress: null });
+        break;
+      case 'features-progress': {
+        const live = get().live;
+        if (live) set({ live: { ...live, features: { done: msg.done, total: msg.total } } });
+        break;
+      }
+      case 'batch':
+        pendingPoints.push(msg.point);
+        pendingBatch = msg;
+        flushTimer ??= setTimeout(flush, 250);
+        break;
+      case 'epoch': {
+        flush();
+        const live = get().live;
+        if (live) set({ live: { ...live, history: [...live.history.filter((h) => h.epoch !== msg.metrics.epoch), msg.metrics], numTensors: msg.numTensors } });
+        void get().loadRuns();
+        break;
+      }
+      case 'run-finished': {
+        flush();
+        const live = get().live;
+        if (live) set({ live: { ...live, finished: msg.status } });
+        void get().loadRuns();
+        break;
+      }
+      case 'augment-preview':
+        set({ augmentPreview: msg.images });
+        break;
+      case 'error':
+        set({ trainError: { message: msg.message, kind: msg.kind, recoverable: msg.recoverable, runId: msg.runId }, backboneProgress: null });
+        void get().loadRuns();
+        break;
+      default: {
+        const never: never = msg;
+        throw new Error(`unhandled ${JSON.stringify(never)}`);
+      }
+    }
+  };
+  trainingClient.subscribe(onMessage);
+
+  const beginLive = (run: RunRecord) => {
+    set({
+      trainError: null,
+      live: {
+        runId: run.id,
+        epoch: run.history.length,
+        totalEpochs: run.totalEpochs,
+        batch: 0,
+        batches: 0,
+        imagesPerSecond: 0,
+        numTensors: 0,
+        numBytes: 0,
+        points: run.batches,
+        history: run.history,
+        features: null,
+        startedAt: Date.now(),
+        finished: null,
+      },
+    });
+  };
+
+  return {
+    trainConfig: defaultRunConfig(BACKBONES.find((b) => b.id === DEFAULT_BACKBONE_ID)!),
+    workerStatus: 'idle',
+    workerMessage: null,
+    backendDecision: null,
+    activeBackend: null,
+    backboneInfo: null,
+    backboneProgress: null,
+    live: null,
+    runs: [],
+    augmentPreview: null,
+    trainError: null,
+    setTrainConfig: (patch) => set({ trainConfig: { ...get().trainConfig, ...patch } }),
+    selectBackbone: (spec) => {
+      const cfg = get().trainConfig;
+      set({ trainConfig: { ...cfg, backbone: spec, mode: spec.fineTunable ? cfg.mode : 'frozen' }, backboneInfo: null });
+    },
+    loadRuns: async () => {
+      const pid = get().project?.id;
+      if (!pid) return;
+      set({ runs: await listRuns(await getDb(), pid) });
+    },
+    probeBackends: () => trainingClient.send({ type: 'probe', mode: get().trainConfig.mode, backend: get().trainConfig.backend }),
+    loadBackbone: () => {
+      set({ trainError: null, backboneProgress: { loaded: 0, total: 0 } });
+      trainingClient.send({ type: 'load-backbone', spec: get().trainConfig.backbone });
+    },
+    previewAugment: () => {
+      const { images, project, trainConfig } = get();
+      if (!project || images.length === 0) return;
+      const step = Math.max(1, Math.floor(images.length / 8));
+      const ids = images.filter((_, i) => i % step === 0).slice(0, 8).map((i) => i.id);
+      set({ augmentPreview: null });
+      trainingClient.send({ type: 'augment-preview', projectId: project.id, imageIds: ids, augment: trainConfig.augment, seed: trainConfig.seed + Date.now() % 1000, size: 112 });
+    },
+    startRun: async (opts = {}) => {
+      const { project, classes, images, trainConfig } = get();
+      if (!project) return null;
+      const used = classes.filter((c) => c.imageCount > 0);
+      if (used.length < 2) {
+        get().notify('error', 'Training needs at least 2 classes with images.');
+        return null;
+      }
+      const labelOf = new Map(used.map((c, i) => [c.id, i]));
+      const items = images.filter((i) => labelOf.has(i.classId)).map((i) => ({ id: i.id, label: labelOf.get(i.classId)! }));
+      const split = stratifiedSplit(items, { valFraction: trainConfig.valFraction, seed: trainConfig.seed });
+      try {
+        const run = await createRun(await getDb(), {
+          projectId: project.id,
+          status: 'running',
+          config: trainConfig,
+          classes: used.map((c) => ({ id: c.id, name: c.name })),
+          split,
+          totalEpochs: trainConfig.epochs + (trainConfig.mode === 'finetune' ? trainConfig.finetune.epochs : 0),
+          parentRunId: opts.parentRunId ?? null,
+        });
+        beginLive(run);
+        trainingClient.send({ type: 'train', runId: run.id, resume: false, backend: trainConfig.backend });
+        await get().loadRuns();
+        return run.id;
+      } catch (e) {
+        get().notify('error', `Could not start training: ${errorText(e)}`);
+        return null;
+      }
+    },
+    resumeRun: (runId, backend) => {
+      const run = get().runs.find((r) => r.id === runId);
+      if (!run) return;
+      beginLive(run);
+      trainingClient.send({ type: 'train', runId, resume: true, backend: backend ?? run.config.backend });
+    },
+    pauseRun: () => trainingClient.send({ type: 'pause' }),
+    continueRun: () => trainingClient.send({ type: 'resume' }),
+    stopRun: () => trainingClient.send({ type: 'stop' }),
+    removeRun: async (runId) => {
+      await deleteRun(await getDb(), runId);
+      if (get().live?.runId === runId) set({ live: null });
+      await get().loadRuns();
+    },
+  };
+};
