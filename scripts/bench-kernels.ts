@@ -8,22 +8,29 @@
 //
 //   npx rolldown scripts/bench-kernels.ts -p node -f esm -e @tensorflow/tfjs -e @tensorflow/tfjs-backend-wasm -o node_modules/.cache/bench-kernels.mjs && node node_modules/.cache/bench-kernels.mjs
 //
-// Options (environment): BENCH_BATCH (16), BENCH_STEPS (5), BENCH_TRAINABLE (0.3, fraction of
-// layers from the top), BENCH_BN_TRAINING (0 = BatchNorm in inference mode while fine-tuning,
-// 1 = batch statistics; default runs both). Needs ../shared/backbones (skips with a message).
+// Options (environment): BENCH_MODEL (v2 = MobileNetV2 α0.35, default; v1 = MobileNet v1 α0.25),
+// BENCH_BATCH (16), BENCH_STEPS (5), BENCH_TRAINABLE (0.3, fraction of layers from the top),
+// BENCH_BN_TRAINING (0 = BatchNorm in inference mode while fine-tuning, 1 = batch statistics;
+// default runs both), BENCH_BASELINE=1 (register only the three missing kernels, as plain JS
+// loops, no replacements: what a straightforward port gives). Needs ../shared/backbones (skips
+// with a message when it is absent).
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { registerWasmGradKernels } from '../src/core/backend/wasm-grad-kernels';
+import { registerWasmGradKernels, wasmGradKernelTuning } from '../src/core/backend/wasm-grad-kernels';
 
 const BATCH = Number(process.env.BENCH_BATCH ?? 16);
 const STEPS = Number(process.env.BENCH_STEPS ?? 5);
 const TRAINABLE_FRACTION = Number(process.env.BENCH_TRAINABLE ?? 0.3);
+const BASELINE = process.env.BENCH_BASELINE === '1';
 const BN_MODES = process.env.BENCH_BN_TRAINING == null ? [false, true] : [process.env.BENCH_BN_TRAINING === '1'];
-const MODEL_DIR = resolve(process.cwd(), '../shared/backbones/mobilenet-v2-0.35-224-no-top');
+const MODEL = process.env.BENCH_MODEL === 'v1'
+  ? { dir: 'mobilenet-v1-0.25-224-no-top', cut: 'conv_pw_13_relu', label: 'MobileNet v1 α0.25' }
+  : { dir: 'mobilenet-v2-0.35-224-no-top', cut: 'out_relu', label: 'MobileNetV2 α0.35' };
+const MODEL_DIR = resolve(process.cwd(), '../shared/backbones', MODEL.dir);
 
 // ---------------------------------------------------------------------------------------------
 // Per-kernel timing: every wasm kernelFunc is wrapped; wasm kernels run synchronously, so the
@@ -88,7 +95,7 @@ async function loadBackbone(): Promise<tf.LayersModel> {
 }
 
 function buildClassifier(base: tf.LayersModel): tf.LayersModel {
-  const features = base.getLayer('out_relu').output as tf.SymbolicTensor;
+  const features = base.getLayer(MODEL.cut).output as tf.SymbolicTensor;
   const pooled = tf.layers.globalAveragePooling2d({ name: 'head_pool' }).apply(features) as tf.SymbolicTensor;
   const logits = tf.layers.dense({ units: 2, name: 'head_dense' }).apply(pooled) as tf.SymbolicTensor;
   const model = tf.model({ inputs: base.inputs, outputs: logits });
@@ -96,7 +103,7 @@ function buildClassifier(base: tf.LayersModel): tf.LayersModel {
   const firstTrainable = Math.floor(layers.length * (1 - TRAINABLE_FRACTION));
   layers.forEach((l, i) => (l.trainable = i >= firstTrainable));
   console.log(
-    `model: ${layers.length} layers, trainable from #${firstTrainable} (${layers[firstTrainable].name}), ` +
+    `model: ${MODEL.label} cut at ${MODEL.cut} + GAP + Dense(2): ${layers.length} layers, trainable from #${firstTrainable} (${layers[firstTrainable].name}), ` +
       `${model.trainableWeights.length} trainable weight tensors, ` +
       `${model.trainableWeights.reduce((s, w) => s + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0)} params`,
   );
@@ -131,12 +138,14 @@ async function main(): Promise<void> {
   }
   const require = createRequire(import.meta.url);
   setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + '/');
-  registerWasmGradKernels();
+  if (BASELINE) wasmGradKernelTuning.useXnnpack = false;
+  registerWasmGradKernels({ replaceSlowStockKernels: !BASELINE });
   if (!(await tf.setBackend('wasm')) || tf.getBackend() !== 'wasm') throw new Error('wasm backend failed to start');
   instrumentWasmKernels();
   console.log(
     `backend wasm: SIMD ${String(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))}, ` +
-      `threads ${getThreadsCount()}, batch ${BATCH}, ${STEPS} timed steps after 2 warm-up steps`,
+      `threads ${getThreadsCount()}, batch ${BATCH}, ${STEPS} timed steps after 2 warm-up steps` +
+      (BASELINE ? ' [BASELINE: missing kernels only, plain JS loops]' : ''),
   );
 
   const model = buildClassifier(await loadBackbone());

@@ -16,9 +16,11 @@ async function initWasm(): Promise<string | null> {
     // The Node build loads the .wasm binaries from the filesystem: point it at the package's dist/.
     setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + '/');
     registerWasmGradKernels();
-    const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 15_000));
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 15_000));
     const ok = await Promise.race([tf.setBackend('wasm'), timeout]);
-    if (!ok || tf.getBackend() !== 'wasm') return `tf.setBackend('wasm') failed (backend is ${tf.getBackend()})`;
+    if (ok === 'timeout') return `tf.setBackend('wasm') did not settle within 15 s`;
+    if (!ok) return `tf.setBackend('wasm') returned false (the .wasm binaries could not be loaded)`;
+    if (tf.getBackend() !== 'wasm') return `the active backend is ${tf.getBackend()}, not wasm`;
     return null;
   } catch (e) {
     return `wasm backend failed to initialise in Node: ${(e as Error).message ?? String(e)}`;
@@ -50,6 +52,12 @@ function randomArray(size: number, rand: () => number): Float32Array {
 }
 
 const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** Values valid for a dtype (bool: 0/1, int32: integers), built from uniform [-1, 1) values. */
+function valuesFor(dtype: 'float32' | 'int32' | 'bool', values: Float32Array): Float32Array {
+  if (dtype === 'float32') return values;
+  return values.map((v) => (dtype === 'bool' ? Number(v > 0) : Math.round(v * 10) + 0)); // + 0: no -0
+}
 
 type Inputs = Record<string, { shape: number[]; values: Float32Array }>;
 
@@ -282,7 +290,7 @@ describeWasm('wasm gradient kernels', () => {
     });
   }
 
-  it('Tile matches the cpu kernel for every dtype; Identity shares data safely', () => {
+  it('Tile, Slice and PadV2 match the cpu kernels for every dtype; Identity shares data safely', () => {
     const before = memorySnapshot();
     const rand = rng(8);
     for (const [shape, reps] of [
@@ -295,20 +303,46 @@ describeWasm('wasm gradient kernels', () => {
     ] as [number[], number[]][]) {
       const values = randomArray(sizeOf(shape), rand);
       for (const dtype of ['float32', 'int32', 'bool'] as const) {
-        const mk = () => tf.tensor(values, shape, 'float32').mul(10).cast(dtype);
-        const want = tf.tidy(() => mk().dataSync());
-        void want;
+        const v = valuesFor(dtype, values);
         const got = tf.tidy(() => {
-          const t = mk();
-          const out = tf.tile(t, reps);
+          const out = tf.tile(tf.tensor(v, shape, dtype), reps);
           return { shape: out.shape, values: Array.from(out.dataSync() as ArrayLike<number>) };
         });
-        const cpuIn = tf.tidy(() => Float32Array.from(mk().dataSync() as ArrayLike<number>));
-        const ref = runCpu('Tile', { x: { shape, values: cpuIn } }, { reps });
+        const ref = runCpu('Tile', { x: { shape, values: v } }, { reps });
         expect(got.shape, `${shape} x ${reps}`).toEqual(ref.shape);
         expect(got.values, `${shape} x ${reps} ${dtype}`).toEqual(Array.from(ref.values));
       }
     }
+    // Slice and PadV2 (row-copy versions) against cpu, every dtype.
+    for (const [shape, begin, size, paddings] of [
+      [[2, 5, 4, 3], [0, 1, 1, 0], [2, 3, 2, 3], [[0, 0], [0, 1], [0, 1], [0, 0]]],
+      [[3, 4, 5, 6], [1, 0, 0, 0], [2, 4, 5, 6], [[1, 2], [0, 0], [3, 0], [0, 1]]],
+      [[3, 4, 5, 6], [0, 0, 0, 2], [-1, -1, -1, 3], [[0, 0], [0, 0], [0, 0], [0, 0]]],
+      [[7], [2], [4], [[3, 1]]],
+      [[4, 6], [1, 2], [2, 4], [[1, 1], [2, 0]]],
+      [[2, 3, 4, 5, 2], [1, 1, 0, 2, 0], [1, 2, 4, 2, 2], [[0, 1], [1, 0], [0, 0], [2, 2], [0, 0]]],
+      [[16, 14, 14, 24], [0, 0, 0, 0], [16, 13, 13, 24], [[0, 0], [0, 1], [0, 1], [0, 0]]],
+    ] as [number[], number[], number[], [number, number][]][]) {
+      const values = randomArray(sizeOf(shape), rand);
+      for (const dtype of ['float32', 'int32', 'bool'] as const) {
+        const v = valuesFor(dtype, values);
+        const padValue = { float32: 2.5, int32: 3, bool: 1 }[dtype];
+        const cases: [string, tf.NamedAttrMap, (t: tf.Tensor) => tf.Tensor][] = [
+          ['Slice', { begin, size }, (t) => tf.slice(t, begin, size)],
+          ['PadV2', { paddings, constantValue: padValue }, (t) => tf.pad(t, paddings, padValue)],
+        ];
+        for (const [kernel, attrs, op] of cases) {
+          const got = tf.tidy(() => {
+            const out = op(tf.tensor(v, shape, dtype));
+            return { shape: out.shape, values: Array.from(out.dataSync() as ArrayLike<number>) };
+          });
+          const ref = runCpu(kernel, { x: { shape, values: v } }, attrs);
+          expect(got.shape, `${kernel} ${shape}`).toEqual(ref.shape);
+          expect(got.values, `${kernel} ${shape} ${dtype}`).toEqual(Array.from(ref.values));
+        }
+      }
+    }
+
     // Identity: a clone survives disposal of its source and vice versa.
     const a = tf.tensor([1, 2, 3]);
     const b = a.clone();

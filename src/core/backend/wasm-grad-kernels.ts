@@ -1,28 +1,40 @@
-// Gradient kernels that @tensorflow/tfjs-backend-wasm 4.22 lacks (or has only as a slow scalar
-// loop), so that conv and depthwise layers can be fine-tuned on the `wasm` backend, which on a
-// machine without a real GPU is 10-80x faster than webgl/webgpu/cpu.
+// Gradient kernels that @tensorflow/tfjs-backend-wasm 4.22 lacks, and faster versions of the
+// stock kernels that dominated a fine-tuning step, so that conv and depthwise layers can be
+// fine-tuned on the `wasm` backend (on a machine without a real GPU, 10-80x faster than
+// webgl/webgpu/cpu). MobileNetV2 α0.35, batch 16, top 30% trainable, 1 core: 18.8 img/s with only
+// the missing kernels as plain loops, ~60 img/s with everything here (scripts/bench-kernels.ts).
 //
-// Registered for backendName 'wasm' (NHWC only; NCHW throws a clear error):
-//   Conv2DBackpropFilter                 missing in stock wasm: im2col + the wasm BatchMatMul kernel
-//   Conv2DBackpropInput                  stock one is a naive C++ loop (~2-4 GFLOP/s): replaced by
-//                                        the wasm BatchMatMul kernel (+ col2im when not 1x1/stride 1)
-//   DepthwiseConv2dNativeBackpropFilter  missing: tight typed-array loop, channels innermost
-//   DepthwiseConv2dNativeBackpropInput   missing: tight typed-array loop, channels innermost
-// Everything else a MobileNet V1/V2 training step needs (Relu6 / FusedBatchNorm / AvgPool /
-// Mean gradients) is composed of ops that stock wasm already has (checked by running
-// optimizer.minimize over a MobileNet-like block on wasm; see wasm-grad-kernels.test.ts).
+// Missing in stock wasm (conv/depthwise gradients throw without them). NHWC only; NCHW throws:
+//   Conv2DBackpropFilter                 im2col (none for 1x1/stride 1) + wasm BatchMatMul
+//   DepthwiseConv2dNativeBackpropInput   forward depthwise conv (XNNPACK) of dy, zero-inserted when
+//                                        strided, with the flipped filter; plain loop otherwise
+//   DepthwiseConv2dNativeBackpropFilter  per filter tap: shifted copy of x, XNNPACK Multiply by dy,
+//                                        column sums via XNNPACK AvgPool; plain loop otherwise
+// Stock kernels replaced (same results, measured hot in a MobileNetV2 step):
+//   Conv2DBackpropInput  stock: naive C++ loop (2-4 GFLOP/s) -> wasm BatchMatMul (+ col2im)
+//   FusedBatchNorm       stock: sqrt+divide per element -> 1x1 depthwise conv with bias (XNNPACK)
+//   Tile                 stock: per-element index math -> block copies (BatchNorm gradient)
+//   Identity             stock: full copy -> shared data (the engine clones every saved tensor)
+//   Sum, Mean            over leading axes: stock transposes first -> XNNPACK AvgPool
+//   Slice, PadV2         stock: copies the whole input / slow loop -> whole-row copies
+//   ClipByValue gradient (ReLU6 = relu + clipByValue in tfjs-layers): five kernels -> one fused
+//                        kernel on wasm; the original gradient still runs on every other backend
+// Nothing else is missing for MobileNet V1/V2 training (Relu6/BatchNorm/AvgPool/Mean gradients are
+// composed of ops stock wasm has): checked by optimizer.minimize over a MobileNet-like block on
+// wasm (wasm-grad-kernels.test.ts) and over the real backbones (scripts/bench-kernels.ts).
 //
-// How the kernels work: a kernelFunc receives the wasm backend and TensorInfos. Matrix products
-// go through the *stock wasm kernel functions* (`BatchMatMul`, `Transpose`), called directly
-// with TensorInfos that point at backend data. That is the leak-free way to nest work inside a
-// kernel: no engine op runs (no tape entries, no engine-tracked tensors); every temporary we
-// create is a backend data id that we free with `backend.disposeData` in a finally block, and
-// only the returned TensorInfo becomes an engine tensor. Measured on wasm (XNNPACK), BatchMatMul
-// without transposes runs at 25-45 GFLOP/s but with transposeA/transposeB at only 2-3 GFLOP/s,
-// so operands are transposed explicitly (Transpose kernel, fast) and matmuls are always plain.
+// How the kernels work: a kernelFunc receives the wasm backend and TensorInfos. Heavy work goes
+// through the *stock wasm kernel functions* (BatchMatMul, Transpose, DepthwiseConv2dNative,
+// Multiply, AvgPool, FusedDepthwiseConv2D), called directly with TensorInfos that point at backend
+// data. That is the leak-free way to nest work inside a kernel: no engine op runs (no tape
+// entries, no engine-tracked tensors); every temporary is a backend data id freed with
+// `backend.disposeData` in a finally block, and only the returned TensorInfo becomes an engine
+// tensor. Measured here: XNNPACK kernels do ~0.15-0.3 ns per element, a scalar JS loop over heap
+// views ~2 ns; BatchMatMul runs at 25-45 GFLOP/s untransposed but 2-3 GFLOP/s with transposeA/B,
+// so operands are transposed explicitly (Transpose kernel) and matmuls are always plain.
 //
 // Call registerWasmGradKernels() after `import '@tensorflow/tfjs-backend-wasm'` (that import
-// registers the stock kernels, and a later import would overwrite our Conv2DBackpropInput).
+// registers the stock kernels; importing it later would put the stock versions back).
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
@@ -427,10 +439,87 @@ const depthwiseBackpropFilter: KernelFunc = ({ inputs, backend: b, attrs }) => {
 };
 
 /**
+ * dW[kr, kc, c, q] = sum_p xTap[p, c] * dy[p, c, q], where xTap is x shifted for filter tap
+ * (kr, kc) (zeros outside), built one tap at a time from whole-row copies; the product and the
+ * sum over p run on XNNPACK (Multiply, then AvgPool as column sums). Per tap the buffers are one
+ * activation in size, so they stay cache-friendly.
+ */
+function depthwiseFilterXnn(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, c: Conv2DInfo): Float64Array {
+  // Strided convs make the per-tap copies per-pixel; a single im2col is cheaper there.
+  if (c.strideHeight !== 1 || c.strideWidth !== 1) return depthwiseFilterIm2col(backend, x, dy, c);
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = c;
+  const KH = c.filterHeight, KW = c.filterWidth, M = c.outChannels / C, CM = C * M;
+  const sh = c.strideHeight, sw = c.strideWidth, dh = c.dilationHeight, dw = c.dilationWidth;
+  const top = c.padInfo.top, left = c.padInfo.left;
+  const rowsPerImage = OH * OW;
+  const chunk = Math.max(1, Math.min(N, Math.floor(wasmGradKernelTuning.maxColElems / Math.max(1, rowsPerImage * CM))));
+  const acc = new Float64Array(KH * KW * CM);
+  const dy2 = info(dy.dataId, [N * rowsPerImage, CM]);
+  const colRanges: [number, number][] = [];
+  for (let kc = 0; kc < KW; kc++) colRanges.push(validRange(kc, sw, left, dw, W, OW));
+  for (let n0 = 0; n0 < N; n0 += chunk) {
+    const n1 = Math.min(N, n0 + chunk);
+    const rows = (n1 - n0) * rowsPerImage;
+    let dyc: TensorInfo | null = null;
+    let xTap: TensorInfo | null = null;
+    try {
+      dyc = n1 - n0 === N ? null : copyRows(backend, dy2, CM, n0 * rowsPerImage, n1 * rowsPerImage);
+      const dyId = (dyc ?? dy2).dataId;
+      xTap = backend.makeOutput([rows, C], 'float32');
+      for (let kr = 0; kr < KH; kr++) {
+        for (let kc = 0; kc < KW; kc++) {
+          const xv = f32(backend, x); // fresh views: the kernels below may grow the heap
+          const tv = f32(backend, xTap);
+          const [owLo, owHi] = colRanges[kc];
+          for (let n = n0; n < n1; n++) {
+            for (let oh = 0; oh < OH; oh++) {
+              const base = ((n - n0) * OH + oh) * OW * C;
+              const ih = oh * sh - top + kr * dh;
+              if (ih < 0 || ih >= H || owLo >= owHi) {
+                tv.fill(0, base, base + OW * C);
+                continue;
+              }
+              if (owLo > 0) tv.fill(0, base, base + owLo * C);
+              if (owHi < OW) tv.fill(0, base + owHi * C, base + OW * C);
+              const rowStart = (n * H + ih) * W;
+              if (sw === 1) {
+                const s0 = (rowStart + owLo - left + kc * dw) * C;
+                tv.set(xv.subarray(s0, s0 + (owHi - owLo) * C), base + owLo * C);
+              } else {
+                for (let ow = owLo; ow < owHi; ow++) {
+                  const s0 = (rowStart + ow * sw - left + kc * dw) * C;
+                  const d0 = base + ow * C;
+                  if (C >= 16) tv.set(xv.subarray(s0, s0 + C), d0);
+                  else for (let ch = 0; ch < C; ch++) tv[d0 + ch] = xv[s0 + ch];
+                }
+              }
+            }
+          }
+          const prod =
+            M === 1
+              ? callStock(backend, 'Multiply', { a: info(xTap.dataId, [rows, C]), b: info(dyId, [rows, C]) }, {})
+              : callStock(backend, 'Multiply', { a: info(xTap.dataId, [rows, C, 1]), b: info(dyId, [rows, C, M]) }, {});
+          try {
+            const sums = columnSums(backend, prod, rows, CM);
+            const o = (kr * KW + kc) * CM;
+            for (let j = 0; j < CM; j++) acc[o + j] += sums[j];
+          } finally {
+            dispose(backend, [prod]);
+          }
+        }
+      }
+    } finally {
+      dispose(backend, [dyc, xTap]);
+    }
+  }
+  return acc;
+}
+
+/**
  * dW[t, c, q] = sum_p cols[p, t, c] * dy[p, c, q] with cols the depthwise im2col of x (t over the
  * KH*KW taps): im2col (row copies), one broadcasting Multiply and one column sum on XNNPACK.
  */
-function depthwiseFilterXnn(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, c: Conv2DInfo): Float64Array {
+function depthwiseFilterIm2col(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, c: Conv2DInfo): Float64Array {
   const C = c.inChannels, M = c.outChannels / C, T = c.filterHeight * c.filterWidth;
   const rowsPerImage = c.outHeight * c.outWidth;
   const width = T * C * M;
@@ -806,6 +895,89 @@ function leadingReduce(kernelName: 'Sum' | 'Mean', divide: boolean): KernelFunc 
   };
 }
 
+/**
+ * Copies the box `box` starting at `srcBegin` in `src` (row-major, shape srcShape) to `dstBegin`
+ * in `dst`, as contiguous runs: trailing dimensions the box covers fully in both tensors are merged
+ * into one run, so an NHWC spatial slice or pad copies whole W*C rows with one memcpy each.
+ */
+function copyBox(
+  src: tf.backend_util.TypedArray,
+  srcShape: number[],
+  srcBegin: number[],
+  dst: tf.backend_util.TypedArray,
+  dstShape: number[],
+  dstBegin: number[],
+  box: number[],
+): void {
+  const r = box.length;
+  if (box.some((d) => d === 0)) return;
+  if (r === 0) {
+    dst[0] = src[0];
+    return;
+  }
+  let k = r - 1;
+  let inner = 1;
+  while (k > 0 && box[k] === srcShape[k] && box[k] === dstShape[k]) inner *= box[k--];
+  const run = box[k] * inner;
+  const sStr = new Array<number>(r), dStr = new Array<number>(r);
+  sStr[r - 1] = 1;
+  dStr[r - 1] = 1;
+  for (let i = r - 2; i >= 0; i--) {
+    sStr[i] = sStr[i + 1] * srcShape[i + 1];
+    dStr[i] = dStr[i + 1] * dstShape[i + 1];
+  }
+  let sBase = 0, dBase = 0;
+  for (let i = 0; i < r; i++) {
+    sBase += srcBegin[i] * sStr[i];
+    dBase += dstBegin[i] * dStr[i];
+  }
+  const idx = new Array<number>(k).fill(0);
+  for (;;) {
+    let so = sBase, dOff = dBase;
+    for (let i = 0; i < k; i++) {
+      so += idx[i] * sStr[i];
+      dOff += idx[i] * dStr[i];
+    }
+    if (run >= 16) dst.set(src.subarray(so, so + run), dOff);
+    else for (let j = 0; j < run; j++) dst[dOff + j] = src[so + j];
+    let i = k - 1;
+    while (i >= 0 && ++idx[i] === box[i]) idx[i--] = 0;
+    if (i < 0) break;
+  }
+}
+
+/**
+ * Slice by row copies from a heap view. The stock kernel first copies the *whole* input out of
+ * the heap (readSync) and copies one innermost row at a time (~4.5 ns per element for the
+ * gradient of ZeroPadding2D).
+ */
+const slice: KernelFunc = (args) => {
+  const backend = args.backend as BackendWasm;
+  const { x } = args.inputs as { x: TensorInfo };
+  if (x.dtype === 'string') return delegate('Slice', args);
+  const [begin, size] = tf.slice_util.parseSliceParams(x, args.attrs?.begin as number[], args.attrs?.size as number[]);
+  const out = backend.makeOutput(size, x.dtype);
+  copyBox(backend.typedArrayFromHeap(x), x.shape, begin, backend.typedArrayFromHeap(out), size, size.map(() => 0), size);
+  return out;
+};
+
+/** PadV2 (constant padding, e.g. ZeroPadding2D before stride-2 depthwise convs) by fill + row copies. */
+const padV2: KernelFunc = (args) => {
+  const backend = args.backend as BackendWasm;
+  const { x } = args.inputs as { x: TensorInfo };
+  const paddings = args.attrs?.paddings as [number, number][];
+  const constantValue = Number(args.attrs?.constantValue ?? 0);
+  if (x.dtype === 'string' || x.shape.some((d) => d === 0) || paddings.length !== x.shape.length) {
+    return delegate('PadV2', args);
+  }
+  const outShape = x.shape.map((d, i) => paddings[i][0] + d + paddings[i][1]);
+  const out = backend.makeOutput(outShape, x.dtype);
+  const ov = backend.typedArrayFromHeap(out);
+  ov.fill(constantValue);
+  copyBox(backend.typedArrayFromHeap(x), x.shape, x.shape.map(() => 0), ov, outShape, paddings.map((p) => p[0]), x.shape);
+  return out;
+};
+
 // ---------------------------------------------------------------------------------------------
 // ClipByValue gradient (ReLU6 in tfjs-layers is relu + clipByValue(0, 6)). tfjs composes it as
 // where(logicalAnd(greaterEqual(x, lo), lessEqual(x, hi)), dy, zerosLike(dy)): five kernels, the
@@ -866,28 +1038,45 @@ function isOurs(kernelName: string): boolean {
   return k != null && (k.kernelFunc as unknown as Record<symbol, boolean>)[MARK] === true;
 }
 
-const KERNELS: [string, KernelFunc][] = [
+/** Kernels stock tfjs-backend-wasm 4.22 lacks: without them conv/depthwise gradients throw. */
+const MISSING: [string, KernelFunc][] = [
   ['Conv2DBackpropFilter', mark(conv2DBackpropFilter)],
-  ['Conv2DBackpropInput', mark(conv2DBackpropInput)],
   ['DepthwiseConv2dNativeBackpropFilter', mark(depthwiseBackpropFilter)],
   ['DepthwiseConv2dNativeBackpropInput', mark(depthwiseBackpropInput)],
+];
+
+/** Stock kernels replaced by faster versions (same results), plus the fused clip gradient. */
+const REPLACEMENTS: [string, KernelFunc][] = [
+  ['Conv2DBackpropInput', mark(conv2DBackpropInput)],
   ['Identity', mark(identity)],
   ['Tile', mark(tile)],
   ['FusedBatchNorm', mark(fusedBatchNorm)],
   ['Sum', mark(leadingReduce('Sum', false))],
   ['Mean', mark(leadingReduce('Mean', true))],
+  ['Slice', mark(slice)],
+  ['PadV2', mark(padV2)],
   [CLIP_BY_VALUE_GRAD_KERNEL, mark(clipByValueGrad)],
 ];
 
 /** Names of the kernels this module registers for the wasm backend. */
-export const WASM_GRAD_KERNEL_NAMES: readonly string[] = KERNELS.map(([n]) => n);
+export const WASM_GRAD_KERNEL_NAMES: readonly string[] = [...MISSING, ...REPLACEMENTS].map(([n]) => n);
+
+export interface RegisterWasmGradKernelsOptions {
+  /**
+   * Also replace the slow stock kernels (REPLACEMENTS above) and route the ClipByValue (ReLU6)
+   * gradient through one fused kernel on wasm. Default true; false registers only the missing
+   * kernels (useful to measure what the replacements buy).
+   */
+  replaceSlowStockKernels?: boolean;
+}
 
 /**
- * Registers the gradient kernels above for the `wasm` backend. Idempotent. Call it after
- * importing '@tensorflow/tfjs-backend-wasm' (before or after `tf.setBackend('wasm')`).
+ * Registers the kernels above for the `wasm` backend. Idempotent. Call it after importing
+ * '@tensorflow/tfjs-backend-wasm' (before or after `tf.setBackend('wasm')`).
  */
-export function registerWasmGradKernels(): void {
-  for (const [kernelName, kernelFunc] of KERNELS) {
+export function registerWasmGradKernels(options: RegisterWasmGradKernelsOptions = {}): void {
+  const replace = options.replaceSlowStockKernels ?? true;
+  for (const [kernelName, kernelFunc] of replace ? [...MISSING, ...REPLACEMENTS] : MISSING) {
     if (isOurs(kernelName)) continue;
     const existing = tf.getKernel(kernelName, BACKEND);
     if (existing != null) {
@@ -897,5 +1086,5 @@ export function registerWasmGradKernels(): void {
     // Keep a replaced kernel's setupFunc: the wasm backend runs setup functions at initialisation.
     tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc, setupFunc: existing?.setupFunc });
   }
-  registerClipByValueGradient();
+  if (replace) registerClipByValueGradient();
 }
