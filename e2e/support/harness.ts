@@ -38,7 +38,8 @@ export interface App {
 
 export async function startApp(): Promise<App> {
   if (!existsSync(join(ROOT, 'dist/index.html'))) throw new Error('dist/ is missing: run `npm run build` first');
-  const server = await startServer({ root: join(ROOT, 'dist'), port: 0 });
+  // Test fixtures (the tiny backbone, datasets) are served by the same origin under /fixtures/.
+  const server = await startServer({ root: join(ROOT, 'dist'), port: 0, routes: { '/fixtures/': FIXTURES } });
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   return {
     browser,

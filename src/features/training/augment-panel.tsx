@@ -1,7 +1,7 @@
 // Augmentation settings (each op with its strength, seeded) and a preview of augmented samples
 // drawn by the training worker with the same tf ops training will use.
 import { useEffect, useRef } from 'react';
-import { AUGMENT_DEFAULTS, type AugmentConfig } from '../../core/augment/augment';
+import { AUGMENT_DEFAULTS, type AugmentConfig } from '../../core/augment/augment-config';
 import { useStudio } from '../../stores/studio-store';
 import { CheckField, NumberField, RangeField } from '../../components/ui/fields';
 import type { PreviewImage } from '../../worker/protocol';

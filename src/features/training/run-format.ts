@@ -111,7 +111,6 @@ export interface ConfigRow {
 }
 
 const num = (x: number) => String(Number(x.toPrecision(6)));
-const onOff = (b: boolean) => (b ? 'On' : 'Off');
 const on = (v: number | undefined): v is number => v != null && v > 0;
 const pct0 = (v: number) => `${Math.round(v * 100)}%`;
 
@@ -182,7 +181,7 @@ function flattenRun(run: RunRecord): [key: string, label: string, value: string]
     ['finetune.epochs', 'Fine-tune epochs', ft ? String(c.finetune.epochs) : DASH],
     ['finetune.lr', 'Fine-tune learning rate', ft ? formatLr(c.finetune.lr) : DASH],
     ['trainableBlocks', 'Trainable blocks', ft ? String(c.trainableBlocks) : DASH],
-    ['layerOverrides', 'Layer overrides', ft ? String(Object.keys(c.layerOverrides ?? {}).length) : DASH],
+    ['layerOverrides', 'Layer overrides', ft && Object.keys(c.layerOverrides ?? {}).length > 0 ? String(Object.keys(c.layerOverrides).length) : DASH],
     ['backboneLr', 'Backbone LR multiplier', ft ? `×${num(c.backboneLrMultiplier)}${c.backboneLrGrade !== 1 ? `, graded ×${num(c.backboneLrGrade)}` : ''}` : DASH],
     ['batchSize', 'Batch size', String(c.batchSize)],
     ['gradAccumulation', 'Gradient accumulation', c.gradAccumulation > 1 ? `${c.gradAccumulation} (effective batch ${c.batchSize * c.gradAccumulation})` : '1'],

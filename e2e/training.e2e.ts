@@ -1,0 +1,143 @@
+// Training through the real UI with a tiny backbone the project generates and serves locally:
+// train end to end while the charts update, reload mid-run and resume from the checkpoint,
+// switch backend, and check WebGPU's losses against the same run on cpu.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { createProject, newPage, screenshot, startApp, waitForImport, type App } from './support/harness';
+import { drawDataset } from './support/datasets';
+
+let app: App;
+let dir: string;
+let dataset: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'studio-train-'));
+  dataset = drawDataset(join(dir, 'colours'), ['red', 'blue'], 14);
+  app = await startApp();
+});
+afterAll(async () => {
+  await app?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface StoredRun {
+  name: string;
+  status: string;
+  backend: string | null;
+  history: { epoch: number; stage: number; trainLoss: number; valAcc: number | null }[];
+  lastCheckpointEpoch: number | null;
+}
+
+const runsInDb = (page: Page) =>
+  page.evaluate(async () => {
+    const db: IDBDatabase = await new Promise((res, rej) => {
+      const r = indexedDB.open('finetune-studio');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    const runs = await new Promise<unknown[]>((res) => {
+      const q = db.transaction('runs').objectStore('runs').getAll();
+      q.onsuccess = () => res(q.result);
+    });
+    db.close();
+    return runs;
+  }) as Promise<StoredRun[]>;
+
+async function projectWithImages(page: Page, name: string) {
+  const id = await createProject(page, name);
+  await page.getByTestId('folder-input').setInputFiles(dataset);
+  await waitForImport(page);
+  await page.getByRole('link', { name: 'Train' }).click();
+  await page.getByRole('heading', { name: 'Backbone' }).waitFor();
+  await page.getByLabel(/Or your own TF.js layers model/).fill(`${app.url}fixtures/tiny-backbone/model.json`);
+  await page.getByRole('button', { name: 'Use this model' }).click();
+  return id;
+}
+
+async function setNumber(page: Page, label: string | RegExp, value: number) {
+  await page.getByLabel(label, { exact: typeof label === 'string' }).fill(String(value));
+}
+
+async function waitFinished(page: Page, timeout = 240_000) {
+  await page.getByRole('heading', { name: /Training finished|Stopped early|Training failed/ }).waitFor({ timeout });
+  const failed = await page.getByRole('heading', { name: 'Training failed' }).count();
+  if (failed) throw new Error(`training failed: ${await page.getByRole('alert').allTextContents()}`);
+}
+
+describe('training', () => {
+  it('trains a frozen-backbone run end to end with live charts, long tasks recorded', async () => {
+    const { page, context, errors } = await newPage(app);
+    await projectWithImages(page, 'Frozen run');
+    await setNumber(page, 'Epochs', 6);
+    await page.evaluate(() => {
+      const w = window as unknown as { __longTasks: number[] };
+      w.__longTasks = [];
+      new PerformanceObserver((l) => l.getEntries().forEach((e) => w.__longTasks.push(e.duration))).observe({ type: 'longtask' });
+    });
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await page.getByTestId('live-panel').waitFor();
+    await expect.poll(() => page.getByTestId('live-epoch').textContent(), { timeout: 120_000 }).toMatch(/^[1-6] \/ 6$/);
+    await page.getByTestId('epoch-charts').locator('svg').first().waitFor();
+    await waitFinished(page);
+    await screenshot(page, '06-training-done');
+    const tasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
+    console.log(`[training] main-thread long tasks during training: ${tasks.length}, longest ${Math.round(Math.max(0, ...tasks))} ms`);
+    const [run] = await runsInDb(page);
+    expect(run.status).toBe('done');
+    expect(run.history.length).toBeGreaterThanOrEqual(3);
+    expect(run.history[run.history.length - 1].trainLoss).toBeLessThan(run.history[0].trainLoss);
+    expect(run.history[run.history.length - 1].valAcc).toBeGreaterThanOrEqual(0.75);
+    expect(run.backend).toMatch(/wasm|webgl|cpu|webgpu/);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('resumes a fine-tuning run from its last checkpoint after a reload', async () => {
+    const { page, context } = await newPage(app);
+    await projectWithImages(page, 'Resume me');
+    await page.getByLabel(/Fine-tune/).check();
+    await setNumber(page, 'Head warm-up epochs', 2);
+    await setNumber(page, 'Fine-tune epochs', 6);
+    await page.getByLabel('Early stopping').uncheck();
+    await page.getByRole('button', { name: 'Start training' }).click();
+    // Reload once the run has checkpointed a fine-tuning epoch.
+    await expect.poll(async () => (await runsInDb(page))[0]?.lastCheckpointEpoch ?? -1, { timeout: 180_000, interval: 500 }).toBeGreaterThanOrEqual(2);
+    await page.reload();
+    const offer = page.getByTestId('resume-offer');
+    await offer.waitFor();
+    const before = (await runsInDb(page))[0];
+    expect(before.status).toBe('interrupted');
+    await offer.getByRole('button', { name: /Resume from epoch/ }).click();
+    await waitFinished(page);
+    const [run] = await runsInDb(page);
+    expect(run.status).toBe('done');
+    expect(run.history.map((h) => h.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(run.history.map((h) => h.stage)).toEqual([1, 1, 2, 2, 2, 2, 2, 2]);
+    await context.close();
+  });
+
+  it('trains on an explicitly chosen backend, and WebGPU losses match cpu', async () => {
+    const { page, context } = await newPage(app);
+    await projectWithImages(page, 'Backends');
+    await setNumber(page, 'Epochs', 3);
+    await page.getByLabel('Head dropout').fill('0');
+    await page.getByLabel('Early stopping').uncheck();
+    const losses: Record<string, number[]> = {};
+    for (const backend of ['cpu', 'webgpu'] as const) {
+      await page.getByLabel('Backend', { exact: true }).selectOption(backend);
+      await page.getByRole('button', { name: 'Start training' }).click();
+      await waitFinished(page, 400_000);
+      await expect.poll(() => page.getByTestId('backend-decision').textContent()).toContain(`Using ${backend}`);
+      const runs = await runsInDb(page);
+      const run = runs.find((r) => r.backend === backend)!;
+      expect(run.status).toBe('done');
+      losses[backend] = run.history.map((h) => h.trainLoss);
+    }
+    console.log(`[training] per-epoch train loss cpu ${losses.cpu.map((l) => l.toFixed(5))} webgpu ${losses.webgpu.map((l) => l.toFixed(5))}`);
+    losses.cpu.forEach((l, i) => expect(Math.abs(l - losses.webgpu[i])).toBeLessThan(1e-3 + 1e-2 * l));
+    await context.close();
+  });
+});

@@ -1,0 +1,211 @@
+// Training charts (recharts): loss and accuracy per epoch, per-batch loss, learning rate, and one
+// metric overlaid across runs. They re-render up to 4×/s while training, so data transforms are
+// memoised and animation is off; each chart carries a text summary of its latest values for
+// screen readers.
+import { memo, useMemo, type ReactElement } from 'react';
+import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { BatchPoint, EpochMetrics } from '../../core/train/run-config';
+import type { RunRecord } from '../../persistence/db';
+import { downsample, epochChartSummary, firstStage2Epoch, formatLoss, formatLr, formatPct } from './run-format';
+import './training.css';
+
+const CHART_HEIGHT = 220;
+/** Most points a per-batch chart draws. */
+export const MAX_CHART_POINTS = 400;
+const TRAIN_COLOR = '#2f5bd3';
+const VAL_COLOR = '#d9730d';
+const GRID_COLOR = '#e4e8ef';
+const AXIS_TICK = { fontSize: 12, fill: '#5b6575' };
+/** Distinct, colour-blind-friendlier line colours for comparing runs (Okabe–Ito based). */
+export const RUN_PALETTE = ['#2f5bd3', '#d9730d', '#009e73', '#cc79a7', '#8a6d00', '#56b4e9', '#b42318', '#5b6575'];
+
+const numberOrText = (fmt: (x: number) => string) => (v: unknown) => (typeof v === 'number' ? fmt(v) : String(v ?? '–'));
+const pctTick = (v: number) => `${Math.round(v)}%`;
+const pctValue = (v: number) => `${v.toFixed(1)}%`;
+
+/** A chart in a <figure>: visible caption, and an image role whose label is the numbers. */
+function ChartFigure(props: { caption: string; summary: string; testId?: string; children: ReactElement }) {
+  return (
+    <figure className="chart" data-testid={props.testId}>
+      <figcaption className="chart-caption">{props.caption}</figcaption>
+      <div className="chart-box" role="img" aria-label={props.summary}>
+        <ResponsiveContainer width="100%" height={CHART_HEIGHT} minWidth={0}>
+          {props.children}
+        </ResponsiveContainer>
+      </div>
+    </figure>
+  );
+}
+
+interface EpochRow {
+  epoch: number;
+  trainLoss: number;
+  valLoss: number | null;
+  trainAcc: number;
+  valAcc: number | null;
+}
+
+/** Loss and accuracy (train and validation) per epoch, with a marker where fine-tuning starts. */
+export const EpochCharts = memo(function EpochCharts({ history }: { history: EpochMetrics[] }) {
+  const data = useMemo<EpochRow[]>(
+    () =>
+      history.map((h) => ({
+        epoch: h.epoch,
+        trainLoss: h.trainLoss,
+        valLoss: h.valLoss,
+        trainAcc: h.trainAcc * 100,
+        valAcc: h.valAcc == null ? null : h.valAcc * 100,
+      })),
+    [history],
+  );
+  const hasVal = useMemo(() => history.some((h) => h.valLoss != null || h.valAcc != null), [history]);
+  const stage2 = useMemo(() => firstStage2Epoch(history), [history]);
+  const lossSummary = useMemo(() => epochChartSummary(history, 'loss'), [history]);
+  const accSummary = useMemo(() => epochChartSummary(history, 'accuracy'), [history]);
+
+  const xAxis = <XAxis dataKey="epoch" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={AXIS_TICK} label={{ value: 'epoch', position: 'insideBottomRight', offset: -4, fontSize: 12 }} />;
+  const marker = stage2 != null && (
+    <ReferenceLine x={stage2} stroke="#8a94a6" strokeDasharray="4 3" label={{ value: 'fine-tune', position: 'insideTopLeft', fontSize: 11, fill: '#5b6575' }} />
+  );
+
+  return (
+    <div className="chart-grid" data-testid="epoch-charts">
+      <ChartFigure caption="Loss" summary={lossSummary}>
+        <LineChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }} accessibilityLayer={false}>
+          <CartesianGrid stroke={GRID_COLOR} vertical={false} />
+          {xAxis}
+          <YAxis tick={AXIS_TICK} width={52} tickFormatter={formatLoss} domain={[0, 'auto']} />
+          <Tooltip isAnimationActive={false} formatter={numberOrText(formatLoss)} labelFormatter={(l) => `Epoch ${l}`} />
+          <Legend iconType="plainline" />
+          {marker}
+          <Line type="monotone" dataKey="trainLoss" name="training" stroke={TRAIN_COLOR} strokeWidth={2} dot={data.length < 30} isAnimationActive={false} />
+          {hasVal && <Line type="monotone" dataKey="valLoss" name="validation" stroke={VAL_COLOR} strokeWidth={2} dot={data.length < 30} connectNulls isAnimationActive={false} />}
+        </LineChart>
+      </ChartFigure>
+      <ChartFigure caption="Accuracy" summary={accSummary}>
+        <LineChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }} accessibilityLayer={false}>
+          <CartesianGrid stroke={GRID_COLOR} vertical={false} />
+          {xAxis}
+          <YAxis tick={AXIS_TICK} width={52} domain={[0, 100]} ticks={[0, 25, 50, 75, 100]} tickFormatter={pctTick} />
+          <Tooltip isAnimationActive={false} formatter={numberOrText(pctValue)} labelFormatter={(l) => `Epoch ${l}`} />
+          <Legend iconType="plainline" />
+          {marker}
+          <Line type="monotone" dataKey="trainAcc" name="training" stroke={TRAIN_COLOR} strokeWidth={2} dot={data.length < 30} isAnimationActive={false} />
+          {hasVal && <Line type="monotone" dataKey="valAcc" name="validation" stroke={VAL_COLOR} strokeWidth={2} dot={data.length < 30} connectNulls isAnimationActive={false} />}
+        </LineChart>
+      </ChartFigure>
+    </div>
+  );
+});
+
+const stepAxis = (
+  <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={AXIS_TICK} label={{ value: 'step', position: 'insideBottomRight', offset: -4, fontSize: 12 }} />
+);
+
+/** Per-batch loss (thin) and its exponentially smoothed trend (bold), at most 400 points. */
+export const BatchLossChart = memo(function BatchLossChart({ points }: { points: BatchPoint[] }) {
+  const data = useMemo(() => downsample(points, MAX_CHART_POINTS), [points]);
+  const last = points[points.length - 1];
+  const summary = last
+    ? `Loss per batch. Step ${last.step}: batch loss ${formatLoss(last.loss)}, smoothed ${formatLoss(last.smooth)}.`
+    : 'Loss per batch: no batches recorded yet.';
+  return (
+    <ChartFigure caption="Loss per batch" summary={summary} testId="batch-chart">
+      <LineChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }} accessibilityLayer={false}>
+        <CartesianGrid stroke={GRID_COLOR} vertical={false} />
+        {stepAxis}
+        <YAxis tick={AXIS_TICK} width={52} tickFormatter={formatLoss} domain={[0, 'auto']} />
+        <Tooltip isAnimationActive={false} formatter={numberOrText(formatLoss)} labelFormatter={(l) => `Step ${l}`} />
+        <Legend iconType="plainline" />
+        <Line type="linear" dataKey="loss" name="batch" stroke={TRAIN_COLOR} strokeOpacity={0.3} strokeWidth={1} dot={false} isAnimationActive={false} />
+        <Line type="monotone" dataKey="smooth" name="smoothed" stroke={TRAIN_COLOR} strokeWidth={2.5} dot={false} isAnimationActive={false} />
+      </LineChart>
+    </ChartFigure>
+  );
+});
+
+/** Learning rate per optimizer step. */
+export const LrChart = memo(function LrChart({ points }: { points: BatchPoint[] }) {
+  const data = useMemo(() => downsample(points, MAX_CHART_POINTS), [points]);
+  const last = points[points.length - 1];
+  const summary = last ? `Learning rate per step. Step ${last.step}: ${formatLr(last.lr)}.` : 'Learning rate: no steps recorded yet.';
+  return (
+    <ChartFigure caption="Learning rate" summary={summary} testId="lr-chart">
+      <LineChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }} accessibilityLayer={false}>
+        <CartesianGrid stroke={GRID_COLOR} vertical={false} />
+        {stepAxis}
+        <YAxis tick={AXIS_TICK} width={56} tickFormatter={formatLr} domain={[0, 'auto']} />
+        <Tooltip isAnimationActive={false} formatter={numberOrText(formatLr)} labelFormatter={(l) => `Step ${l}`} />
+        <Line type="linear" dataKey="lr" name="learning rate" stroke={VAL_COLOR} strokeWidth={2} dot={false} isAnimationActive={false} />
+      </LineChart>
+    </ChartFigure>
+  );
+});
+
+export type OverlayMetric = 'valAcc' | 'valLoss' | 'trainLoss' | 'trainAcc';
+
+export const METRIC_LABELS: Record<OverlayMetric, string> = {
+  valAcc: 'Validation accuracy',
+  valLoss: 'Validation loss',
+  trainAcc: 'Training accuracy',
+  trainLoss: 'Training loss',
+};
+
+const isAccuracy = (m: OverlayMetric) => m === 'valAcc' || m === 'trainAcc';
+
+/** Rows keyed by epoch with one column per run (`r0`, `r1`, …); accuracies in percent. */
+function overlayRows(runs: RunRecord[], metric: OverlayMetric): Record<string, number | null>[] {
+  const byEpoch = new Map<number, Record<string, number | null>>();
+  const scale = isAccuracy(metric) ? 100 : 1;
+  runs.forEach((run, i) => {
+    for (const h of run.history) {
+      let row = byEpoch.get(h.epoch);
+      if (!row) byEpoch.set(h.epoch, (row = { epoch: h.epoch }));
+      const v = h[metric];
+      row[`r${i}`] = v == null ? null : v * scale;
+    }
+  });
+  return [...byEpoch.values()].sort((a, b) => a.epoch! - b.epoch!);
+}
+
+/** One metric per epoch, one line per run. */
+export const OverlayChart = memo(function OverlayChart({ runs, metric }: { runs: RunRecord[]; metric: OverlayMetric }) {
+  const data = useMemo(() => overlayRows(runs, metric), [runs, metric]);
+  const acc = isAccuracy(metric);
+  const summary = useMemo(() => {
+    const fmt = isAccuracy(metric) ? (x: number | null) => formatPct(x) : formatLoss;
+    const parts = runs.map((run) => {
+      const last = [...run.history].reverse().find((h) => h[metric] != null);
+      return last ? `${run.name} ${fmt(last[metric])} at epoch ${last.epoch}` : `${run.name} no values`;
+    });
+    return `${METRIC_LABELS[metric]} per epoch for ${runs.length} ${runs.length === 1 ? 'run' : 'runs'}: ${parts.join('; ')}.`;
+  }, [runs, metric]);
+  return (
+    <ChartFigure caption={METRIC_LABELS[metric]} summary={summary} testId="overlay-chart">
+      <LineChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }} accessibilityLayer={false}>
+        <CartesianGrid stroke={GRID_COLOR} vertical={false} />
+        <XAxis dataKey="epoch" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={AXIS_TICK} label={{ value: 'epoch', position: 'insideBottomRight', offset: -4, fontSize: 12 }} />
+        {acc ? (
+          <YAxis tick={AXIS_TICK} width={52} domain={[0, 100]} ticks={[0, 25, 50, 75, 100]} tickFormatter={pctTick} />
+        ) : (
+          <YAxis tick={AXIS_TICK} width={52} tickFormatter={formatLoss} domain={[0, 'auto']} />
+        )}
+        <Tooltip isAnimationActive={false} formatter={numberOrText(acc ? pctValue : formatLoss)} labelFormatter={(l) => `Epoch ${l}`} />
+        <Legend iconType="plainline" />
+        {runs.map((run, i) => (
+          <Line
+            key={run.id}
+            type="monotone"
+            dataKey={`r${i}`}
+            name={run.name}
+            stroke={RUN_PALETTE[i % RUN_PALETTE.length]}
+            strokeWidth={2}
+            dot={data.length < 30}
+            connectNulls
+            isAnimationActive={false}
+          />
+        ))}
+      </LineChart>
+    </ChartFigure>
+  );
+});
