@@ -90,8 +90,13 @@ export function buildTinyBackbone(seed = 1234) {
     const n = w.shape.reduce((a, b) => a * b, 1);
     const leaf = w.originalName.split('/').pop();
     if (leaf === 'gamma') return uniform(n, 0.8, 1.2);
-    if (leaf === 'beta' || leaf === 'moving_mean') return uniform(n, -0.1, 0.1);
+    // Positive shifts keep most ReLU6 units active, so colour and texture survive to the output
+    // and a head can learn from the features (a fixture for training tests, not a real model).
+    if (leaf === 'beta') return uniform(n, 0.2, 0.5);
+    if (leaf === 'moving_mean') return uniform(n, -0.1, 0.1);
     if (leaf === 'moving_variance') return uniform(n, 0.5, 1.5);
+    // Depthwise 3x3 kernels: mostly positive taps summing to about 1, a soft blur that keeps signal size.
+    if (leaf === 'depthwise_kernel') return uniform(n, 0.02, 0.22);
     // Kernels: Glorot-uniform-like limit from fan-in/fan-out.
     const fanOut = w.shape[w.shape.length - 1];
     const fanIn = n / fanOut;

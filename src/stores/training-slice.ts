@@ -58,18 +58,23 @@ const MAX_LIVE_POINTS = 4000;
 
 export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
   // Batch messages can arrive many times a second; fold them and publish at most 4 times a second.
+  // Epochs on cached features can take milliseconds, so epoch results are folded the same way,
+  // and the runs list (an IndexedDB read) is refreshed at most once a second.
   let pendingPoints: BatchPoint[] = [];
   let pendingBatch: Extract<FromWorker, { type: 'batch' }> | null = null;
+  let pendingEpochs: EpochMetrics[] = [];
+  let pendingTensors: number | null = null;
   let flushTimer: ReturnType<typeof setTimeout> | null = null;
   const flush = () => {
+    if (flushTimer) clearTimeout(flushTimer);
     flushTimer = null;
     const live = get().live;
-    if (!live || !pendingBatch) return;
-    const points = [...live.points, ...pendingPoints];
-    const b = pendingBatch;
-    set({
-      live: {
-        ...live,
+    if (!live) return;
+    const next: LiveRun = { ...live };
+    if (pendingBatch) {
+      const points = [...live.points, ...pendingPoints];
+      const b = pendingBatch;
+      Object.assign(next, {
         points: points.length > MAX_LIVE_POINTS ? points.filter((_, i) => i % 2 === 0) : points,
         epoch: b.epoch,
         batch: b.batch,
@@ -78,10 +83,32 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
         numTensors: b.numTensors,
         numBytes: b.numBytes,
         features: null,
-      },
-    });
+      });
+    }
+    if (pendingEpochs.length) {
+      const epochs = new Set(pendingEpochs.map((e) => e.epoch));
+      next.history = [...live.history.filter((h) => !epochs.has(h.epoch)), ...pendingEpochs];
+    }
+    if (pendingTensors != null) next.numTensors = pendingTensors;
+    set({ live: next });
     pendingPoints = [];
     pendingBatch = null;
+    pendingEpochs = [];
+    pendingTensors = null;
+  };
+  const schedule = () => {
+    flushTimer ??= setTimeout(flush, 250);
+  };
+  let runsTimer: ReturnType<typeof setTimeout> | null = null;
+  let lastRunsLoad = 0;
+  const refreshRuns = () => {
+    if (runsTimer) return;
+    const wait = Math.max(0, 1000 - (Date.now() - lastRunsLoad));
+    runsTimer = setTimeout(() => {
+      runsTimer = null;
+      lastRunsLoad = Date.now();
+      void get().loadRuns();
+    }, wait);
   };
 
   const onMessage = (msg: FromWorker) => {
@@ -106,15 +133,14 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       case 'batch':
         pendingPoints.push(msg.point);
         pendingBatch = msg;
-        flushTimer ??= setTimeout(flush, 250);
+        schedule();
         break;
-      case 'epoch': {
-        flush();
-        const live = get().live;
-        if (live) set({ live: { ...live, history: [...live.history.filter((h) => h.epoch !== msg.metrics.epoch), msg.metrics], numTensors: msg.numTensors } });
-        void get().loadRuns();
+      case 'epoch':
+        pendingEpochs.push(msg.metrics);
+        pendingTensors = msg.numTensors;
+        schedule();
+        refreshRuns();
         break;
-      }
       case 'run-finished': {
         flush();
         const live = get().live;

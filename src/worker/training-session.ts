@@ -2,7 +2,7 @@
 // the backbone, previewing augmentation, and running (or resuming) a run while writing its
 // metrics and checkpoints to IndexedDB and reporting progress to the page.
 import * as tf from '@tensorflow/tfjs';
-import { activateBackend, decide, probeBackend, type BackendDecision } from '../core/backend/choose';
+import { activateBackend, decide, probeBackend, type BackendDecision, type BackendProbe } from '../core/backend/choose';
 import type { BackboneSpec } from '../core/backbones/catalog';
 import { applyBackbone, countParams, describeLayers, listBlocks } from '../core/backbones/layers';
 import { augmentBatch, type AugmentConfig } from '../core/augment/augment';
@@ -48,13 +48,16 @@ export class TrainingSession {
     if (!this.decision || this.decision.mode !== mode) {
       this.post({ type: 'status', status: 'probing', message: 'Measuring the backends on this device…' });
       const adapter = await webgpuAdapter();
-      const probes = [];
-      for (const name of registeredBackends()) {
+      const probes: BackendProbe[] = [];
+      // wasm first: it is the reference a slow backend is compared against.
+      const order = registeredBackends().sort((a, b) => (a === 'wasm' ? -1 : b === 'wasm' ? 1 : 0));
+      for (const name of order) {
         if (name === 'webgpu' && !adapter) {
           probes.push({ name, available: false, canFinetune: false, error: 'no WebGPU adapter on this device' });
           continue;
         }
-        probes.push(await probeBackend(name, name === 'webgpu' ? adapter ?? undefined : undefined));
+        const best = probes.filter((p) => p.available && p.matmulGflops).sort((x, y) => y.matmulGflops! - x.matmulGflops!)[0];
+        probes.push(await probeBackend(name, name === 'webgpu' ? adapter ?? undefined : undefined, best));
       }
       this.decision = { mode, value: decide(probes, mode) };
     }

@@ -67,9 +67,10 @@ function run(make: () => tf.Tensor): () => void {
 /** A MobileNetV2 inverted-residual block: 1x1 expand, 3x3 depthwise (stride 2), 1x1 project. */
 function probeBlock() {
   const x = tf.randomNormal([4, 56, 56, 16], 0, 1, 'float32', 1) as tf.Tensor4D;
-  const w1 = tf.variable(tf.randomNormal([1, 1, 16, 96], 0, 0.1, 'float32', 2));
-  const dw = tf.variable(tf.randomNormal([3, 3, 96, 1], 0, 0.1, 'float32', 3));
-  const w2 = tf.variable(tf.randomNormal([1, 1, 96, 24], 0, 0.1, 'float32', 4));
+  // tf.variable keeps its initial tensor alive, so make each inside a tidy.
+  const w1 = tf.tidy(() => tf.variable(tf.randomNormal([1, 1, 16, 96], 0, 0.1, 'float32', 2)));
+  const dw = tf.tidy(() => tf.variable(tf.randomNormal([3, 3, 96, 1], 0, 0.1, 'float32', 3)));
+  const w2 = tf.tidy(() => tf.variable(tf.randomNormal([1, 1, 96, 24], 0, 0.1, 'float32', 4)));
   const forward = () => {
     const a = tf.relu6(tf.conv2d(x, w1 as tf.Tensor4D, 1, 'same'));
     const b = tf.relu6(tf.depthwiseConv2d(a, dw as tf.Tensor4D, 2, 'same'));
@@ -78,7 +79,12 @@ function probeBlock() {
   return { x, vars: [w1, w2, dw], forward };
 }
 
-export async function probeBackend(name: BackendName, adapter?: AdapterInfo): Promise<BackendProbe> {
+/**
+ * Measures one backend. With `reference` (the best probe so far), a backend whose matmul is over
+ * 4× slower skips the block timings: it cannot win, and timing it (shader compilation, a software
+ * renderer using every core) would cost seconds and starve the page.
+ */
+export async function probeBackend(name: BackendName, adapter?: AdapterInfo, reference?: BackendProbe): Promise<BackendProbe> {
   const probe: BackendProbe = { name, available: false, canFinetune: false, adapter };
   if (!(await activateBackend(name))) {
     probe.error = `tfjs could not start the ${name} backend here`;
@@ -92,6 +98,10 @@ export async function probeBackend(name: BackendName, adapter?: AdapterInfo): Pr
   try {
     const ms = timeIt(run(() => tf.matMul(a, b)));
     probe.matmulGflops = (2 * 256 ** 3) / (ms / 1000) / 1e9;
+    if (reference?.matmulGflops && probe.matmulGflops * 4 < reference.matmulGflops) {
+      probe.error = `matmul ${(reference.matmulGflops / probe.matmulGflops).toFixed(0)}× slower than ${reference.name}; not timed further`;
+      return probe;
+    }
     probe.forwardMs = timeIt(run(block.forward), 200, 8);
     try {
       probe.trainMs = timeIt(

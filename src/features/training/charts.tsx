@@ -2,7 +2,7 @@
 // metric overlaid across runs. They re-render up to 4×/s while training, so data transforms are
 // memoised and animation is off; each chart carries a text summary of its latest values for
 // screen readers.
-import { memo, useMemo, type ReactElement } from 'react';
+import { memo, useEffect, useMemo, useState, type ReactElement } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { BatchPoint, EpochMetrics } from '../../core/train/run-config';
 import type { RunRecord } from '../../persistence/db';
@@ -23,15 +23,34 @@ const numberOrText = (fmt: (x: number) => string) => (v: unknown) => (typeof v =
 const pctTick = (v: number) => `${Math.round(v)}%`;
 const pctValue = (v: number) => `${v.toFixed(1)}%`;
 
+/**
+ * Charts that appear together mount one after another, ~80 ms apart, so their first layout
+ * never adds up to one long main-thread task while training runs.
+ */
+let nextMountAt = 0;
+function useStaggeredMount(): boolean {
+  const [ready, setReady] = useState(false);
+  useEffect(() => {
+    const now = performance.now();
+    nextMountAt = Math.max(now, nextMountAt) + 80;
+    const t = setTimeout(() => setReady(true), nextMountAt - now - 80);
+    return () => clearTimeout(t);
+  }, []);
+  return ready;
+}
+
 /** A chart in a <figure>: visible caption, and an image role whose label is the numbers. */
 function ChartFigure(props: { caption: string; summary: string; testId?: string; children: ReactElement }) {
+  const ready = useStaggeredMount();
   return (
     <figure className="chart" data-testid={props.testId}>
       <figcaption className="chart-caption">{props.caption}</figcaption>
-      <div className="chart-box" role="img" aria-label={props.summary}>
-        <ResponsiveContainer width="100%" height={CHART_HEIGHT} minWidth={0}>
-          {props.children}
-        </ResponsiveContainer>
+      <div className="chart-box" role="img" aria-label={props.summary} style={{ minHeight: CHART_HEIGHT }}>
+        {ready && (
+          <ResponsiveContainer width="100%" height={CHART_HEIGHT} minWidth={0}>
+            {props.children}
+          </ResponsiveContainer>
+        )}
       </div>
     </figure>
   );

@@ -111,11 +111,14 @@ export function LivePanel() {
         )}
       </dl>
       {live.features && <progress className="wide" max={live.features.total} value={live.features.done} aria-label="Feature extraction progress" />}
-      <EpochCharts history={live.history} />
-      <div className="chart-row">
-        <BatchLossChart points={live.points} />
-        <LrChart points={live.points} />
-      </div>
+      {/* Charts mount once there is something to draw, spreading their first render out. */}
+      {live.history.length > 0 && <EpochCharts history={live.history} />}
+      {live.points.length > 0 && (
+        <div className="chart-row">
+          <BatchLossChart points={live.points} />
+          <LrChart points={live.points} />
+        </div>
+      )}
     </section>
   );
 }

@@ -1,6 +1,6 @@
 // The Train tab: backbone, what to train, augmentation, settings and backend on the left; the
 // start button and the live run on the right.
-import { useEffect } from 'react';
+import { memo, useEffect } from 'react';
 import { useStudio } from '../../stores/studio-store';
 import { plural } from '../../components/ui/format';
 import { BackbonePanel } from './backbone-panel';
@@ -11,30 +11,36 @@ import { BackendPanel } from './backend-panel';
 import { LivePanel } from './live-panel';
 import './training-view.css';
 
+// The settings panels read the store themselves; memo keeps them from re-rendering with this view.
+const Backbone = memo(BackbonePanel);
+const Freeze = memo(FreezePanel);
+const Augment = memo(AugmentPanel);
+const Hyper = memo(HyperPanel);
+const Backend = memo(BackendPanel);
+const Live = memo(LivePanel);
+
 export function TrainingView() {
   const classes = useStudio((s) => s.classes);
   const project = useStudio((s) => s.project);
-  const live = useStudio((s) => s.live);
-  const status = useStudio((s) => s.workerStatus);
+  // Only a boolean here: the live run changes several times a second and must not re-render the settings.
+  const busy = useStudio((s) => s.live != null && !s.live.finished && s.workerStatus !== 'error' && s.workerStatus !== 'done');
   const start = useStudio((s) => s.startRun);
   const loadRuns = useStudio((s) => s.loadRuns);
-  const runs = useStudio((s) => s.runs);
+  const interrupted = useStudio((s) => s.runs.find((r) => r.status === 'interrupted' && r.lastCheckpointEpoch != null));
   const resumeRun = useStudio((s) => s.resumeRun);
   useEffect(() => {
     void loadRuns();
   }, [loadRuns, project?.id]);
   const used = classes.filter((c) => c.imageCount > 0);
   const images = used.reduce((a, c) => a + c.imageCount, 0);
-  const busy = live != null && !live.finished && status !== 'error' && status !== 'done';
-  const interrupted = runs.find((r) => r.status === 'interrupted' && r.lastCheckpointEpoch != null);
   return (
     <div className="training">
       <div className="training-config">
-        <BackbonePanel />
-        <FreezePanel />
-        <AugmentPanel />
-        <HyperPanel />
-        <BackendPanel />
+        <Backbone />
+        <Freeze />
+        <Augment />
+        <Hyper />
+        <Backend />
       </div>
       <div className="training-side">
         <section className="panel start-panel" aria-label="Start training">
@@ -55,7 +61,7 @@ export function TrainingView() {
             {busy ? 'Training…' : 'Start training'}
           </button>
         </section>
-        <LivePanel />
+        <Live />
       </div>
     </div>
   );
