@@ -61,6 +61,15 @@ async function setNumber(page: Page, label: string | RegExp, value: number) {
   await page.getByLabel(label, { exact: typeof label === 'string' }).fill(String(value));
 }
 
+/** Waits until the newest of `count` runs has left 'running' (the heading of an earlier run may still show). */
+async function waitRunEnded(page: Page, count: number, timeout = 400_000) {
+  await expect.poll(async () => {
+    const runs = await runsInDb(page);
+    return runs.length === count && runs.every((r) => r.status !== 'running');
+  }, { timeout, interval: 500 }).toBe(true);
+  await waitFinished(page, timeout);
+}
+
 async function waitFinished(page: Page, timeout = 240_000) {
   await page.getByRole('heading', { name: /Training finished|Stopped early|Training failed/ }).waitFor({ timeout });
   const failed = await page.getByRole('heading', { name: 'Training failed' }).count();
@@ -129,10 +138,10 @@ describe('training', () => {
     await page.getByLabel('Head dropout').fill('0');
     await page.getByLabel('Early stopping').uncheck();
     const losses: Record<string, number[]> = {};
-    for (const backend of ['cpu', 'webgpu'] as const) {
+    for (const backend of ['webgpu', 'cpu'] as const) {
       await page.getByLabel('Backend', { exact: true }).selectOption(backend);
       await page.getByRole('button', { name: 'Start training' }).click();
-      await waitFinished(page, 400_000);
+      await waitRunEnded(page, Object.keys(losses).length + 1);
       await expect.poll(() => page.getByTestId('backend-decision').textContent()).toContain(`Using ${backend}`);
       const runs = await runsInDb(page);
       const run = runs.find((r) => r.backend === backend)!;

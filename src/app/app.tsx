@@ -9,7 +9,6 @@ import { StorageMeter } from './storage-meter';
 import { Notices } from './notices';
 import { getDb } from '../persistence/connection';
 import { removeOrphans } from '../persistence/projects-repo';
-import { markInterruptedRuns } from '../persistence/runs-repo';
 import { ProjectTabs } from './project-tabs';
 import { TrainingView } from '../features/training/training-view';
 import { RunsView } from '../features/training/runs-view';
@@ -20,12 +19,8 @@ export function App() {
   useEffect(() => {
     void refreshStorage();
     // Finish any delete or duplicate that a closed tab interrupted.
-    // A run whose tab was closed or reloaded mid-training is marked interrupted, to be resumed.
     void getDb()
-      .then(async (db) => {
-        await removeOrphans(db);
-        await markInterruptedRuns(db, 0);
-      })
+      .then((db) => removeOrphans(db))
       .catch(() => undefined);
   }, [refreshStorage]);
 

@@ -6,7 +6,8 @@ import { stratifiedSplit } from '../core/train/split';
 import { defaultRunConfig, type BackendChoice, type BackendName, type BatchPoint, type EpochMetrics, type RunConfig } from '../core/train/run-config';
 import { getDb } from '../persistence/connection';
 import type { RunRecord } from '../persistence/db';
-import { createRun, deleteRun, listRuns } from '../persistence/runs-repo';
+import { createRun, deleteRun, listRuns, updateRun } from '../persistence/runs-repo';
+import { runLockName } from '../worker/protocol';
 import type { BackboneInfo, FromWorker, PreviewImage, WorkerStatus } from '../worker/protocol';
 import { TrainingClient } from '../worker/training-client';
 import { errorText, type Slice } from './slice';
@@ -204,7 +205,17 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
     loadRuns: async () => {
       const pid = get().project?.id;
       if (!pid) return;
-      set({ runs: await listRuns(await getDb(), pid) });
+      const db = await getDb();
+      let runs = await listRuns(db, pid);
+      // A 'running' run whose lock no tab holds lost its worker (reload, closed tab, crash).
+      const stale = runs.filter((r) => r.status === 'running');
+      if (stale.length) {
+        const held = new Set((await navigator.locks?.query())?.held?.map((l) => l.name) ?? []);
+        const lost = stale.filter((r) => !held.has(runLockName(r.id)));
+        for (const r of lost) await updateRun(db, r.id, { status: 'interrupted' });
+        if (lost.length) runs = await listRuns(db, pid);
+      }
+      set({ runs });
     },
     probeBackends: () => trainingClient.send({ type: 'probe', mode: get().trainConfig.mode, backend: get().trainConfig.backend }),
     loadBackbone: () => {

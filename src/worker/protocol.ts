@@ -6,6 +6,9 @@ import type { LayerInfo } from '../core/backbones/layers';
 import type { AugmentConfig } from '../core/augment/augment';
 import type { BackendChoice, BackendName, BatchPoint, EpochMetrics, TrainMode } from '../core/train/run-config';
 
+/** The Web Lock a worker holds while it trains a run; a 'running' run without it was interrupted. */
+export const runLockName = (runId: string) => `finetune-studio-run:${runId}`;
+
 export type WorkerStatus = 'idle' | 'probing' | 'loading-backbone' | 'warming-up' | 'ready' | 'training' | 'paused' | 'done' | 'error';
 
 export interface BackboneInfo {

@@ -14,7 +14,7 @@ import { openStudioDb, type StudioDB } from '../persistence/db';
 import { listImages } from '../persistence/images-repo';
 import { getRun, heartbeat, recordEpoch, updateRun } from '../persistence/runs-repo';
 import { getCheckpoint, saveCheckpoint } from '../persistence/checkpoints-repo';
-import type { FromWorker } from './protocol';
+import { runLockName, type FromWorker } from './protocol';
 import { openBackbone, type OpenedBackbone } from './backbone-store';
 import { IdbPixelSource } from './idb-pixel-source';
 import { registeredBackends, setupTf, webgpuAdapter } from './tf-setup';
@@ -43,8 +43,21 @@ export class TrainingSession {
     return this.db;
   }
 
-  /** Probes (once per mode) and activates the backend to use; an explicit choice is honoured if it starts. */
+  /**
+   * Activates the backend to use. An explicit choice is used as it is, without probing (probing
+   * a GPU backend the user did not ask for only costs time and GPU memory); 'auto' probes every
+   * backend once per mode and takes the fastest.
+   */
   async ensureBackend(mode: TrainMode, choice: BackendChoice): Promise<BackendName> {
+    if (choice !== 'auto') {
+      if (await activateBackend(choice)) {
+        const probes = this.decision?.value.probes ?? [];
+        const decision = { chosen: choice, reason: `${choice} was chosen in the settings`, probes };
+        this.post({ type: 'backends', decision, active: choice });
+        return choice;
+      }
+      this.post({ type: 'status', status: 'probing', message: `${choice} could not start here; measuring the others…` });
+    }
     if (!this.decision || this.decision.mode !== mode) {
       this.post({ type: 'status', status: 'probing', message: 'Measuring the backends on this device…' });
       const adapter = await webgpuAdapter();
@@ -62,12 +75,10 @@ export class TrainingSession {
       this.decision = { mode, value: decide(probes, mode) };
     }
     const { value } = this.decision;
-    let active: BackendName = choice === 'auto' ? value.chosen : choice;
-    if (!(await activateBackend(active))) {
-      active = value.chosen;
-      await activateBackend(active);
-    }
-    this.post({ type: 'backends', decision: value, active });
+    const active = value.chosen;
+    if (!(await activateBackend(active))) throw new Error(`the ${active} backend stopped working`);
+    const note = choice !== 'auto' ? { ...value, reason: `${choice} could not start; ${value.reason}` } : value;
+    this.post({ type: 'backends', decision: note, active });
     return active;
   }
 
@@ -82,12 +93,10 @@ export class TrainingSession {
     const opened = await openBackbone(await this.getDb(), spec, (loaded, total) => this.post({ type: 'backbone-progress', loaded, total }));
     this.post({ type: 'status', status: 'warming-up', message: 'Warming up…' });
     // One forward pass compiles kernels and tells the feature size (custom models declare none).
-    const featureDim = tf.tidy(() => {
-      const x = tf.zeros([1, spec.inputSize, spec.inputSize, 3]) as tf.Tensor4D;
-      const f = this.extractor(spec, opened).forward(x);
-      f.dataSync();
-      return f.shape[1];
-    });
+    const warm = tf.tidy(() => this.extractor(spec, opened).forward(tf.zeros([1, spec.inputSize, spec.inputSize, 3]) as tf.Tensor4D));
+    await warm.data();
+    const featureDim = warm.shape[1];
+    warm.dispose();
     spec = { ...spec, featureDim };
     this.backbone = { spec, backend, opened };
     const layers = opened.kind === 'layers' ? describeLayers(opened.model) : [];
@@ -134,7 +143,16 @@ export class TrainingSession {
     this.post({ type: 'augment-preview', images }, images.map((i) => i.data.buffer));
   }
 
+  /** Trains while holding the run's Web Lock, so another tab (or this one after a reload) can tell it is live. */
   async train(runId: string, resume: boolean, choice: BackendChoice) {
+    if (!navigator.locks) return this.trainLocked(runId, resume, choice);
+    return navigator.locks.request(runLockName(runId), { ifAvailable: true }, async (lock) => {
+      if (!lock) throw new Error('This run is already training in another tab.');
+      await this.trainLocked(runId, resume, choice);
+    });
+  }
+
+  private async trainLocked(runId: string, resume: boolean, choice: BackendChoice) {
     const db = await this.getDb();
     const run = await getRun(db, runId);
     if (!run) throw new Error('This run no longer exists.');

@@ -42,24 +42,27 @@ export async function activateBackend(name: BackendName): Promise<boolean> {
   return tf.getBackend() === name;
 }
 
-function timeIt(fn: () => void, minMs = 150, maxReps = 20): number {
-  fn(); // warm-up (shader compilation, kernel caches)
+async function timeIt(fn: () => Promise<void>, minMs = 150, maxReps = 20): Promise<number> {
+  await fn(); // warm-up (shader compilation, kernel caches)
   const times: number[] = [];
   const start = performance.now();
   while (times.length < maxReps && (times.length < 2 || performance.now() - start < minMs)) {
     const t0 = performance.now();
-    fn();
+    await fn();
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)];
 }
 
-/** Runs `make` in a tidy and forces the result to be computed (dataSync waits for GPU work). */
-function run(make: () => tf.Tensor): () => void {
-  return () => {
+/**
+ * Runs `make` in a tidy and waits for the result. Always the async read: webgpu's dataSync goes
+ * through a WebGPU canvas, which some drivers (and headless software adapters) cannot provide.
+ */
+function run(make: () => tf.Tensor): () => Promise<void> {
+  return async () => {
     const t = tf.tidy(make);
-    t.dataSync();
+    await t.data();
     t.dispose();
   };
 }
@@ -96,15 +99,15 @@ export async function probeBackend(name: BackendName, adapter?: AdapterInfo, ref
   const b = tf.randomNormal([256, 256], 0, 1, 'float32', 6);
   const block = probeBlock();
   try {
-    const ms = timeIt(run(() => tf.matMul(a, b)));
+    const ms = await timeIt(run(() => tf.matMul(a, b)));
     probe.matmulGflops = (2 * 256 ** 3) / (ms / 1000) / 1e9;
     if (reference?.matmulGflops && probe.matmulGflops * 4 < reference.matmulGflops) {
       probe.error = `matmul ${(reference.matmulGflops / probe.matmulGflops).toFixed(0)}× slower than ${reference.name}; not timed further`;
       return probe;
     }
-    probe.forwardMs = timeIt(run(block.forward), 200, 8);
+    probe.forwardMs = await timeIt(run(block.forward), 200, 8);
     try {
-      probe.trainMs = timeIt(
+      probe.trainMs = await timeIt(
         run(() => {
           const { value, grads } = tf.variableGrads(block.forward as () => tf.Scalar, block.vars);
           return tf.addN([value, ...Object.values(grads).map((g) => tf.sum(g))]);
