@@ -6,7 +6,7 @@ import { stratifiedSplit } from '../core/train/split';
 import { defaultRunConfig, type BackendChoice, type BackendName, type BatchPoint, type EpochMetrics, type RunConfig } from '../core/train/run-config';
 import { getDb } from '../persistence/connection';
 import type { RunRecord } from '../persistence/db';
-import { createRun, deleteRun, listRuns, updateRun } from '../persistence/runs-repo';
+import { createRun, deleteRun, getRun, listRuns, updateRun } from '../persistence/runs-repo';
 import { runLockName } from '../worker/protocol';
 import type { BackboneInfo, FromWorker, PreviewImage, WorkerStatus } from '../worker/protocol';
 import { TrainingClient } from '../worker/training-client';
@@ -55,6 +55,8 @@ export interface TrainingSlice {
 }
 
 export const trainingClient = new TrainingClient();
+/** Runs whose Web Lock this page is waiting on (see loadRuns). */
+const watched = new Set<string>();
 const MAX_LIVE_POINTS = 4000;
 
 export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
@@ -206,14 +208,20 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       const pid = get().project?.id;
       if (!pid) return;
       const db = await getDb();
-      let runs = await listRuns(db, pid);
-      // A 'running' run whose lock no tab holds lost its worker (reload, closed tab, crash).
-      const stale = runs.filter((r) => r.status === 'running');
-      if (stale.length) {
-        const held = new Set((await navigator.locks?.query())?.held?.map((l) => l.name) ?? []);
-        const lost = stale.filter((r) => !held.has(runLockName(r.id)));
-        for (const r of lost) await updateRun(db, r.id, { status: 'interrupted' });
-        if (lost.length) runs = await listRuns(db, pid);
+      const runs = await listRuns(db, pid);
+      // A 'running' run whose lock no tab holds lost its worker (reload, closed tab, crash). A held
+      // lock may belong to a page that is unloading, so wait for it: once it frees, look again.
+      for (const r of runs.filter((r) => r.status === 'running' && !watched.has(r.id))) {
+        watched.add(r.id);
+        void navigator.locks
+          ?.request(runLockName(r.id), async () => {
+            const now = await getRun(db, r.id);
+            if (now?.status === 'running') await updateRun(db, r.id, { status: 'interrupted' });
+          })
+          .finally(() => {
+            watched.delete(r.id);
+            void get().loadRuns();
+          });
       }
       set({ runs });
     },

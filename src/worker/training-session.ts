@@ -146,10 +146,13 @@ export class TrainingSession {
   /** Trains while holding the run's Web Lock, so another tab (or this one after a reload) can tell it is live. */
   async train(runId: string, resume: boolean, choice: BackendChoice) {
     if (!navigator.locks) return this.trainLocked(runId, resume, choice);
-    return navigator.locks.request(runLockName(runId), { ifAvailable: true }, async (lock) => {
-      if (!lock) throw new Error('This run is already training in another tab.');
-      await this.trainLocked(runId, resume, choice);
-    });
+    // A page watching the lock holds it only for a moment; a training tab holds it for good.
+    try {
+      return await navigator.locks.request(runLockName(runId), { signal: AbortSignal.timeout(5000) }, () => this.trainLocked(runId, resume, choice));
+    } catch (e) {
+      if (e instanceof DOMException && (e.name === 'AbortError' || e.name === 'TimeoutError')) throw new Error('This run is already training in another tab.');
+      throw e;
+    }
   }
 
   private async trainLocked(runId: string, resume: boolean, choice: BackendChoice) {
