@@ -144,7 +144,9 @@ export function decide(probes: BackendProbe[], mode: TrainMode): BackendDecision
   const second = candidates[1];
   const what = mode === 'finetune' ? 'a training step' : 'a forward pass';
   let reason = `${best.name} ran ${what} of the probe block in ${cost(best).toFixed(0)} ms`;
-  if (second) reason += `, ${(cost(second) / cost(best)).toFixed(1)}× faster than ${second.name}`;
+  if (second && Number.isFinite(cost(second))) reason += `, ${(cost(second) / cost(best)).toFixed(1)}× faster than ${second.name}`;
+  const untimed = probes.filter((p) => p.available && p !== best && !Number.isFinite(cost(p))).map((p) => p.name);
+  if (untimed.length) reason += `; ${untimed.join(' and ')} ${untimed.length > 1 ? 'were' : 'was'} far slower at matrix multiplication`;
   const soft = probes.find((p) => p.name === 'webgpu' && p.adapter?.software);
   if (soft && best.name !== 'webgpu') reason += '; the WebGPU adapter is a software renderer, not a GPU';
   return { chosen: best.name, reason, probes };

@@ -60,7 +60,7 @@ export function BackendPanel() {
                   <td className="num">{p.forwardMs?.toFixed(1) ?? '–'}</td>
                   <td className="num">{p.trainMs?.toFixed(1) ?? '–'}</td>
                   <td className="muted">
-                    {!p.available ? p.error : p.adapter ? `${p.adapter.software ? 'software adapter' : 'GPU'}: ${p.adapter.description}` : (p.error ?? '')}
+                    {[p.adapter ? `${p.adapter.software ? 'software adapter' : 'GPU'}: ${p.adapter.description}` : '', p.error ?? ''].filter(Boolean).join('; ')}
                   </td>
                 </tr>
               ))}
