@@ -36,10 +36,13 @@ export interface App {
   close: () => Promise<void>;
 }
 
-export async function startApp(): Promise<App> {
+/** Where the shared real data lives when present (never copied into the project). */
+export const SHARED = resolve(ROOT, '../shared');
+
+export async function startApp(extraRoutes: Record<string, string> = {}): Promise<App> {
   if (!existsSync(join(ROOT, 'dist/index.html'))) throw new Error('dist/ is missing: run `npm run build` first');
   // Test fixtures (the tiny backbone, datasets) are served by the same origin under /fixtures/.
-  const server = await startServer({ root: join(ROOT, 'dist'), port: 0, routes: { '/fixtures/': FIXTURES } });
+  const server = await startServer({ root: join(ROOT, 'dist'), port: 0, routes: { '/fixtures/': FIXTURES, ...extraRoutes } });
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   return {
     browser,

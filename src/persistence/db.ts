@@ -52,6 +52,8 @@ export interface ImageRecord {
   trainingBytes: number;
   addedAt: number;
   source: ImageSource;
+  /** 'val': the user marked this image for the validation set (absent: the split decides). */
+  split?: 'val';
 }
 
 export type RunStatus = 'running' | 'paused' | 'interrupted' | 'done' | 'stopped' | 'error';

@@ -40,6 +40,7 @@ export interface AddImageInput {
   originalWidth: number;
   originalHeight: number;
   source: ImageSource;
+  split?: 'val';
   original: Blob;
   thumbnail: Blob;
   training: Blob;
@@ -199,6 +200,23 @@ export async function moveImagesInTx(
   const project = await tx.objectStore('projects').get(target.projectId);
   if (project) await tx.objectStore('projects').put({ ...project, updatedAt: Math.max(now, project.updatedAt) });
   return moved;
+}
+
+/** Marks images for the validation set (`'val'`) or hands them back to the split (`null`); one transaction. */
+export async function setImageSplit(db: StudioDB, ids: readonly string[], split: 'val' | null): Promise<number> {
+  return inTx(db.transaction('images', 'readwrite'), async (tx) => {
+    let changed = 0;
+    for (const id of new Set(ids)) {
+      const rec = await tx.store.get(id);
+      if (!rec || (rec.split ?? null) === split) continue;
+      const next = { ...rec };
+      if (split) next.split = split;
+      else delete next.split;
+      await tx.store.put(next);
+      changed++;
+    }
+    return changed;
+  });
 }
 
 /** Moves images to another class of the same project in one transaction; returns how many moved. */

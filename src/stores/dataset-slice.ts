@@ -26,6 +26,7 @@ export interface DatasetSlice {
   moveImages: (ids: string[], toClassId: string) => Promise<void>;
   deleteImages: (ids: string[]) => Promise<void>;
   setTrainingSize: (size: number) => Promise<void>;
+  markValidation: (ids: string[], val: boolean) => Promise<void>;
 }
 
 export const createDatasetSlice: Slice<DatasetSlice> = (set, get) => {
@@ -114,6 +115,9 @@ export const createDatasetSlice: Slice<DatasetSlice> = (set, get) => {
     moveImages: async (ids, toClassId) => {
       await act('Could not move images', async () => imagesRepo.moveImages(await getDb(), ids, toClassId));
       set({ selection: [] });
+    },
+    markValidation: async (ids, val) => {
+      await act('Could not change the validation marks', async () => imagesRepo.setImageSplit(await getDb(), ids, val ? 'val' : null));
     },
     setTrainingSize: async (size) => {
       const pid = get().project?.id;

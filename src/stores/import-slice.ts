@@ -9,7 +9,7 @@ import { errorText, type Slice } from './slice';
 export interface ImportSlice {
   importProgress: ImportProgress | null;
   importReport: ImportReport | null;
-  startImport: (target: ImportTarget, input: Collected) => Promise<void>;
+  startImport: (target: ImportTarget, input: Collected, opts?: { asValidation?: boolean }) => Promise<void>;
   cancelImport: () => void;
   dismissReport: () => void;
 }
@@ -20,7 +20,7 @@ let controller: AbortController | null = null;
 export const createImportSlice: Slice<ImportSlice> = (set, get) => ({
   importProgress: null,
   importReport: null,
-  startImport: async (target, input) => {
+  startImport: async (target, input, opts = {}) => {
     const projectId = get().project?.id;
     if (!projectId) return;
     if (controller) {
@@ -42,6 +42,7 @@ export const createImportSlice: Slice<ImportSlice> = (set, get) => ({
         target,
         input,
         signal: controller.signal,
+        asValidation: opts.asValidation,
         onProgress: (p) => {
           set({ importProgress: p });
           // Let the grid fill in while a long import runs.

@@ -248,7 +248,9 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       }
       const labelOf = new Map(used.map((c, i) => [c.id, i]));
       const items = images.filter((i) => labelOf.has(i.classId)).map((i) => ({ id: i.id, label: labelOf.get(i.classId)! }));
-      const split = stratifiedSplit(items, { valFraction: trainConfig.valFraction, seed: trainConfig.seed });
+      // Images the user marked for validation are the validation set; otherwise a seeded stratified share.
+      const marked = new Set(images.filter((i) => i.split === 'val' && labelOf.has(i.classId)).map((i) => i.id));
+      const split = stratifiedSplit(items, { valFraction: marked.size ? 0 : trainConfig.valFraction, seed: trainConfig.seed, forcedVal: marked });
       try {
         const run = await createRun(await getDb(), {
           projectId: project.id,

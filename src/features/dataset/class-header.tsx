@@ -8,6 +8,7 @@ import { plural } from '../../components/ui/format';
 export function ClassHeader(props: { cls: ClassRecord; onAddImages: () => void; onWebcam: () => void }) {
   const { cls } = props;
   const classes = useStudio((s) => s.classes);
+  const valCount = useStudio((s) => s.images.filter((i) => i.classId === props.cls.id && i.split === 'val').length);
   const rename = useStudio((s) => s.renameClass);
   const remove = useStudio((s) => s.deleteClass);
   const move = useStudio((s) => s.moveClass);
@@ -19,7 +20,7 @@ export function ClassHeader(props: { cls: ClassRecord; onAddImages: () => void; 
   return (
     <div className="class-header">
       <h2 data-testid="active-class-name">
-        {cls.name} <span className="muted">· {plural(cls.imageCount, 'image')}</span>
+        {cls.name} <span className="muted">· {plural(cls.imageCount, 'image')}{valCount > 0 ? ` · ${valCount} for validation` : ''}</span>
       </h2>
       <div className="toolbar" role="toolbar" aria-label={`Class ${cls.name}`}>
         <button type="button" className="small primary" onClick={props.onAddImages}>

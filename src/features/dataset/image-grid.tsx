@@ -25,6 +25,11 @@ function Tile(props: {
       <button type="button" className="tile-open" onClick={props.onOpen} aria-label={`Preview ${label}`}>
         {url ? <img src={url} alt="" draggable={false} /> : <span className="tile-loading" aria-hidden="true" />}
       </button>
+      {props.image.split === 'val' && (
+        <span className="tile-badge" title="Used for validation, not training">
+          val
+        </span>
+      )}
       <label className="tile-check" title="Select">
         <input type="checkbox" checked={props.selected} onChange={() => undefined} onClick={props.onToggle} aria-label={`Select ${label}`} />
       </label>

@@ -25,11 +25,12 @@ export function ProjectView({ projectId, nav, children }: { projectId: string; n
   const startImport = useStudio((s) => s.startImport);
   const addClass = useStudio((s) => s.addClass);
   const renameProject = useStudio((s) => s.renameProject);
+  const [asValidation, setAsValidation] = useState(false);
   const [dialog, setDialog] = useState<'add-class' | 'rename' | 'webcam' | 'settings' | null>(null);
   const folderInput = useRef<HTMLInputElement>(null);
   const zipInput = useRef<HTMLInputElement>(null);
   const filesInput = useRef<HTMLInputElement>(null);
-  const drop = useDrop((input) => void startImport({ kind: 'project' }, input));
+  const drop = useDrop((input) => void startImport({ kind: 'project' }, input, { asValidation }));
 
   useEffect(() => {
     void open(projectId);
@@ -67,7 +68,7 @@ export function ProjectView({ projectId, nav, children }: { projectId: string; n
     const files = e.target.files;
     if (files && files.length) {
       const collected = collectFromFileList(files);
-      void startImport(target === 'class' && activeId ? { kind: 'class', classId: activeId } : { kind: 'project' }, collected);
+      void startImport(target === 'class' && activeId ? { kind: 'class', classId: activeId } : { kind: 'project' }, collected, { asValidation });
     }
     e.target.value = '';
   };
@@ -102,6 +103,10 @@ export function ProjectView({ projectId, nav, children }: { projectId: string; n
           <button type="button" onClick={() => setDialog('webcam')} disabled={!activeClass}>
             Webcam
           </button>
+          <label className="check-label small-text" title="Imported images go to the validation set, never to training">
+            <input type="checkbox" checked={asValidation} onChange={(e) => setAsValidation(e.target.checked)} />
+            Import as validation images
+          </label>
           <input ref={folderInput} type="file" hidden multiple data-testid="folder-input" aria-label="Import folder" {...{ webkitdirectory: '' }} onChange={onPicked('project')} />
           <input ref={zipInput} type="file" hidden multiple accept=".zip,application/zip" data-testid="zip-input" aria-label="Import zip" onChange={onPicked('project')} />
           <input ref={filesInput} type="file" hidden multiple accept="image/*,.heic,.tif,.tiff" data-testid="files-input" aria-label="Add images to class" onChange={onPicked('class')} />

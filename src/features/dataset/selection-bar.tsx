@@ -12,6 +12,7 @@ export function SelectionBar(props: { images: ImageRecord[] }) {
   const activeId = useStudio((s) => s.activeClassId);
   const move = useStudio((s) => s.moveImages);
   const remove = useStudio((s) => s.deleteImages);
+  const markValidation = useStudio((s) => s.markValidation);
   const [confirm, setConfirm] = useState(false);
   const moveId = useId();
   const all = props.images.length > 0 && selection.length === props.images.length;
@@ -48,6 +49,12 @@ export function SelectionBar(props: { images: ImageRecord[] }) {
               </option>
             ))}
           </select>
+          <button type="button" className="small" onClick={() => void markValidation(selection, true)}>
+            Use for validation
+          </button>
+          <button type="button" className="small" onClick={() => void markValidation(selection, false)}>
+            Use for training
+          </button>
           <button type="button" className="small danger-text" onClick={() => setConfirm(true)}>
             Delete
           </button>

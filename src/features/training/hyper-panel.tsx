@@ -36,6 +36,7 @@ export function HyperPanel() {
   const cfg = useStudio((s) => s.trainConfig);
   const set = useStudio((s) => s.setTrainConfig);
   const finetune = cfg.mode === 'finetune';
+  const marked = useStudio((s) => s.images.filter((i) => i.split === 'val').length);
   const es = cfg.earlyStopping;
   const sch = cfg.schedule;
   return (
@@ -84,7 +85,16 @@ export function HyperPanel() {
           ]}
           onChange={(v) => set({ balance: v })}
         />
-        <NumberField label="Validation share" value={cfg.valFraction} min={0} max={0.5} step={0.05} onChange={(v) => set({ valFraction: v })} hint="Stratified, per class, from the seed" />
+        <NumberField
+          label="Validation share"
+          value={cfg.valFraction}
+          min={0}
+          max={0.5}
+          step={0.05}
+          disabled={marked > 0}
+          onChange={(v) => set({ valFraction: v })}
+          hint={marked > 0 ? `${marked} images marked for validation are the validation set` : 'Stratified, per class, from the seed'}
+        />
         <NumberField label="Seed" value={cfg.seed} min={0} step={1} onChange={(v) => set({ seed: Math.round(v) })} />
       </div>
       <div className="field-row">

@@ -29,6 +29,8 @@ export interface ImportOptions {
   input: Collected;
   signal?: AbortSignal;
   onProgress?: (p: ImportProgress) => void;
+  /** Mark every imported image for the validation set. */
+  asValidation?: boolean;
 }
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
@@ -196,6 +198,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportReport> {
         originalWidth: res.originalWidth,
         originalHeight: res.originalHeight,
         source: item.source,
+        ...(opts.asValidation ? { split: 'val' as const } : {}),
         original: item.blob.type ? item.blob : new Blob([item.blob], { type: res.mime }),
         thumbnail: res.thumbnail,
         training: res.training,
