@@ -48,7 +48,6 @@ describe.skipIf(!present)('real MobileNetV2 on ants/bees', () => {
     await page.getByLabel(/Fine-tune/).check();
     await page.getByLabel('Head warm-up epochs').fill('4');
     await page.getByLabel('Fine-tune epochs').fill('3');
-    await page.getByLabel('Train the last N blocks').fill('3');
     await page.getByLabel('Augment training images (seeded random transforms)').check();
     await page.getByRole('button', { name: 'Start training' }).click();
     await page.getByRole('heading', { name: /Training finished|Stopped early|Training failed/ }).waitFor({ timeout: 900_000 });
