@@ -6,6 +6,7 @@ import { stratifiedSplit } from '../core/train/split';
 import { defaultRunConfig, type BackendChoice, type BackendName, type BatchPoint, type EpochMetrics, type RunConfig } from '../core/train/run-config';
 import { getDb } from '../persistence/connection';
 import type { RunRecord } from '../persistence/db';
+import { deleteCachedBackbone, listCachedBackbones, type CachedBackboneInfo } from '../persistence/backbones-repo';
 import { createRun, deleteRun, getRun, listRuns, updateRun } from '../persistence/runs-repo';
 import { runLockName } from '../worker/protocol';
 import type { BackboneInfo, FromWorker, PreviewImage, WorkerStatus } from '../worker/protocol';
@@ -52,6 +53,11 @@ export interface TrainingSlice {
   continueRun: () => void;
   stopRun: () => void;
   removeRun: (runId: string) => Promise<void>;
+  cachedBackbones: CachedBackboneInfo[];
+  backboneImporting: boolean;
+  loadCachedBackbones: () => Promise<void>;
+  deleteCachedBackbone: (id: string) => Promise<void>;
+  importBackboneFiles: (name: string, files: { path: string; file: File }[]) => Promise<void>;
 }
 
 export const trainingClient = new TrainingClient();
@@ -154,7 +160,18 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       case 'augment-preview':
         set({ augmentPreview: msg.images });
         break;
+      case 'backbone-imported':
+        set({ backboneImporting: false });
+        get().selectBackbone(msg.spec);
+        get().notify('info', `Imported ${msg.spec.name}; it is cached in this browser.`);
+        void get().loadCachedBackbones();
+        break;
       case 'error':
+        if (msg.kind === 'import') {
+          set({ backboneImporting: false });
+          get().notify('error', `Model not imported: ${msg.message}`);
+          break;
+        }
         set({ trainError: { message: msg.message, kind: msg.kind, recoverable: msg.recoverable, runId: msg.runId }, backboneProgress: null });
         void get().loadRuns();
         break;
@@ -279,6 +296,19 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
     pauseRun: () => trainingClient.send({ type: 'pause' }),
     continueRun: () => trainingClient.send({ type: 'resume' }),
     stopRun: () => trainingClient.send({ type: 'stop' }),
+    cachedBackbones: [],
+    backboneImporting: false,
+    loadCachedBackbones: async () => set({ cachedBackbones: await listCachedBackbones(await getDb()) }),
+    deleteCachedBackbone: async (id) => {
+      await deleteCachedBackbone(await getDb(), id);
+      if (get().backboneInfo?.spec.id === id) set({ backboneInfo: null });
+      await get().loadCachedBackbones();
+    },
+    importBackboneFiles: async (name, files) => {
+      set({ backboneImporting: true });
+      const payload = await Promise.all(files.map(async (f) => ({ path: f.path, data: await f.file.arrayBuffer() })));
+      trainingClient.send({ type: 'import-backbone', name, files: payload }, payload.map((p) => p.data));
+    },
     removeRun: async (runId) => {
       await deleteRun(await getDb(), runId);
       if (get().live?.runId === runId) set({ live: null });

@@ -22,6 +22,7 @@ export interface BackboneInfo {
 export type ToWorker =
   | { type: 'probe'; mode: TrainMode; backend: BackendChoice }
   | { type: 'load-backbone'; spec: BackboneSpec }
+  | { type: 'import-backbone'; name: string; files: { path: string; data: ArrayBuffer }[] }
   | { type: 'augment-preview'; projectId: string; imageIds: string[]; augment: AugmentConfig; seed: number; size: number }
   | { type: 'train'; runId: string; resume: boolean; backend: BackendChoice }
   | { type: 'pause' }
@@ -39,6 +40,7 @@ export type FromWorker =
   | { type: 'backends'; decision: BackendDecision; active: BackendName }
   | { type: 'backbone-progress'; loaded: number; total: number }
   | { type: 'backbone-ready'; info: BackboneInfo }
+  | { type: 'backbone-imported'; spec: BackboneSpec; bytes: number }
   | { type: 'features-progress'; runId: string; done: number; total: number }
   | {
       type: 'batch';
@@ -54,4 +56,4 @@ export type FromWorker =
   | { type: 'epoch'; runId: string; metrics: EpochMetrics; best: boolean; numTensors: number }
   | { type: 'run-finished'; runId: string; status: 'done' | 'stopped' | 'early-stopped'; epochs: number }
   | { type: 'augment-preview'; images: PreviewImage[] }
-  | { type: 'error'; runId?: string; message: string; kind: 'oom' | 'device-lost' | 'other'; recoverable: boolean };
+  | { type: 'error'; runId?: string; message: string; kind: 'oom' | 'device-lost' | 'other' | 'import'; recoverable: boolean };

@@ -24,8 +24,8 @@ export class TrainingClient {
     return w;
   }
 
-  send(msg: ToWorker) {
-    this.ensure().postMessage(msg);
+  send(msg: ToWorker, transfer: Transferable[] = []) {
+    this.ensure().postMessage(msg, transfer);
   }
 
   subscribe(l: Listener): () => void {

@@ -16,6 +16,7 @@ import { getRun, heartbeat, recordEpoch, updateRun } from '../persistence/runs-r
 import { getCheckpoint, saveCheckpoint } from '../persistence/checkpoints-repo';
 import { runLockName, type FromWorker } from './protocol';
 import { openBackbone, type OpenedBackbone } from './backbone-store';
+import { importBackbone, type DroppedFile } from './backbone-import';
 import { IdbPixelSource } from './idb-pixel-source';
 import { registeredBackends, setupTf, webgpuAdapter } from './tf-setup';
 
@@ -120,6 +121,10 @@ export class TrainingSession {
       forward: (x) =>
         tf.tidy(() => pool(opened.kind === 'layers' ? applyBackbone(opened.model, x) : (opened.model.predict(x) as tf.Tensor))),
     };
+  }
+
+  async importBackbone(name: string, files: DroppedFile[]) {
+    return importBackbone(await this.getDb(), name, files);
   }
 
   async augmentPreview(imageIds: string[], augment: AugmentConfig, seed: number, size: number) {

@@ -28,6 +28,15 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
     case 'load-backbone':
       job(undefined, async () => void (await session.loadBackbone(msg.spec)));
       break;
+    case 'import-backbone':
+      job(undefined, async () => {
+        try {
+          post({ type: 'backbone-imported', ...(await session.importBackbone(msg.name, msg.files)) });
+        } catch (e) {
+          post({ type: 'error', message: e instanceof Error ? e.message : String(e), kind: 'import', recoverable: false });
+        }
+      });
+      break;
     case 'augment-preview':
       job(undefined, () => session.augmentPreview(msg.imageIds, msg.augment, msg.seed, msg.size));
       break;

@@ -1,6 +1,6 @@
 // Choosing the pretrained backbone: a card per catalog entry (source, input size, preprocessing,
 // parameters, download size, licence, fine-tunable or frozen-only) or a model.json URL of your own.
-import { useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { BACKBONES, type BackboneSpec } from '../../core/backbones/catalog';
 import { useStudio } from '../../stores/studio-store';
 import { formatBytes } from '../../components/ui/format';
@@ -47,6 +47,106 @@ function Card({ spec, selected, onSelect }: { spec: BackboneSpec; selected: bool
   );
 }
 
+/** Pixel value ranges a custom model may expect. */
+const RANGES = [
+  { label: '−1 … 1 (MobileNet, Inception)', scale: 1 / 127.5, offset: -1 },
+  { label: '0 … 1', scale: 1 / 255, offset: 0 },
+  { label: '0 … 255', scale: 1, offset: 0 },
+];
+
+function CustomPreprocessing() {
+  const cfg = useStudio((s) => s.trainConfig);
+  const select = useStudio((s) => s.selectBackbone);
+  const rangeId = useId();
+  const resizeId = useId();
+  const spec = cfg.backbone;
+  const current = RANGES.findIndex((r) => Math.abs(r.scale - spec.preprocessing.scale) < 1e-9 && r.offset === spec.preprocessing.offset);
+  return (
+    <div className="field-row">
+      <div className="field">
+        <label htmlFor={rangeId}>Input pixel range</label>
+        <select id={rangeId} value={current} onChange={(e) => { const r = RANGES[Number(e.target.value)]; select({ ...spec, preprocessing: { ...spec.preprocessing, scale: r.scale, offset: r.offset } }); }}>
+          {RANGES.map((r, i) => (
+            <option key={r.label} value={i}>
+              {r.label}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor={resizeId}>Fit to {spec.inputSize} px</label>
+        <select id={resizeId} value={spec.preprocessing.resize} onChange={(e) => select({ ...spec, preprocessing: { ...spec.preprocessing, resize: e.target.value as 'center-crop' | 'stretch' } })}>
+          <option value="center-crop">Centre crop</option>
+          <option value="stretch">Stretch</option>
+        </select>
+      </div>
+    </div>
+  );
+}
+
+function CachedModels() {
+  const cached = useStudio((s) => s.cachedBackbones);
+  const load = useStudio((s) => s.loadCachedBackbones);
+  const remove = useStudio((s) => s.deleteCachedBackbone);
+  const select = useStudio((s) => s.selectBackbone);
+  const current = useStudio((s) => s.trainConfig.backbone.id);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  if (cached.length === 0) return null;
+  return (
+    <div className="cached-models">
+      <h3>Stored in this browser (work offline)</h3>
+      <ul data-testid="cached-backbones">
+        {cached.map((c) => (
+          <li key={c.id}>
+            <span>
+              {c.spec.name} <span className="muted">· {formatBytes(c.bytes)} · {c.source === 'import' ? 'imported' : 'downloaded'}</span>
+            </span>
+            {c.source === 'import' && current !== c.id && (
+              <button type="button" className="small" onClick={() => select(c.spec)}>
+                Use
+              </button>
+            )}
+            <button type="button" className="small danger-text" aria-label={`Delete stored ${c.spec.name}`} onClick={() => void remove(c.id)}>
+              Delete
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** Reads a picked folder or zip and hands it to the worker, which validates and stores it. */
+function ImportModel() {
+  const importFiles = useStudio((s) => s.importBackboneFiles);
+  const busy = useStudio((s) => s.backboneImporting);
+  const folder = useRef<HTMLInputElement>(null);
+  const zip = useRef<HTMLInputElement>(null);
+  const onPick = (e: React.ChangeEvent<HTMLInputElement>) => {
+    const files = Array.from(e.target.files ?? []);
+    e.target.value = '';
+    if (!files.length) return;
+    const first = files[0].webkitRelativePath || files[0].name;
+    const name = files.length === 1 ? files[0].name.replace(/\.zip$/i, '') : first.split('/')[0];
+    void importFiles(name, files.map((f) => ({ path: f.webkitRelativePath || f.name, file: f })));
+  };
+  return (
+    <div className="inline import-model">
+      <span className="muted small-text">Or import a TF.js model (model.json + weights):</span>
+      <button type="button" className="small" disabled={busy} onClick={() => folder.current?.click()}>
+        {busy ? 'Checking…' : 'Model folder…'}
+      </button>
+      <button type="button" className="small" disabled={busy} onClick={() => zip.current?.click()}>
+        Model .zip…
+      </button>
+      <input ref={folder} type="file" hidden multiple data-testid="model-folder-input" aria-label="Import model folder" {...{ webkitdirectory: '' }} onChange={onPick} />
+      <input ref={zip} type="file" hidden accept=".zip,application/zip" data-testid="model-zip-input" aria-label="Import model zip" onChange={onPick} />
+    </div>
+  );
+}
+
 export function BackbonePanel() {
   const cfg = useStudio((s) => s.trainConfig);
   const select = useStudio((s) => s.selectBackbone);
@@ -78,6 +178,9 @@ export function BackbonePanel() {
           <button type="submit">Use this model</button>
         </div>
       </form>
+      <ImportModel />
+      {current.family === 'custom' && <CustomPreprocessing />}
+      <CachedModels />
       <div className="backbone-status" data-testid="backbone-status">
         {progress ? (
           <>
