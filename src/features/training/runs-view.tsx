@@ -156,13 +156,13 @@ export function RunsView() {
                             className="small primary"
                             disabled={activeRunId != null}
                             title={busyTitle ?? `Continues from the checkpoint saved after epoch ${run.lastCheckpointEpoch! + 1}`}
-                            aria-label={`Resume from epoch ${run.lastCheckpointEpoch! + 1} (${run.name})`}
+                            aria-label={`Resume from epoch ${run.lastCheckpointEpoch! + 2} (${run.name})`}
                             onClick={() => {
                               resumeRun(run.id);
                               goToTrain(projectId);
                             }}
                           >
-                            Resume from epoch {run.lastCheckpointEpoch! + 1}
+                            Resume from epoch {run.lastCheckpointEpoch! + 2}
                           </button>
                         )}
                         {run.status === 'done' && (
