@@ -133,6 +133,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
         break;
       case 'backbone-ready':
         set({ backboneInfo: msg.info, backboneProgress: null });
+        void get().loadCachedBackbones();
         break;
       case 'features-progress': {
         const live = get().live;

@@ -22,13 +22,6 @@ import { registeredBackends, setupTf, webgpuAdapter } from './tf-setup';
 
 type Post = (msg: FromWorker, transfer?: Transferable[]) => void;
 
-export function classifyError(e: unknown): { message: string; kind: 'oom' | 'device-lost' | 'other' } {
-  const message = e instanceof Error ? e.message : String(e);
-  if (/out of memory|OOM|failed to allocate|allocation failed|RangeError: Array buffer/i.test(message)) return { message, kind: 'oom' };
-  if (/device (was )?lost|DeviceLost|context lost/i.test(message)) return { message, kind: 'device-lost' };
-  return { message, kind: 'other' };
-}
-
 export class TrainingSession {
   private db: StudioDB | null = null;
   private decision: { mode: TrainMode; value: BackendDecision } | null = null;

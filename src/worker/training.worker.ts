@@ -2,7 +2,8 @@
 // pause, resume and stop are handled between batches.
 /// <reference lib="webworker" />
 import type { FromWorker, ToWorker } from './protocol';
-import { TrainingSession, classifyError } from './training-session';
+import { TrainingSession } from './training-session';
+import { classifyError } from './errors';
 
 declare const self: DedicatedWorkerGlobalScope;
 

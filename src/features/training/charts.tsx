@@ -2,8 +2,8 @@
 // metric overlaid across runs. They re-render up to 4×/s while training, so data transforms are
 // memoised and animation is off; each chart carries a text summary of its latest values for
 // screen readers.
-import { memo, useEffect, useMemo, useState, type ReactElement } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { cloneElement, memo, useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
+import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import type { BatchPoint, EpochMetrics } from '../../core/train/run-config';
 import type { RunRecord } from '../../persistence/db';
 import { downsample, epochChartSummary, firstStage2Epoch, formatLoss, formatLr, formatPct } from './run-format';
@@ -18,6 +18,16 @@ const GRID_COLOR = '#e4e8ef';
 const AXIS_TICK = { fontSize: 12, fill: '#5b6575' };
 /** Distinct, colour-blind-friendlier line colours for comparing runs (Okabe–Ito based). */
 export const RUN_PALETTE = ['#2f5bd3', '#d9730d', '#009e73', '#cc79a7', '#8a6d00', '#56b4e9', '#b42318', '#5b6575'];
+
+const TRAIN_VAL = [
+  { label: 'training', color: TRAIN_COLOR },
+  { label: 'validation', color: VAL_COLOR },
+];
+const TRAIN_ONLY = TRAIN_VAL.slice(0, 1);
+const BATCH_LEGEND = [
+  { label: 'batch', color: 'rgba(47, 91, 211, 0.35)' },
+  { label: 'smoothed', color: TRAIN_COLOR },
+];
 
 const numberOrText = (fmt: (x: number) => string) => (v: unknown) => (typeof v === 'number' ? fmt(v) : String(v ?? '–'));
 const pctTick = (v: number) => `${Math.round(v)}%`;
@@ -40,17 +50,35 @@ function useStaggeredMount(): boolean {
 }
 
 /** A chart in a <figure>: visible caption, and an image role whose label is the numbers. */
-function ChartFigure(props: { caption: string; summary: string; testId?: string; children: ReactElement }) {
+function ChartFigure(props: { caption: string; summary: string; testId?: string; legend?: { label: string; color: string }[]; children: ReactElement<{ width?: number; height?: number }> }) {
   const ready = useStaggeredMount();
+  const box = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(0);
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    // One measurement per resize, instead of recharts' ResponsiveContainer re-rendering to find out.
+    const ro = new ResizeObserver(([e]) => setWidth(Math.floor(e.contentRect.width)));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
   return (
     <figure className="chart" data-testid={props.testId}>
-      <figcaption className="chart-caption">{props.caption}</figcaption>
-      <div className="chart-box" role="img" aria-label={props.summary} style={{ minHeight: CHART_HEIGHT }}>
-        {ready && (
-          <ResponsiveContainer width="100%" height={CHART_HEIGHT} minWidth={0}>
-            {props.children}
-          </ResponsiveContainer>
+      <figcaption className="chart-caption">
+        {props.caption}
+        {props.legend && (
+          <span className="chart-legend">
+            {props.legend.map((l) => (
+              <span key={l.label}>
+                <i style={{ background: l.color }} aria-hidden="true" />
+                {l.label}
+              </span>
+            ))}
+          </span>
         )}
+      </figcaption>
+      <div ref={box} className="chart-box" role="img" aria-label={props.summary} style={{ minHeight: CHART_HEIGHT }}>
+        {ready && width > 0 && cloneElement(props.children, { width, height: CHART_HEIGHT })}
       </div>
     </figure>
   );
@@ -89,25 +117,23 @@ export const EpochCharts = memo(function EpochCharts({ history }: { history: Epo
 
   return (
     <div className="chart-grid" data-testid="epoch-charts">
-      <ChartFigure caption="Loss" summary={lossSummary}>
+      <ChartFigure caption="Loss" summary={lossSummary} legend={hasVal ? TRAIN_VAL : TRAIN_ONLY}>
         <LineChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }} accessibilityLayer={false}>
           <CartesianGrid stroke={GRID_COLOR} vertical={false} />
           {xAxis}
           <YAxis tick={AXIS_TICK} width={52} tickFormatter={formatLoss} domain={[0, 'auto']} />
           <Tooltip isAnimationActive={false} formatter={numberOrText(formatLoss)} labelFormatter={(l) => `Epoch ${l}`} />
-          <Legend iconType="plainline" />
           {marker}
           <Line type="monotone" dataKey="trainLoss" name="training" stroke={TRAIN_COLOR} strokeWidth={2} dot={data.length < 30} isAnimationActive={false} />
           {hasVal && <Line type="monotone" dataKey="valLoss" name="validation" stroke={VAL_COLOR} strokeWidth={2} dot={data.length < 30} connectNulls isAnimationActive={false} />}
         </LineChart>
       </ChartFigure>
-      <ChartFigure caption="Accuracy" summary={accSummary}>
+      <ChartFigure caption="Accuracy" summary={accSummary} legend={hasVal ? TRAIN_VAL : TRAIN_ONLY}>
         <LineChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }} accessibilityLayer={false}>
           <CartesianGrid stroke={GRID_COLOR} vertical={false} />
           {xAxis}
           <YAxis tick={AXIS_TICK} width={52} domain={[0, 100]} ticks={[0, 25, 50, 75, 100]} tickFormatter={pctTick} />
           <Tooltip isAnimationActive={false} formatter={numberOrText(pctValue)} labelFormatter={(l) => `Epoch ${l}`} />
-          <Legend iconType="plainline" />
           {marker}
           <Line type="monotone" dataKey="trainAcc" name="training" stroke={TRAIN_COLOR} strokeWidth={2} dot={data.length < 30} isAnimationActive={false} />
           {hasVal && <Line type="monotone" dataKey="valAcc" name="validation" stroke={VAL_COLOR} strokeWidth={2} dot={data.length < 30} connectNulls isAnimationActive={false} />}
@@ -129,13 +155,12 @@ export const BatchLossChart = memo(function BatchLossChart({ points }: { points:
     ? `Loss per batch. Step ${last.step}: batch loss ${formatLoss(last.loss)}, smoothed ${formatLoss(last.smooth)}.`
     : 'Loss per batch: no batches recorded yet.';
   return (
-    <ChartFigure caption="Loss per batch" summary={summary} testId="batch-chart">
+    <ChartFigure caption="Loss per batch" summary={summary} testId="batch-chart" legend={BATCH_LEGEND}>
       <LineChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }} accessibilityLayer={false}>
         <CartesianGrid stroke={GRID_COLOR} vertical={false} />
         {stepAxis}
         <YAxis tick={AXIS_TICK} width={52} tickFormatter={formatLoss} domain={[0, 'auto']} />
         <Tooltip isAnimationActive={false} formatter={numberOrText(formatLoss)} labelFormatter={(l) => `Step ${l}`} />
-        <Legend iconType="plainline" />
         <Line type="linear" dataKey="loss" name="batch" stroke={TRAIN_COLOR} strokeOpacity={0.3} strokeWidth={1} dot={false} isAnimationActive={false} />
         <Line type="monotone" dataKey="smooth" name="smoothed" stroke={TRAIN_COLOR} strokeWidth={2.5} dot={false} isAnimationActive={false} />
       </LineChart>
@@ -200,7 +225,7 @@ export const OverlayChart = memo(function OverlayChart({ runs, metric }: { runs:
     return `${METRIC_LABELS[metric]} per epoch for ${runs.length} ${runs.length === 1 ? 'run' : 'runs'}: ${parts.join('; ')}.`;
   }, [runs, metric]);
   return (
-    <ChartFigure caption={METRIC_LABELS[metric]} summary={summary} testId="overlay-chart">
+    <ChartFigure caption={METRIC_LABELS[metric]} summary={summary} testId="overlay-chart" legend={runs.map((r, i) => ({ label: r.name, color: RUN_PALETTE[i % RUN_PALETTE.length] }))}>
       <LineChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }} accessibilityLayer={false}>
         <CartesianGrid stroke={GRID_COLOR} vertical={false} />
         <XAxis dataKey="epoch" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={AXIS_TICK} label={{ value: 'epoch', position: 'insideBottomRight', offset: -4, fontSize: 12 }} />
@@ -210,7 +235,6 @@ export const OverlayChart = memo(function OverlayChart({ runs, metric }: { runs:
           <YAxis tick={AXIS_TICK} width={52} tickFormatter={formatLoss} domain={[0, 'auto']} />
         )}
         <Tooltip isAnimationActive={false} formatter={numberOrText(acc ? pctValue : formatLoss)} labelFormatter={(l) => `Epoch ${l}`} />
-        <Legend iconType="plainline" />
         {runs.map((run, i) => (
           <Line
             key={run.id}
