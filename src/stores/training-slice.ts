@@ -161,6 +161,8 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       case 'augment-preview':
         set({ augmentPreview: msg.images });
         break;
+      case 'bench-result':
+        break; // only `npm run bench` asks for these, straight from the worker
       case 'backbone-imported':
         set({ backboneImporting: false });
         get().selectBackbone(msg.spec);

@@ -4,6 +4,7 @@ import type { BackendDecision } from '../core/backend/choose';
 import type { BackboneSpec } from '../core/backbones/catalog';
 import type { LayerInfo } from '../core/backbones/layers';
 import type { AugmentConfig } from '../core/augment/augment';
+import type { BenchResult } from './bench';
 import type { BackendChoice, BackendName, BatchPoint, EpochMetrics, TrainMode } from '../core/train/run-config';
 
 /** The Web Lock a worker holds while it trains a run; a 'running' run without it was interrupted. */
@@ -25,6 +26,7 @@ export type ToWorker =
   | { type: 'import-backbone'; name: string; files: { path: string; data: ArrayBuffer }[] }
   | { type: 'augment-preview'; projectId: string; imageIds: string[]; augment: AugmentConfig; seed: number; size: number }
   | { type: 'train'; runId: string; resume: boolean; backend: BackendChoice }
+  | { type: 'bench'; spec: BackboneSpec; backends: BackendName[]; batch: number; reps: number }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' };
@@ -56,4 +58,5 @@ export type FromWorker =
   | { type: 'epoch'; runId: string; metrics: EpochMetrics; best: boolean; numTensors: number }
   | { type: 'run-finished'; runId: string; status: 'done' | 'stopped' | 'early-stopped'; epochs: number }
   | { type: 'augment-preview'; images: PreviewImage[] }
+  | { type: 'bench-result'; result: BenchResult }
   | { type: 'error'; runId?: string; message: string; kind: 'oom' | 'device-lost' | 'other' | 'import'; recoverable: boolean };

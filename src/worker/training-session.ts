@@ -17,6 +17,7 @@ import { getCheckpoint, saveCheckpoint } from '../persistence/checkpoints-repo';
 import { runLockName, type FromWorker } from './protocol';
 import { openBackbone, type OpenedBackbone } from './backbone-store';
 import { importBackbone, type DroppedFile } from './backbone-import';
+import { runBench } from './bench';
 import { IdbPixelSource } from './idb-pixel-source';
 import { registeredBackends, setupTf, webgpuAdapter } from './tf-setup';
 
@@ -116,6 +117,12 @@ export class TrainingSession {
     };
   }
 
+  async bench(spec: BackboneSpec, backends: BackendName[], batch: number, reps: number) {
+    this.backbone?.opened.model.dispose();
+    this.backbone = null;
+    return runBench(await this.getDb(), spec, backends, batch, reps);
+  }
+
   async importBackbone(name: string, files: DroppedFile[]) {
     return importBackbone(await this.getDb(), name, files);
   }
@@ -185,6 +192,7 @@ export class TrainingSession {
       onEpoch: async (metrics, best) => {
         const points = pending;
         pending = [];
+        metrics = { ...metrics, tensors: tf.memory().numTensors };
         await recordEpoch(db, runId, metrics, points, best ? { epoch: metrics.epoch, valAcc: metrics.valAcc ?? metrics.trainAcc, valLoss: metrics.valLoss ?? metrics.trainLoss } : undefined);
         this.post({ type: 'epoch', runId, metrics, best, numTensors: tf.memory().numTensors });
       },

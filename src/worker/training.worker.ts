@@ -44,6 +44,9 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
     case 'train':
       job(msg.runId, () => session.train(msg.runId, msg.resume, msg.backend));
       break;
+    case 'bench':
+      job(undefined, async () => post({ type: 'bench-result', result: await session.bench(msg.spec, msg.backends, msg.batch, msg.reps) }));
+      break;
     case 'pause':
       session.pause();
       break;

@@ -69,6 +69,8 @@ export interface EpochMetrics {
   lr: number;
   seconds: number;
   imagesPerSecond: number;
+  /** Live tensors in the worker at the end of the epoch (leak check). */
+  tensors?: number;
 }
 
 export interface BatchPoint {
