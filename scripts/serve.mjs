@@ -56,10 +56,12 @@ function fileAt(path) {
  * Starts the static server. `routes` lets callers (tests) mount extra folders: { '/prefix/': dir }.
  * Resolves to { server, port, url, close }.
  */
-export function startServer({ root = 'dist', port = 5173, host = '127.0.0.1', routes = {} } = {}) {
+export function startServer({ root = 'dist', port = 5173, host = '127.0.0.1', routes = {}, handlers = [] } = {}) {
   const rootDir = resolve(root);
   const mounts = Object.entries(routes).map(([prefix, dir]) => [prefix, resolve(dir)]);
   const server = createServer((req, res) => {
+    // API handlers (the share service) see every request first; each returns true if it answered.
+    for (const handle of handlers) if (handle(req, res)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, SECURITY_HEADERS).end();
       return;
@@ -115,6 +117,9 @@ export function startServer({ root = 'dist', port = 5173, host = '127.0.0.1', ro
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const port = Number(process.env.PORT || 5173);
-  const { url } = await startServer({ port, host: process.env.HOST || '127.0.0.1' });
+  const { createShareService } = await import('../server/share-service.mjs');
+  const share = createShareService();
+  const { url } = await startServer({ port, host: process.env.HOST || '127.0.0.1', handlers: [share.handle] });
   console.log(`Finetune Studio is running at ${url.replace('127.0.0.1', 'localhost')}`);
+  console.log(`Shared models are stored in ${process.env.STUDIO_SHARE_DIR || '.studio-shares'} (STUDIO_SHARE_DIR to change)`);
 }
