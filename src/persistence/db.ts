@@ -88,6 +88,16 @@ export interface RunRecord {
   parentRunId: string | null;
   /** Refreshed while training; a 'running' run with a stale heartbeat was interrupted. */
   heartbeatAt: number;
+  /** Validation predictions of the final (or restored best) weights, for error analysis. */
+  evaluation?: RunEvaluation;
+}
+
+export interface RunEvaluation {
+  imageIds: string[];
+  labels: number[];
+  /** Row-major [N × numClasses] softmax probabilities. */
+  probabilities: number[];
+  numClasses: number;
 }
 
 export type CheckpointKind = 'last' | 'best';

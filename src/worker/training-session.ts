@@ -212,7 +212,10 @@ export class TrainingSession {
       await updateRun(db, runId, { status: 'running', backend, backendReason: this.decision?.value.reason ?? null, error: null, heartbeatAt: Date.now() });
       this.post({ type: 'status', status: 'training' });
       const result = await trainer.run(checkpoint);
-      await updateRun(db, runId, { status: result.status === 'stopped' ? 'stopped' : 'done' });
+      const evaluation = result.validation
+        ? { imageIds: val.map((v) => v.id), labels: result.validation.labels, probabilities: Array.from(result.validation.probabilities), numClasses: result.validation.numClasses }
+        : undefined;
+      await updateRun(db, runId, { status: result.status === 'stopped' ? 'stopped' : 'done', ...(evaluation ? { evaluation } : {}) });
       this.post({ type: 'run-finished', runId, status: result.status, epochs: result.epochs });
       this.post({ type: 'status', status: 'done' });
     } finally {
