@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { createProject, newPage, startApp, waitForImport, type App } from './support/harness';
+import { createProject, idbCounts, newPage, startApp, waitForImport, type App } from './support/harness';
 
 let app: App;
 let dir: string;
@@ -44,19 +44,7 @@ afterAll(async () => {
 const totalImages = (page: Page) =>
   page.getByTestId('class-item').locator('.class-count').evaluateAll((els) => els.reduce((a, e) => a + Number(e.textContent!.replace(/\D/g, '')), 0));
 
-const dbCounts = (page: Page) =>
-  page.evaluate(async () => {
-    const db: IDBDatabase = await new Promise((res, rej) => {
-      const r = indexedDB.open('finetune-studio');
-      r.onsuccess = () => res(r.result);
-      r.onerror = () => rej(r.error);
-    });
-    const stores = ['images', 'originals', 'thumbnails', 'training'];
-    const tx = db.transaction(stores);
-    const n = await Promise.all(stores.map((s) => new Promise<number>((res) => { const q = tx.objectStore(s).count(); q.onsuccess = () => res(q.result); })));
-    db.close();
-    return n;
-  });
+const dbCounts = (page: Page) => idbCounts(page, ['images', 'originals', 'thumbnails', 'training']);
 
 describe('bulk import', () => {
   it('cancels midway: finished images stay, every record has all its blobs', async () => {

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { FIXTURES, createProject, newPage, startApp, waitForImport, type App } from './support/harness';
+import { FIXTURES, createProject, idbCounts, newPage, startApp, waitForImport, type App } from './support/harness';
 
 let app: App;
 beforeAll(async () => {
@@ -132,14 +132,7 @@ describe('dataset editing', () => {
     expect(await page.getByTestId('report-summary').textContent()).toContain('4 images imported');
     const shown = await page.getByTestId('class-item').locator('.class-count').evaluateAll((els) => els.reduce((a, e) => a + Number(e.textContent!.replace(/\D/g, '')), 0));
     expect(shown).toBe(4);
-    const counts = await page.evaluate(async () => {
-      const db: IDBDatabase = await new Promise((res) => { const r = indexedDB.open('finetune-studio'); r.onsuccess = () => res(r.result); });
-      const stores = ['images', 'originals', 'thumbnails', 'training'];
-      const tx = db.transaction(stores);
-      const n = await Promise.all(stores.map((s) => new Promise<number>((res) => { const q = tx.objectStore(s).count(); q.onsuccess = () => res(q.result); })));
-      db.close();
-      return n;
-    });
+    const counts = await idbCounts(page, ['images', 'originals', 'thumbnails', 'training']);
     expect(counts).toEqual([4, 4, 4, 4]);
     await context.close();
   });

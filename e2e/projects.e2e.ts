@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { FIXTURES, createProject, newPage, screenshot, startApp, waitForImport, type App } from './support/harness';
+import { FIXTURES, createProject, idbCounts, newPage, screenshot, startApp, waitForImport, type App } from './support/harness';
 
 let app: App;
 beforeAll(async () => {
@@ -63,20 +63,8 @@ describe('projects', () => {
     await page.getByRole('heading', { name: 'No projects yet' }).waitFor();
 
     // Nothing of the deleted projects is left in IndexedDB, and the browser reports less use.
-    const left = await page.evaluate(async () => {
-      const db: IDBDatabase = await new Promise((res, rej) => {
-        const r = indexedDB.open('finetune-studio');
-        r.onsuccess = () => res(r.result);
-        r.onerror = () => rej(r.error);
-      });
-      const stores = ['projects', 'classes', 'images', 'originals', 'thumbnails', 'training'];
-      const tx = db.transaction(stores);
-      const counts = await Promise.all(
-        stores.map((s) => new Promise<number>((res) => { const q = tx.objectStore(s).count(); q.onsuccess = () => res(q.result); })),
-      );
-      db.close();
-      return Object.fromEntries(stores.map((s, i) => [s, counts[i]]));
-    });
+    const stores = ['projects', 'classes', 'images', 'originals', 'thumbnails', 'training'];
+    const left = Object.fromEntries((await idbCounts(page, stores)).map((n, i) => [stores[i], n]));
     expect(left).toEqual({ projects: 0, classes: 0, images: 0, originals: 0, thumbnails: 0, training: 0 });
     await expect.poll(() => usage(page), { timeout: 20_000 }).toBeLessThan(before);
     expect(errors).toEqual([]);

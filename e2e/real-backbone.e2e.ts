@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { SHARED, createProject, newPage, screenshot, startApp, waitForImport, type App } from './support/harness';
+import { SHARED, createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App } from './support/harness';
 
 const BACKBONE = join(SHARED, 'backbones/mobilenet-v2-0.35-224-no-top/model.json');
 const DATA = join(SHARED, 'datasets/hymenoptera');
@@ -18,19 +18,8 @@ beforeAll(async () => {
 });
 afterAll(async () => app?.close());
 
-const bestValAcc = (page: Page) =>
-  page.evaluate(async () => {
-    const db: IDBDatabase = await new Promise((res) => {
-      const r = indexedDB.open('finetune-studio');
-      r.onsuccess = () => res(r.result);
-    });
-    const runs = await new Promise<{ status: string; bestValAcc: number | null; history: { valAcc: number | null }[] }[]>((res) => {
-      const q = db.transaction('runs').objectStore('runs').getAll();
-      q.onsuccess = () => res(q.result);
-    });
-    db.close();
-    return runs[0];
-  });
+const bestValAcc = async (page: Page) =>
+  (await idbAll<{ status: string; bestValAcc: number | null; history: { valAcc: number | null }[] }>(page, 'runs'))[0];
 
 describe.skipIf(!present)('real MobileNetV2 on ants/bees', () => {
   it('fine-tunes with augmentation and validates above 85% on the val split', async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { createProject, newPage, screenshot, startApp, waitForImport, type App } from './support/harness';
+import { createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 let app: App;
@@ -22,19 +22,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const runCount = (page: Page) =>
-  page.evaluate(async () => {
-    const db: IDBDatabase = await new Promise((res) => {
-      const r = indexedDB.open('finetune-studio');
-      r.onsuccess = () => res(r.result);
-    });
-    const runs = await new Promise<{ status: string; parentRunId: string | null }[]>((res) => {
-      const q = db.transaction('runs').objectStore('runs').getAll();
-      q.onsuccess = () => res(q.result);
-    });
-    db.close();
-    return { done: runs.filter((r) => r.status === 'done').length, total: runs.length, children: runs.filter((r) => r.parentRunId).length };
-  });
+const runCount = async (page: Page) => {
+  const runs = await idbAll<{ status: string; parentRunId: string | null }>(page, 'runs');
+  return { done: runs.filter((r) => r.status === 'done').length, total: runs.length, children: runs.filter((r) => r.parentRunId).length };
+};
 
 describe('runs', () => {
   it('lists, compares and continues runs', async () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { FIXTURES, createProject, newPage, startApp, waitForImport, type App } from './support/harness';
+import { FIXTURES, createProject, idbAll, newPage, startApp, waitForImport, type App } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 let app: App;
@@ -33,19 +33,7 @@ async function setup(page: Page, name: string) {
 }
 
 const epochShown = async (page: Page) => Number((await page.getByTestId('live-epoch').textContent())!.split('/')[0]);
-const runStatus = (page: Page) =>
-  page.evaluate(async () => {
-    const db: IDBDatabase = await new Promise((res) => {
-      const r = indexedDB.open('finetune-studio');
-      r.onsuccess = () => res(r.result);
-    });
-    const runs = await new Promise<{ status: string }[]>((res) => {
-      const q = db.transaction('runs').objectStore('runs').getAll();
-      q.onsuccess = () => res(q.result);
-    });
-    db.close();
-    return runs.map((r) => r.status);
-  });
+const runStatus = async (page: Page) => (await idbAll<{ status: string }>(page, 'runs')).map((r) => r.status);
 
 describe('training controls and models', () => {
   it('pauses, resumes and stops a run', async () => {

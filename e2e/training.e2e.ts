@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { createProject, newPage, screenshot, startApp, waitForImport, type App } from './support/harness';
+import { createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 let app: App;
@@ -31,20 +31,7 @@ interface StoredRun {
   lastCheckpointEpoch: number | null;
 }
 
-const runsInDb = (page: Page) =>
-  page.evaluate(async () => {
-    const db: IDBDatabase = await new Promise((res, rej) => {
-      const r = indexedDB.open('finetune-studio');
-      r.onsuccess = () => res(r.result);
-      r.onerror = () => rej(r.error);
-    });
-    const runs = await new Promise<unknown[]>((res) => {
-      const q = db.transaction('runs').objectStore('runs').getAll();
-      q.onsuccess = () => res(q.result);
-    });
-    db.close();
-    return runs;
-  }) as Promise<StoredRun[]>;
+const runsInDb = (page: Page) => idbAll<StoredRun>(page, 'runs');
 
 async function projectWithImages(page: Page, name: string) {
   const id = await createProject(page, name);

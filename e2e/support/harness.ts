@@ -89,3 +89,38 @@ export async function waitForImport(page: Page, timeout = 120_000): Promise<stri
   await page.getByTestId('import-progress').waitFor({ state: 'detached', timeout });
   return (await page.getByTestId('report-summary').textContent()) ?? '';
 }
+
+/** Every record of one IndexedDB store of the studio, read straight from the page. */
+export function idbAll<T = unknown>(page: Page, store: string): Promise<T[]> {
+  return page.evaluate(async (name) => {
+    const db: IDBDatabase = await new Promise((res, rej) => {
+      const r = indexedDB.open('finetune-studio');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    try {
+      return await new Promise<unknown[]>((res, rej) => {
+        const q = db.transaction(name).objectStore(name).getAll();
+        q.onsuccess = () => res(q.result);
+        q.onerror = () => rej(q.error);
+      });
+    } finally {
+      db.close();
+    }
+  }, store) as Promise<T[]>;
+}
+
+/** Record counts of several stores, in the order given. */
+export function idbCounts(page: Page, stores: string[]): Promise<number[]> {
+  return page.evaluate(async (names) => {
+    const db: IDBDatabase = await new Promise((res, rej) => {
+      const r = indexedDB.open('finetune-studio');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    const tx = db.transaction(names);
+    const n = await Promise.all(names.map((s) => new Promise<number>((res) => { const q = tx.objectStore(s).count(); q.onsuccess = () => res(q.result); })));
+    db.close();
+    return n;
+  }, stores);
+}

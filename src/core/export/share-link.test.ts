@@ -4,20 +4,21 @@ import { deflateSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../train/rng';
 import { encodeBase64Url } from './base64url';
+import { crc32 } from './crc32';
 import { quantizationError, quantizationErrorBound } from './quantize';
 import { decodeShareLink, encodeShareLink, shareLinkLength, type ShareModel } from './share-link';
 
 const PRE = { scale: 1 / 127.5, offset: -1, resize: 'center-crop' as const };
 
-/** A MobileNetV2 (featureDim 1280) head with Glorot-uniform kernels and small non-zero biases. */
-function model(k: number, hidden: number, seed = 1): ShareModel {
+/** A MobileNetV2 (featureDim 1280) head: Glorot kernels (uniform, or normal with the same variance), small non-zero biases. */
+function model(k: number, hidden: number, seed = 1, dist: 'uniform' | 'normal' = 'uniform'): ShareModel {
   const rng = createRng(seed);
   const dims = hidden > 0 ? [1280, hidden, k] : [1280, k];
   const layers = dims.slice(1).map((units, i) => ({ units, activation: i < dims.length - 2 ? ('relu' as const) : ('linear' as const), useBias: true }));
   const weights: Float32Array[] = [];
   for (let i = 1; i < dims.length; i++) {
     const lim = Math.sqrt(6 / (dims[i - 1] + dims[i]));
-    weights.push(Float32Array.from({ length: dims[i - 1] * dims[i] }, () => rng.uniform(-lim, lim)));
+    weights.push(Float32Array.from({ length: dims[i - 1] * dims[i] }, () => (dist === 'uniform' ? rng.uniform(-lim, lim) : (rng.normal() * lim) / Math.sqrt(3))));
     weights.push(Float32Array.from({ length: dims[i] }, () => rng.normal() * 0.05));
   }
   const labels = Array.from({ length: k }, (_, i) => `class ${i + 1}`);
@@ -54,11 +55,12 @@ describe('share link round trip', () => {
     let worst = 0;
     for (const k of [3, 10]) {
       for (const hidden of [0, 100]) {
-        const m = model(k, hidden, k + hidden);
-        worst = Math.max(worst, ...m.head.weights.map(quantizationError));
-        const len = shareLinkLength(m);
-        expect(len).toBe(encodeShareLink(m).length);
-        lines.push(`share link, ${hidden ? `1280→${hidden}→${k}` : `1280→${k}`} head, ${k} classes: ${len} characters`);
+        const lens = (['uniform', 'normal'] as const).map((dist) => {
+          const m = model(k, hidden, k + hidden, dist);
+          worst = Math.max(worst, ...m.head.weights.map(quantizationError));
+          return shareLinkLength(m);
+        });
+        lines.push(`share link, ${hidden ? `1280→${hidden}→${k}` : `1280→${k}`} head, ${k} classes: ${lens[0]} characters (Glorot-uniform weights), ${lens[1]} (Gaussian weights)`);
       }
     }
     lines.push(`max int8 reconstruction error over these heads: ${worst.toExponential(3)}`);
@@ -66,6 +68,8 @@ describe('share link round trip', () => {
   });
 
   it('refuses to encode a model that could not be decoded', () => {
+    const m = model(3, 0);
+    expect(shareLinkLength(m)).toBe(encodeShareLink(m).length);
     expect(() => encodeShareLink({ ...model(3, 0), backbone: 'my-upload' })).toThrow(/unknown backbone/);
     const wrongDim = model(3, 0);
     wrongDim.head.weights[0] = new Float32Array(1024 * 3);
@@ -78,20 +82,21 @@ describe('share link round trip', () => {
 
 // ---- hostile input ---------------------------------------------------------------------------
 
-/** A raw payload: u32 JSON length, JSON, then the given tensor records. */
-function pack(meta: unknown, tensors: Array<{ count: number; scale: number; n?: number }>, opts: { jsonLength?: number; rawJson?: Uint8Array } = {}): string {
+/** A raw payload: u32 CRC-32, u32 JSON length, JSON, then the given tensor records. */
+function pack(meta: unknown, tensors: Array<{ count: number; scale: number; n?: number }>, opts: { jsonLength?: number; rawJson?: Uint8Array; crc?: number } = {}): string {
   const json = opts.rawJson ?? new TextEncoder().encode(typeof meta === 'string' ? meta : JSON.stringify(meta));
-  const size = 4 + json.length + tensors.reduce((a, t) => a + 8 + (t.n ?? t.count), 0);
+  const size = 8 + json.length + tensors.reduce((a, t) => a + 8 + (t.n ?? t.count), 0);
   const buf = new Uint8Array(size);
   const view = new DataView(buf.buffer);
-  view.setUint32(0, opts.jsonLength ?? json.length, true);
-  buf.set(json, 4);
-  let o = 4 + json.length;
+  view.setUint32(4, opts.jsonLength ?? json.length, true);
+  buf.set(json, 8);
+  let o = 8 + json.length;
   for (const t of tensors) {
     view.setUint32(o, t.count, true);
     view.setFloat32(o + 4, t.scale, true);
     o += 8 + (t.n ?? t.count);
   }
+  view.setUint32(0, opts.crc ?? crc32(buf.subarray(4)), true);
   return encodeBase64Url(deflateSync(buf));
 }
 
@@ -136,11 +141,14 @@ describe('decodeShareLink rejects hostile input', () => {
     const bomb = encodeBase64Url(deflateSync(new Uint8Array(20 * 1024 * 1024), { level: 9 }));
     expect(bomb.length).toBeLessThan(40_000);
     rejects(bomb, /expands to more than 5242880 bytes/);
-    rejects(encodeShareLink(model(3, 0)), /expands to more than 1000 bytes/, { maxDecompressedBytes: 1000 });
+    const small = pack(meta(), okTensors); // inflates to ~2.7 kB
+    expect(small.length).toBeLessThan(1000);
+    rejects(small, /expands to more than 1000 bytes/, { maxDecompressedBytes: 1000 });
   });
 
   it('bad metadata framing and JSON', () => {
-    rejects(encodeBase64Url(deflateSync(new Uint8Array([1, 0]))), /too short/);
+    rejects(encodeBase64Url(deflateSync(new Uint8Array([1, 0, 0, 0, 0]))), /too short/);
+    rejects(pack(meta(), okTensors, { crc: 12345 }), /checksum/);
     rejects(pack(meta(), okTensors, { jsonLength: 1e9 }), /metadata length/);
     rejects(pack('{"v": 1, ', []), /not valid JSON/);
     rejects(pack(null, [], { rawJson: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]) }), /not valid JSON/);
@@ -207,16 +215,18 @@ describe('decodeShareLink rejects hostile input', () => {
     const good = encodeShareLink(model(3, 0));
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     const rng = createRng(99);
+    const original = decodeShareLink(good);
     let rejected = 0;
     for (let t = 0; t < 150; t++) {
       const chars = good.split('');
       for (let j = 0; j < 1 + rng.int(4); j++) chars[rng.int(chars.length)] = alphabet[rng.int(64)];
       const r = decodeShareLink(chars.join(''));
-      if (!r.ok) {
+      if (r.ok) expect(r).toEqual(original); // only edits that change no byte (e.g. unused final bits) get through
+      else {
         rejected++;
-        expect(r.reason.length).toBeGreaterThan(0);
+        expect(r.reason).toMatch(/damaged/);
       }
     }
-    expect(rejected).toBeGreaterThan(100);
+    expect(rejected).toBeGreaterThan(140);
   });
 });

@@ -3,6 +3,7 @@
 import { deflateSync, Inflate } from 'fflate';
 import { getBackbone } from '../backbones/catalog';
 import { decodeBase64Url, encodeBase64Url } from './base64url';
+import { crc32 } from './crc32';
 import { dequantizeInt8, quantizeInt8 } from './quantize';
 import { DEFAULT_SHARE_LINK_LIMITS, validateShareMeta, type ShareLinkLimits, type ShareMeta } from './share-link-validate';
 
@@ -21,8 +22,10 @@ export type ShareLinkDecode = { ok: true; model: ShareModel } | { ok: false; rea
 
 /*
  * Binary layout before deflate (little-endian):
- *   u32 J, then J bytes of UTF-8 JSON (ShareMeta: everything but the weights);
- *   per tensor: u32 value count, f32 scale, count × int8.
+ *   u32 CRC-32 of everything after it; u32 J, then J bytes of UTF-8 JSON (ShareMeta: everything
+ *   but the weights); per tensor: u32 value count, f32 scale, count × int8.
+ * Input dims are implied (featureDim of the catalog backbone, then each layer's units): a head
+ * built for another backbone shows up as a value-count mismatch.
  * Quantisation: symmetric int8 per tensor (see quantize.ts), max error max|w| / 254 per tensor.
  */
 
@@ -40,12 +43,12 @@ export function encodeShareLink(model: ShareModel): string {
     }
   });
   const json = new TextEncoder().encode(JSON.stringify(checked.value.meta));
-  const size = 4 + json.length + tensors.reduce((a, t) => a + 8 + t.size, 0);
+  const size = 8 + json.length + tensors.reduce((a, t) => a + 8 + t.size, 0);
   const buf = new Uint8Array(size);
   const view = new DataView(buf.buffer);
-  view.setUint32(0, json.length, true);
-  buf.set(json, 4);
-  let o = 4 + json.length;
+  view.setUint32(4, json.length, true);
+  buf.set(json, 8);
+  let o = 8 + json.length;
   for (const w of weights) {
     const q = quantizeInt8(w);
     view.setUint32(o, w.length, true);
@@ -53,6 +56,7 @@ export function encodeShareLink(model: ShareModel): string {
     buf.set(new Uint8Array(q.values.buffer, q.values.byteOffset, q.values.length), o + 8);
     o += 8 + w.length;
   }
+  view.setUint32(0, crc32(buf.subarray(4)), true);
   return encodeBase64Url(deflateSync(buf, { level: 9 }));
 }
 
@@ -118,19 +122,20 @@ function decode(s: string, limits: ShareLinkLimits): ShareLinkDecode {
   if (!inflated.ok) return inflated;
   const buf = inflated.bytes;
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (buf.length < 4) return fail('the link is damaged (too short)');
-  const jsonLength = view.getUint32(0, true);
-  if (jsonLength > buf.length - 4) return fail('the link is damaged (metadata length past the end)');
+  if (buf.length < 8) return fail('the link is damaged (too short)');
+  if (view.getUint32(0, true) !== crc32(buf.subarray(4))) return fail('the link is damaged (checksum mismatch: was it cut or edited?)');
+  const jsonLength = view.getUint32(4, true);
+  if (jsonLength > buf.length - 8) return fail('the link is damaged (metadata length past the end)');
   let raw: unknown;
   try {
-    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(4, 4 + jsonLength)));
+    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(8, 8 + jsonLength)));
   } catch {
     return fail('the link is damaged (metadata is not valid JSON)');
   }
   const checked = validateShareMeta(raw, limits);
   if (!checked.ok) return checked;
   const { meta, tensors } = checked.value;
-  let o = 4 + jsonLength;
+  let o = 8 + jsonLength;
   const expected = tensors.reduce((a, t) => a + 8 + t.size, 0);
   if (buf.length - o !== expected) return fail(`weights: ${buf.length - o} bytes, the layers need ${expected}`);
   const weights: Float32Array[] = [];
