@@ -12,6 +12,7 @@ import { removeOrphans } from '../persistence/projects-repo';
 import { ProjectTabs } from './project-tabs';
 import { TrainingView } from '../features/training/training-view';
 import { RunsView } from '../features/training/runs-view';
+import { EvaluateView } from '../features/evaluate/evaluate-view';
 
 export function App() {
   const route = useHashRoute();
@@ -41,7 +42,7 @@ export function App() {
           <HomeView />
         ) : (
           <ProjectView projectId={route.id} key={route.id} nav={<ProjectTabs projectId={route.id} tab={route.tab} />}>
-            {route.tab === 'train' ? <TrainingView /> : route.tab === 'runs' ? <RunsView /> : null}
+            {route.tab === 'train' ? <TrainingView /> : route.tab === 'runs' ? <RunsView /> : route.tab === 'evaluate' ? <EvaluateView /> : null}
           </ProjectView>
         )}
       </main>

@@ -5,6 +5,7 @@ const TABS: { tab: ProjectTab; label: string }[] = [
   { tab: 'dataset', label: 'Dataset' },
   { tab: 'train', label: 'Train' },
   { tab: 'runs', label: 'Runs' },
+  { tab: 'evaluate', label: 'Evaluate' },
 ];
 
 export function ProjectTabs(props: { projectId: string; tab: ProjectTab }) {

@@ -1,12 +1,12 @@
-// Routes live in the URL hash (#/, #/p/<id>, #/p/<id>/train, #/p/<id>/runs) so a reload lands
+// Routes live in the URL hash (#/, #/p/<id>, #/p/<id>/train, /runs, /evaluate) so a reload lands
 // where the user was and the static server needs no rewrites.
 import { useEffect, useState } from 'react';
 
-export type ProjectTab = 'dataset' | 'train' | 'runs';
+export type ProjectTab = 'dataset' | 'train' | 'runs' | 'evaluate';
 export type Route = { name: 'home' } | { name: 'project'; id: string; tab: ProjectTab };
 
 export function parseRoute(hash: string): Route {
-  const m = /^#\/p\/([^/?#]+)(?:\/(train|runs))?/.exec(hash);
+  const m = /^#\/p\/([^/?#]+)(?:\/(train|runs|evaluate))?/.exec(hash);
   return m ? { name: 'project', id: decodeURIComponent(m[1]), tab: (m[2] as ProjectTab | undefined) ?? 'dataset' } : { name: 'home' };
 }
 

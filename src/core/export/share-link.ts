@@ -13,6 +13,7 @@ export { DEFAULT_SHARE_LINK_LIMITS, SHARE_ACTIVATIONS, type ShareActivation, typ
  * A shareable model. Only valid when the backbone was frozen during training (the recipient
  * downloads the stock catalog weights). head.weights: per layer its kernel [in × units] row-major
  * (tfjs Dense layout; `in` is the backbone's featureDim for the first layer), then its bias if useBias.
+ * Decoded labels and name are untrusted plain strings, kept verbatim: escaping is the renderer's job.
  */
 export interface ShareModel extends ShareMeta {
   head: ShareMeta['head'] & { weights: Float32Array[] };

@@ -119,5 +119,6 @@ describe('rocOneVsRest', () => {
 
   it('checks the probability array size', () => {
     expect(() => rocOneVsRest(new Float32Array(5), [0, 1], 3)).toThrow(/length/);
+    expect(() => rocOneVsRest([0.5, 0.5], [2], 2)).toThrow(/labels\[0\]/);
   });
 });

@@ -70,6 +70,9 @@ export function rocOneVsRest(probs: ArrayLike<number>, labels: number[], k: numb
   if (probs.length !== labels.length * k) throw new Error(`probabilities length ${probs.length} is not labels (${labels.length}) × k (${k})`);
   const n = labels.length;
   const curves: RocCurve[] = [];
+  labels.forEach((l, i) => {
+    if (!Number.isInteger(l) || l < 0 || l >= k) throw new Error(`labels[${i}] = ${l} is not a class index in [0, ${k})`);
+  });
   for (let c = 0; c < k; c++) {
     const scores = new Array<number>(n);
     const pos = new Array<boolean>(n);

@@ -5,7 +5,7 @@ import { useEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useStudio } from '../../stores/studio-store';
 import type { ImageRecord } from '../../persistence/db';
-import { useBlobUrl } from './use-blob-url';
+import { useBlobUrl } from '../../components/data/use-blob-url';
 import { ImagePreview } from './image-preview';
 import { SelectionBar } from './selection-bar';
 

@@ -3,7 +3,7 @@ import { useEffect } from 'react';
 import { Dialog } from '../../components/ui/dialog';
 import type { ImageRecord } from '../../persistence/db';
 import { formatBytes } from '../../components/ui/format';
-import { useBlobUrl } from './use-blob-url';
+import { useBlobUrl } from '../../components/data/use-blob-url';
 
 export function ImagePreview(props: { images: ImageRecord[]; index: number | null; onIndex: (i: number | null) => void }) {
   const img = props.index != null ? props.images[props.index] : undefined;

@@ -1,5 +1,5 @@
-// Object URLs for image blobs stored in IndexedDB, loaded only for tiles on screen and kept
-// in a small cache so scrolling back does not read them again.
+// Object URLs for image blobs stored in IndexedDB, shared by every view that shows photos: loaded
+// only for images on screen and kept in a small cache so scrolling back does not read them again.
 import { useEffect, useState } from 'react';
 import { getDb } from '../../persistence/connection';
 import { getBlob } from '../../persistence/images-repo';

@@ -1,0 +1,73 @@
+// The Evaluate tab through the UI: after a run, the confusion matrix covers every validation
+// image, a cell opens its images, per-class metrics and ROC show, and an image can be moved to
+// another class from the gallery (the dataset changes).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App } from './support/harness';
+import { drawDataset } from './support/datasets';
+
+let app: App;
+let dir: string;
+let dataset: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'studio-eval-'));
+  dataset = drawDataset(join(dir, 'colours'), ['red', 'blue', 'green'], 12);
+  app = await startApp();
+});
+afterAll(async () => {
+  await app?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('evaluate', () => {
+  it('shows where the model is wrong and fixes a label in place', async () => {
+    const { page, context, errors } = await newPage(app);
+    const id = await createProject(page, 'Evaluate');
+    await page.getByTestId('folder-input').setInputFiles(dataset);
+    await waitForImport(page);
+    await page.getByRole('link', { name: 'Evaluate', exact: true }).click();
+    await page.getByTestId('evaluate-empty').waitFor();
+
+    await page.getByRole('link', { name: 'Train', exact: true }).click();
+    await page.getByLabel(/Or your own TF.js layers model/).fill(`${app.url}fixtures/tiny-backbone/model.json`);
+    await page.getByRole('button', { name: 'Use this model' }).click();
+    await page.getByLabel('Epochs', { exact: true }).fill('4');
+    await page.getByLabel('Validation share').fill('0.3');
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await expect.poll(async () => (await idbAll<{ status: string }>(page, 'runs'))[0]?.status, { timeout: 120_000 }).toBe('done');
+
+    await page.goto(`${app.url}#/p/${encodeURIComponent(id)}/evaluate`);
+    const cm = page.getByTestId('confusion-matrix');
+    await cm.waitFor();
+    const counts = (await cm.locator('button.cm-cell').allTextContents()).map(Number);
+    const [run] = await idbAll<{ evaluation: { labels: number[] }; classes: { name: string }[] }>(page, 'runs');
+    expect(counts).toHaveLength(9);
+    expect(counts.reduce((x, y) => x + y, 0)).toBe(run.evaluation.labels.length);
+    await expect.poll(() => page.getByTestId('per-class').locator('tbody tr').count()).toBe(5);
+    await page.getByTestId('roc-chart').locator('svg').first().waitFor();
+
+    // Open the largest cell and move its first image to another class.
+    const largest = counts.indexOf(Math.max(...counts));
+    await cm.locator('button.cm-cell').nth(largest).click();
+    const gallery = page.getByTestId('cell-gallery');
+    await expect.poll(() => gallery.getByTestId('error-tile').count()).toBe(counts[largest]);
+    await screenshot(page, '09-evaluate');
+    const tile = gallery.getByTestId('error-tile').first();
+    const imageId = await tile.getAttribute('data-image-id');
+    const trueClass = run.classes[Math.floor(largest / 3)].name;
+    const target = trueClass === 'red' ? 'blue' : 'red';
+    await tile.getByRole('combobox').selectOption({ label: target });
+    await expect.poll(async () => {
+      const images = await idbAll<{ id: string; classId: string }>(page, 'images');
+      const classes = await idbAll<{ id: string; name: string }>(page, 'classes');
+      const img = images.find((i) => i.id === imageId)!;
+      return classes.find((c) => c.id === img.classId)!.name;
+    }).toBe(target);
+    await tile.getByText(`now in ${target}`).waitFor();
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
