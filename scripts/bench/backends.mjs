@@ -84,10 +84,10 @@ export async function runBackends(bench, opts, log) {
   const t0 = Date.now();
   for (const backend of opts.backends) {
     // wasm is fast enough for batch 16 and 5 timed repetitions; the software backends run ~10-80×
-    // slower here, so they get batch 8 and one timed repetition after the warm-up.
+    // slower here, so they get batch 8 and 3 timed repetitions (1 when a step is slow, see bench.ts).
     const fast = backend === 'wasm';
     const batch = fast ? 16 : 8;
-    const reps = fast ? 5 : 1;
+    const reps = fast ? 5 : 3;
     const left = SECTION_BUDGET_MS - (Date.now() - t0);
     const row = { backend, batch, reps };
     out.results.push(row);

@@ -13,6 +13,7 @@ import { ProjectTabs } from './project-tabs';
 import { TrainingView } from '../features/training/training-view';
 import { RunsView } from '../features/training/runs-view';
 import { EvaluateView } from '../features/evaluate/evaluate-view';
+import { DeployView } from '../features/deploy/deploy-view';
 
 export function App() {
   const route = useHashRoute();
@@ -42,7 +43,7 @@ export function App() {
           <HomeView />
         ) : (
           <ProjectView projectId={route.id} key={route.id} nav={<ProjectTabs projectId={route.id} tab={route.tab} />}>
-            {route.tab === 'train' ? <TrainingView /> : route.tab === 'runs' ? <RunsView /> : route.tab === 'evaluate' ? <EvaluateView /> : null}
+            {route.tab === 'train' ? <TrainingView /> : route.tab === 'runs' ? <RunsView /> : route.tab === 'evaluate' ? <EvaluateView /> : route.tab === 'use' ? <DeployView /> : null}
           </ProjectView>
         )}
       </main>

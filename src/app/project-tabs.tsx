@@ -6,6 +6,7 @@ const TABS: { tab: ProjectTab; label: string }[] = [
   { tab: 'train', label: 'Train' },
   { tab: 'runs', label: 'Runs' },
   { tab: 'evaluate', label: 'Evaluate' },
+  { tab: 'use', label: 'Try & export' },
 ];
 
 export function ProjectTabs(props: { projectId: string; tab: ProjectTab }) {

@@ -2,11 +2,11 @@
 // where the user was and the static server needs no rewrites.
 import { useEffect, useState } from 'react';
 
-export type ProjectTab = 'dataset' | 'train' | 'runs' | 'evaluate';
+export type ProjectTab = 'dataset' | 'train' | 'runs' | 'evaluate' | 'use';
 export type Route = { name: 'home' } | { name: 'project'; id: string; tab: ProjectTab };
 
 export function parseRoute(hash: string): Route {
-  const m = /^#\/p\/([^/?#]+)(?:\/(train|runs|evaluate))?/.exec(hash);
+  const m = /^#\/p\/([^/?#]+)(?:\/(train|runs|evaluate|use))?/.exec(hash);
   return m ? { name: 'project', id: decodeURIComponent(m[1]), tab: (m[2] as ProjectTab | undefined) ?? 'dataset' } : { name: 'home' };
 }
 

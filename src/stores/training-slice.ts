@@ -162,7 +162,11 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
         set({ augmentPreview: msg.images });
         break;
       case 'bench-result':
-        break; // only `npm run bench` asks for these, straight from the worker
+      case 'prediction':
+      case 'gradcam-result':
+      case 'exported':
+      case 'request-failed':
+        break; // answers to requests: the client hands them to whoever asked
       case 'backbone-imported':
         set({ backboneImporting: false });
         get().selectBackbone(msg.spec);

@@ -27,6 +27,9 @@ export type ToWorker =
   | { type: 'augment-preview'; projectId: string; imageIds: string[]; augment: AugmentConfig; seed: number; size: number }
   | { type: 'train'; runId: string; resume: boolean; backend: BackendChoice }
   | { type: 'bench'; spec: BackboneSpec; backends: BackendName[]; batch: number; reps: number }
+  | { type: 'predict'; requestId: number; runId: string; images: PreviewImage[] }
+  | { type: 'gradcam'; requestId: number; runId: string; imageId: string; classIndex: number | null }
+  | { type: 'export'; requestId: number; runId: string }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' };
@@ -59,4 +62,8 @@ export type FromWorker =
   | { type: 'run-finished'; runId: string; status: 'done' | 'stopped' | 'early-stopped'; epochs: number }
   | { type: 'augment-preview'; images: PreviewImage[] }
   | { type: 'bench-result'; result: BenchResult }
+  | { type: 'prediction'; requestId: number; probabilities: number[][]; ms: number }
+  | { type: 'gradcam-result'; requestId: number; heatmap: Float32Array; width: number; height: number; classIndex: number; probabilities: number[] }
+  | { type: 'exported'; requestId: number; zip: ArrayBuffer; files: Record<string, ArrayBuffer> }
+  | { type: 'request-failed'; requestId: number; message: string }
   | { type: 'error'; runId?: string; message: string; kind: 'oom' | 'device-lost' | 'other' | 'import'; recoverable: boolean };

@@ -14,10 +14,11 @@ import { openStudioDb, type StudioDB } from '../persistence/db';
 import { listImages } from '../persistence/images-repo';
 import { getRun, heartbeat, recordEpoch, updateRun } from '../persistence/runs-repo';
 import { getCheckpoint, saveCheckpoint } from '../persistence/checkpoints-repo';
-import { runLockName, type FromWorker } from './protocol';
+import { runLockName, type FromWorker, type PreviewImage } from './protocol';
 import { openBackbone, type OpenedBackbone } from './backbone-store';
 import { importBackbone, type DroppedFile } from './backbone-import';
 import { runBench } from './bench';
+import { exportFiles, gradCamFor, openRun, predictPixels, zipFiles, type OpenRun } from './run-model';
 import { IdbPixelSource } from './idb-pixel-source';
 import { registeredBackends, setupTf, webgpuAdapter } from './tf-setup';
 
@@ -115,6 +116,44 @@ export class TrainingSession {
       forward: (x) =>
         tf.tidy(() => pool(opened.kind === 'layers' ? applyBackbone(opened.model, x) : (opened.model.predict(x) as tf.Tensor))),
     };
+  }
+
+  private openRunCache: { runId: string; model: Promise<OpenRun> } | null = null;
+
+  /** The trained model of a run, kept open for repeated predictions. */
+  async runModel(runId: string): Promise<OpenRun> {
+    if (this.openRunCache?.runId !== runId) {
+      const previous = this.openRunCache;
+      previous?.model.then((m) => m.dispose()).catch(() => undefined);
+      const model = (async () => {
+        const db = await this.getDb();
+        const run = await getRun(db, runId);
+        if (run) await this.ensureBackend(run.config.mode, 'auto');
+        return openRun(db, runId);
+      })();
+      this.openRunCache = { runId, model };
+      model.catch(() => {
+        if (this.openRunCache?.model === model) this.openRunCache = null;
+      });
+    }
+    return this.openRunCache.model;
+  }
+
+  async predict(runId: string, images: PreviewImage[]) {
+    const m = await this.runModel(runId);
+    const size = m.spec.inputSize;
+    const squares = images.map((img) => ({ data: img.data, width: img.width, height: img.height, channels: 4 as const }));
+    if (squares.some((i) => i.width !== size || i.height !== size)) throw new Error(`images must be ${size}×${size} pixels`);
+    return predictPixels(m, squares);
+  }
+
+  async gradcam(runId: string, imageId: string, classIndex: number | null) {
+    return gradCamFor(await this.getDb(), await this.runModel(runId), imageId, classIndex);
+  }
+
+  async exportRun(runId: string) {
+    const files = await exportFiles(await this.runModel(runId));
+    return { files, zip: zipFiles(files) };
   }
 
   async bench(spec: BackboneSpec, backends: BackendName[], batch: number, reps: number) {

@@ -20,6 +20,11 @@ function job(runId: string | undefined, fn: () => Promise<void>) {
   });
 }
 
+/** Requests that answer one caller (predict, Grad-CAM, export): they run between training jobs. */
+function request(requestId: number, fn: () => Promise<void>) {
+  busy = busy.then(fn).catch((e) => post({ type: 'request-failed', requestId, message: e instanceof Error ? e.message : String(e) }));
+}
+
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const msg = ev.data;
   switch (msg.type) {
@@ -46,6 +51,26 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       break;
     case 'bench':
       job(undefined, async () => post({ type: 'bench-result', result: await session.bench(msg.spec, msg.backends, msg.batch, msg.reps) }));
+      break;
+    case 'predict':
+      request(msg.requestId, async () => {
+        const r = await session.predict(msg.runId, msg.images);
+        post({ type: 'prediction', requestId: msg.requestId, ...r });
+      });
+      break;
+    case 'gradcam':
+      request(msg.requestId, async () => {
+        const r = await session.gradcam(msg.runId, msg.imageId, msg.classIndex);
+        post({ type: 'gradcam-result', requestId: msg.requestId, ...r }, [r.heatmap.buffer as ArrayBuffer]);
+      });
+      break;
+    case 'export':
+      request(msg.requestId, async () => {
+        const { files, zip } = await session.exportRun(msg.runId);
+        const buffers = Object.fromEntries(Object.entries(files).map(([k, v]) => [k, v.slice().buffer as ArrayBuffer]));
+        const zipBuf = zip.slice().buffer as ArrayBuffer;
+        post({ type: 'exported', requestId: msg.requestId, zip: zipBuf, files: buffers }, [zipBuf, ...Object.values(buffers)]);
+      });
       break;
     case 'pause':
       session.pause();

@@ -15,7 +15,7 @@ import { makeOptimizer, setLearningRate, getOptimizerState, setOptimizerState } 
 import { createRng } from './rng';
 import { lrAt } from './schedules';
 import type { BatchPoint, EpochMetrics, RunConfig } from './run-config';
-import { decodeNamed, encodeNamed, layerWeights, type EncodedWeights } from './weights';
+import { applyNamedWeights, decodeNamed, encodeNamed, layerWeights, type EncodedWeights } from './weights';
 import { evaluateLogits, type EvalResult } from './evaluate';
 
 export interface Checkpoint {
@@ -169,14 +169,7 @@ export class Trainer {
 
   /** Loads weights by their stable names; unknown names are ignored, missing ones keep their value. */
   loadWeights(w: EncodedWeights) {
-    const decoded = decodeNamed(w);
-    const byName = new Map(decoded.map((d) => [d.name, d.tensor]));
-    const targets = [...layerWeights(this.head, 'head'), ...(this.backbone ? layerWeights(this.backbone, 'backbone') : [])];
-    for (const t of targets) {
-      const v = byName.get(t.name);
-      if (v && v.shape.join() === t.variable.shape.join()) t.variable.write(v);
-    }
-    tf.dispose(decoded.map((d) => d.tensor));
+    applyNamedWeights(w, [{ prefix: 'head', model: this.head }, ...(this.backbone ? [{ prefix: 'backbone', model: this.backbone }] : [])]);
   }
 
   private async restoreOptimizers(w: EncodedWeights) {

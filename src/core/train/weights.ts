@@ -40,3 +40,24 @@ export function layerWeights(model: tf.LayersModel, prefix: string, filter?: (la
   }
   return out;
 }
+
+/**
+ * Writes weights into models by their stable names (see layerWeights); names with no match are
+ * ignored and unmatched variables keep their values. Shapes must agree.
+ */
+export function applyNamedWeights(w: EncodedWeights, targets: { prefix: string; model: tf.LayersModel }[]): number {
+  const decoded = decodeNamed(w);
+  const byName = new Map(decoded.map((d) => [d.name, d.tensor]));
+  let written = 0;
+  for (const { prefix, model } of targets) {
+    for (const t of layerWeights(model, prefix)) {
+      const v = byName.get(t.name);
+      if (v && v.shape.join() === t.variable.shape.join()) {
+        t.variable.write(v);
+        written++;
+      }
+    }
+  }
+  tf.dispose(decoded.map((d) => d.tensor));
+  return written;
+}

@@ -1,0 +1,111 @@
+// Try & export through the UI: a trained run classifies new photos with top-k bars and timing,
+// exports a Teachable-Machine-format zip, and Teachable Machine's own library, loading those
+// files, gives the same probabilities as the studio (max absolute difference ≤ 1e-4).
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { unzipSync } from 'fflate';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App } from './support/harness';
+import { drawDataset } from './support/datasets';
+
+let app: App;
+let dir: string;
+let dataset: string;
+const exportDir = () => join(dir, 'export');
+
+/** Square 224 px test photos, so both the studio and the library see exactly these pixels. */
+function squares(): string[] {
+  const out: string[] = [];
+  mkdirSync(join(dir, 'try'), { recursive: true });
+  [[220, 50, 40], [40, 80, 220], [120, 120, 120]].forEach(([r, g, b], k) => {
+    const png = new PNG({ width: 224, height: 224 });
+    for (let p = 0; p < 224 * 224; p++) {
+      const stripe = Math.sin(((p % 224) + k * 5) / 3) > 0 ? 1 : 0.6;
+      png.data.set([r * stripe, g * stripe, b * stripe, 255], p * 4);
+    }
+    const file = join(dir, 'try', `try-${k}.png`);
+    writeFileSync(file, PNG.sync.write(png));
+    out.push(file);
+  });
+  return out;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'studio-deploy-'));
+  dataset = drawDataset(join(dir, 'colours'), ['red', 'blue'], 10);
+  mkdirSync(exportDir(), { recursive: true });
+  app = await startApp({ '/export/': exportDir(), '/node_modules/': join(ROOT, 'node_modules') });
+});
+afterAll(async () => {
+  await app?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('try and export', () => {
+  it('classifies photos, exports a zip that Teachable Machine’s library loads with the same probabilities', async () => {
+    const { page, context, errors } = await newPage(app);
+    const id = await createProject(page, 'Deploy');
+    await page.getByTestId('folder-input').setInputFiles(dataset);
+    await waitForImport(page);
+    await page.getByRole('link', { name: 'Train', exact: true }).click();
+    await page.getByLabel(/Or your own TF.js layers model/).fill(`${app.url}fixtures/tiny-backbone/model.json`);
+    await page.getByRole('button', { name: 'Use this model' }).click();
+    await page.getByLabel('Epochs', { exact: true }).fill('3');
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await expect.poll(async () => (await idbAll<{ status: string }>(page, 'runs'))[0]?.status, { timeout: 120_000 }).toBe('done');
+
+    await page.goto(`${app.url}#/p/${encodeURIComponent(id)}/use`);
+    const files = squares();
+    await page.getByTestId('try-input').setInputFiles(files);
+    await expect.poll(() => page.getByTestId('try-result').count(), { timeout: 60_000 }).toBe(3);
+    expect(await page.getByTestId('try-ms').first().textContent()).toMatch(/ms per prediction/);
+    const studio: Record<string, Record<string, number>> = {};
+    for (const r of await page.getByTestId('try-result').all()) {
+      const name = (await r.getAttribute('data-name'))!;
+      studio[name] = Object.fromEntries(
+        await r.getByTestId('prob-bar').evaluateAll((bars) => bars.map((b) => [b.getAttribute('data-label')!, Number(b.getAttribute('data-prob'))])),
+      );
+    }
+    await screenshot(page, '10-try-it');
+
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export TF.js model (.zip)' }).click();
+    const zipPath = join(dir, 'model.zip');
+    await (await download).saveAs(zipPath);
+    const entries = unzipSync(new Uint8Array(readFileSync(zipPath)));
+    expect(Object.keys(entries).sort()).toEqual(['metadata.json', 'model.json', 'weights.bin']);
+    for (const [name, bytes] of Object.entries(entries)) writeFileSync(join(exportDir(), name), bytes);
+    const metadata = JSON.parse(new TextDecoder().decode(entries['metadata.json']));
+    expect(metadata.labels).toEqual(['blue', 'red']);
+    expect(metadata.imageSize).toBe(224);
+    expect(metadata.studio.runConfig.seed).toBe(42);
+    for (const f of files) writeFileSync(join(exportDir(), f.split('/').pop()!), readFileSync(f));
+    writeFileSync(
+      join(exportDir(), 'tm.html'),
+      `<!doctype html><meta charset="utf-8"><script src="/node_modules/@tensorflow/tfjs/dist/tf.min.js"></script><script src="/node_modules/@teachablemachine/image/dist/teachablemachine-image.min.js"></script>`,
+    );
+    const tm = await context.newPage();
+    await tm.goto(`${app.url}export/tm.html`);
+    const theirs = (await tm.evaluate(async (names) => {
+      const w = window as unknown as { tf: { setBackend(b: string): Promise<boolean> }; tmImage: { load(m: string, md: string): Promise<{ predict(i: HTMLImageElement): Promise<{ className: string; probability: number }[]> }> } };
+      await w.tf.setBackend('cpu');
+      const model = await w.tmImage.load('/export/model.json', '/export/metadata.json');
+      const out: Record<string, Record<string, number>> = {};
+      for (const n of names) {
+        const img = new Image();
+        img.src = `/export/${n}`;
+        await img.decode();
+        out[n] = Object.fromEntries((await model.predict(img)).map((p) => [p.className, p.probability]));
+      }
+      return out;
+    }, Object.keys(studio))) as Record<string, Record<string, number>>;
+    let maxDiff = 0;
+    for (const [n, probs] of Object.entries(studio)) for (const [label, p] of Object.entries(probs)) maxDiff = Math.max(maxDiff, Math.abs(p - theirs[n][label]));
+    console.log(`[deploy] max |studio − Teachable Machine| probability difference: ${maxDiff.toExponential(2)}`);
+    expect(maxDiff).toBeLessThanOrEqual(1e-4);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});

@@ -1,0 +1,202 @@
+// Sections 2, 4 and 5, the studio end to end through its real UI: import the dataset (and the
+// validation folder), pick the backbone by URL, train, and read the run back from IndexedDB.
+// Each phase is timed; a page-side tracker records when the worker computes features and when
+// the run ends, and a PerformanceObserver records main-thread long tasks. The memory section
+// trains three more frozen runs in the same page and compares tensors and heap before and after.
+import { freshPage, pageHeap, seconds, sleep, workerTensors } from './browser.mjs';
+
+const IMPORT_TIMEOUT = 600_000;
+const TRAIN_TIMEOUT = { frozen: 15 * 60_000, finetune: 30 * 60_000 };
+
+/** Installed once per page: long tasks and the live panel's status/title changes, with times. */
+function installTracker() {
+  const w = window;
+  w.__bench = { longTasks: [], marks: [] };
+  new PerformanceObserver((l) => l.getEntries().forEach((e) => w.__bench.longTasks.push({ start: e.startTime, duration: e.duration }))).observe({ type: 'longtask' });
+  let last = '';
+  setInterval(() => {
+    const title = document.querySelector('#live-title')?.textContent ?? '';
+    const status = document.querySelector('[data-testid=live-stats] dd')?.textContent ?? '';
+    const key = `${title}|${status.replace(/\d+\/\d+/, '')}`;
+    if (key !== last) {
+      w.__bench.marks.push({ t: performance.now(), title, status });
+      last = key;
+    }
+  }, 50);
+}
+
+const readDb = (page) =>
+  page.evaluate(async () => {
+    const db = await new Promise((res, rej) => {
+      const r = indexedDB.open('finetune-studio');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    const all = (store) =>
+      new Promise((res) => {
+        const q = db.transaction(store).objectStore(store).getAll();
+        q.onsuccess = () => res(q.result);
+      });
+    const runs = (await all('runs')).sort((a, b) => a.createdAt - b.createdAt);
+    const images = (await all('images')).map((i) => ({ id: i.id, name: i.name, split: i.split ?? null }));
+    db.close();
+    return { runs, images };
+  });
+
+async function createProject(page, name) {
+  await page.getByRole('button', { name: /New project|Create your first project/ }).first().click();
+  await page.getByLabel('Project name').fill(name);
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await page.waitForURL(/#\/p\//);
+}
+
+async function importFolder(page, dir, asValidation) {
+  const t = Date.now();
+  if (await page.getByRole('button', { name: 'Dismiss' }).count()) await page.getByRole('button', { name: 'Dismiss' }).click();
+  await page.getByLabel('Import as validation images').setChecked(asValidation);
+  await page.getByTestId('folder-input').setInputFiles(dir);
+  await page.getByTestId('import-report').waitFor({ timeout: IMPORT_TIMEOUT });
+  await page.getByTestId('import-progress').waitFor({ state: 'detached', timeout: IMPORT_TIMEOUT });
+  const summary = (await page.getByTestId('report-summary').textContent()) ?? '';
+  return { seconds: seconds(Date.now() - t), summary };
+}
+
+/** Clicks Start training and waits for the new run to end; times come from the page's clock. */
+async function trainOnce(page, runsBefore, mode) {
+  const tClick = await page.evaluate(() => performance.now());
+  await page.getByRole('button', { name: 'Start training' }).click();
+  const deadline = Date.now() + TRAIN_TIMEOUT[mode];
+  let run;
+  for (;;) {
+    const { runs } = await readDb(page);
+    run = runs[runsBefore];
+    if (run && run.status !== 'running' && runs.length === runsBefore + 1) break;
+    const failed = await page.getByRole('heading', { name: 'Training failed' }).count();
+    if (failed) throw new Error(`training failed: ${(await page.getByRole('alert').allTextContents()).join(' ')}`);
+    if (Date.now() > deadline) throw new Error(`the ${mode} run did not finish in ${TRAIN_TIMEOUT[mode] / 60000} min`);
+    await sleep(500);
+  }
+  await page.getByRole('heading', { name: /Training finished|Stopped early|Training stopped/ }).waitFor({ timeout: 60_000 });
+  await sleep(200);
+  const { longTasks, marks } = await page.evaluate(() => window.__bench);
+  const mine = marks.filter((m) => m.t >= tClick);
+  const end = mine.find((m) => /Training finished|Stopped early|Training stopped/.test(m.title))?.t ?? (await page.evaluate(() => performance.now()));
+  const feat = mine.filter((m) => /Computing features/.test(m.status));
+  const featStart = feat[0]?.t ?? null;
+  const featEnd = featStart == null ? null : (mine.find((m) => m.t > featStart && !/Computing features/.test(m.status))?.t ?? end);
+  const tasks = longTasks.filter((x) => x.start >= tClick && x.start <= end);
+  return { run, tClick, tEnd: end, featStart, featEnd, tasks };
+}
+
+function summarise(run, timing, images, extra) {
+  const ev = run.evaluation;
+  let correct = 0;
+  const n = ev ? ev.labels.length : 0;
+  for (let i = 0; i < n; i++) {
+    const p = ev.probabilities.slice(i * ev.numClasses, (i + 1) * ev.numClasses);
+    if (p.indexOf(Math.max(...p)) === ev.labels[i]) correct++;
+  }
+  const hist = run.history;
+  const epochSeconds = hist.reduce((a, h) => a + h.seconds, 0);
+  const trainSeconds = (timing.tEnd - timing.tClick) / 1000;
+  const setupSeconds = ((timing.featStart ?? timing.tEnd) - timing.tClick) / 1000;
+  const featureSeconds = timing.featStart == null ? 0 : (timing.featEnd - timing.featStart) / 1000;
+  // Tensor growth per epoch within each stage (a stage change legitimately adds optimizer slots).
+  const growth = [1, 2].map((s) => hist.filter((h) => h.stage === s && h.tensors != null)).filter((h) => h.length > 1).map((h) => (h[h.length - 1].tensors - h[0].tensors) / (h.length - 1));
+  const byId = new Map(images.map((i) => [i.id, i.name]));
+  return {
+    runName: run.name,
+    status: run.status,
+    backend: run.backend,
+    backendReason: run.backendReason,
+    epochs: hist.length,
+    stages: [...new Set(hist.map((h) => h.stage))],
+    trainImages: run.split.train.length,
+    valImages: run.split.val.length,
+    valAccuracy: n ? correct / n : null,
+    bestValAcc: run.bestValAcc,
+    bestEpoch: run.bestEpoch,
+    lastEpochValAcc: hist.at(-1)?.valAcc ?? null,
+    phases: { setup: setupSeconds, features: featureSeconds, epochs: epochSeconds, finishing: Math.max(0, trainSeconds - setupSeconds - featureSeconds - epochSeconds) },
+    trainSeconds,
+    imagesPerSecond: hist.map((h) => h.imagesPerSecond),
+    history: hist.map((h) => ({ epoch: h.epoch, stage: h.stage, trainLoss: h.trainLoss, valAcc: h.valAcc, seconds: h.seconds, imagesPerSecond: h.imagesPerSecond, tensors: h.tensors ?? null })),
+    // Seconds after Start training at which each epoch ended (features first, then epochs).
+    epochEnds: hist.map((_, i) => Math.min(trainSeconds, setupSeconds + featureSeconds + hist.slice(0, i + 1).reduce((a, h) => a + h.seconds, 0))),
+    tensorGrowthPerEpoch: growth.length ? Math.max(...growth) : null,
+    longTasks: timing.tasks.length,
+    longestTaskMs: Math.round(Math.max(0, ...timing.tasks.map((t) => t.duration))),
+    valNames: run.split.val.map((id) => byId.get(id)).filter(Boolean),
+    ...extra,
+  };
+}
+
+/**
+ * One studio run in a fresh profile: import, backbone, settings, train. With `memoryRuns`, that
+ * many more runs follow in the same page, with tensors and heap measured before and after.
+ */
+export async function runStudio(bench, opts, mode, log, memoryRuns = 0) {
+  const { page, context, errors } = await freshPage(bench);
+  try {
+    await page.evaluate(installTracker);
+    await createProject(page, `Bench ${mode}`);
+    const t0 = Date.now();
+    const importTrain = await importFolder(page, opts.dataset, false);
+    log(`  import ${opts.dataset}: ${importTrain.summary}`);
+    let importVal = null;
+    if (opts.val) {
+      importVal = await importFolder(page, opts.val, true);
+      log(`  import ${opts.val} as validation: ${importVal.summary}`);
+    }
+    await page.getByRole('link', { name: 'Train' }).click();
+    const tb = Date.now();
+    await page.getByLabel(/Or your own TF.js layers model/).fill(`${bench.url}bench-backbone/model.json`);
+    await page.getByRole('button', { name: 'Use this model' }).click();
+    await page.getByTestId('backbone-status').filter({ hasText: 'ready' }).waitFor({ timeout: 180_000 });
+    const backboneSeconds = seconds(Date.now() - tb);
+    if (mode === 'finetune') {
+      await page.getByLabel(/Fine-tune/).check();
+      await page.getByLabel('Head warm-up epochs').fill(String(opts.epochs));
+      await page.getByLabel('Fine-tune epochs').fill(String(opts.epochs));
+      await page.getByLabel('Augment training images (seeded random transforms)').check();
+    }
+    if (opts.valFraction != null) await page.getByLabel('Validation share', { exact: true }).fill(String(opts.valFraction));
+    if (opts.seed != null) await page.getByLabel('Seed', { exact: true }).fill(String(opts.seed));
+    const timing = await trainOnce(page, 0, mode);
+    const { images } = await readDb(page);
+    const wallSeconds = (Date.now() - t0) / 1000;
+    const result = summarise(timing.run, timing, images, {
+      mode,
+      importSeconds: importTrain.seconds,
+      importValSeconds: importVal?.seconds ?? 0,
+      importSummary: [importTrain.summary, importVal?.summary].filter(Boolean),
+      backboneSeconds,
+    });
+    // End to end: both imports, the backbone, and training (val features and evaluation included).
+    result.endToEndSeconds = result.importSeconds + result.importValSeconds + backboneSeconds + result.trainSeconds;
+    result.wallSeconds = wallSeconds;
+    log(
+      `  ${mode}: val accuracy ${(result.valAccuracy * 100).toFixed(1)}% on ${result.valImages} images, ${result.epochs} epochs on ${result.backend}, ` +
+        `end to end ${result.endToEndSeconds.toFixed(1)} s (import ${result.importSeconds + result.importValSeconds} s, backbone ${backboneSeconds} s, train ${result.trainSeconds.toFixed(1)} s), longest main-thread task ${result.longestTaskMs} ms`,
+    );
+
+    let memory = null;
+    if (memoryRuns > 0) {
+      const before = { workerTensors: await workerTensors(page), ...(await pageHeap(page)) };
+      const runs = [];
+      for (let i = 0; i < memoryRuns; i++) {
+        const t = await trainOnce(page, i + 1, 'frozen');
+        const s = summarise(t.run, t, images, {});
+        runs.push({ runName: s.runName, epochs: s.epochs, valAccuracy: s.valAccuracy, trainSeconds: s.trainSeconds, tensorGrowthPerEpoch: s.tensorGrowthPerEpoch, endTensors: s.history.at(-1)?.tensors ?? null, longestTaskMs: s.longestTaskMs, longTasks: s.longTasks });
+        log(`  memory run ${i + 1}/${memoryRuns}: ${s.epochs} epochs, ${s.trainSeconds.toFixed(1)} s, worker tensors at the last epoch ${runs.at(-1).endTensors}, longest task ${s.longestTaskMs} ms`);
+      }
+      const after = { workerTensors: await workerTensors(page), ...(await pageHeap(page)) };
+      memory = { runs, before, after, tensorDelta: before.workerTensors != null && after.workerTensors != null ? after.workerTensors - before.workerTensors : null, heapDeltaBytes: after.cdpUsedSize - before.cdpUsedSize };
+      log(`  memory: worker tensors ${before.workerTensors} → ${after.workerTensors}, page heap ${(before.cdpUsedSize / 1e6).toFixed(1)} → ${(after.cdpUsedSize / 1e6).toFixed(1)} MB after ${memoryRuns} runs`);
+    }
+    result.pageErrors = errors.filter((e) => !/favicon/.test(e));
+    return { result, memory };
+  } finally {
+    await context.close();
+  }
+}

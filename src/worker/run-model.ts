@@ -1,0 +1,117 @@
+// A trained run as a usable model in the worker: its backbone and head rebuilt with the run's
+// best (else last) checkpoint, for prediction, Grad-CAM and export. One run is kept open.
+import * as tf from '@tensorflow/tfjs';
+import { zipSync, strToU8 } from 'fflate';
+import type { BackboneSpec } from '../core/backbones/catalog';
+import { applyBackbone } from '../core/backbones/layers';
+import { combineModel, modelArtifacts, TM_INPUT } from '../core/export/assemble';
+import { gradCam } from '../core/explain/grad-cam';
+import { toUnitBatch } from '../core/train/data';
+import { pool } from '../core/train/features';
+import { buildHead } from '../core/train/head';
+import { applyNamedWeights } from '../core/train/weights';
+import type { PixelImage } from '../core/backbones/preprocess';
+import type { RunRecord, StudioDB } from '../persistence/db';
+import { getRun } from '../persistence/runs-repo';
+import { getCheckpoint } from '../persistence/checkpoints-repo';
+import { openBackbone } from './backbone-store';
+import { IdbPixelSource } from './idb-pixel-source';
+
+export interface OpenRun {
+  run: RunRecord;
+  spec: BackboneSpec;
+  backbone: tf.LayersModel;
+  head: tf.Sequential;
+  dispose(): void;
+}
+
+export async function openRun(db: StudioDB, runId: string): Promise<OpenRun> {
+  const run = await getRun(db, runId);
+  if (!run) throw new Error('This run no longer exists.');
+  const cp = (await getCheckpoint(db, runId, 'best')) ?? (await getCheckpoint(db, runId, 'last'));
+  if (!cp) throw new Error(`${run.name} has no saved weights yet (it stopped before its first epoch ended).`);
+  const opened = await openBackbone(db, run.config.backbone, () => undefined);
+  if (opened.kind !== 'layers') {
+    opened.model.dispose();
+    throw new Error('Only layers-model backbones can be exported and explained.');
+  }
+  const backbone = opened.model;
+  const dim = tf.tidy(() => pool(applyBackbone(backbone, tf.zeros([1, run.config.backbone.inputSize, run.config.backbone.inputSize, 3]) as tf.Tensor4D)).shape[1]);
+  const head = buildHead(dim, run.classes.length, run.config.head, run.config.seed);
+  applyNamedWeights({ specs: cp.weights, data: cp.weightData }, [
+    { prefix: 'head', model: head },
+    { prefix: 'backbone', model: backbone },
+  ]);
+  return {
+    run,
+    spec: { ...run.config.backbone, featureDim: dim },
+    backbone,
+    head,
+    dispose: () => {
+      head.dispose();
+      backbone.dispose();
+    },
+  };
+}
+
+/** Softmax probabilities for square images already at the backbone's input size. */
+export async function predictPixels(m: OpenRun, images: PixelImage[]): Promise<{ probabilities: number[][]; ms: number }> {
+  const size = m.spec.inputSize;
+  const t0 = performance.now();
+  const probs = tf.tidy(() => {
+    const x = toUnitBatch(images, size).mul(255 * m.spec.preprocessing.scale).add(m.spec.preprocessing.offset) as tf.Tensor4D;
+    return tf.softmax(m.head.apply(pool(applyBackbone(m.backbone, x)), { training: false }) as tf.Tensor2D);
+  });
+  const data = (await probs.array()) as number[][];
+  probs.dispose();
+  return { probabilities: data, ms: (performance.now() - t0) / images.length };
+}
+
+export async function gradCamFor(db: StudioDB, m: OpenRun, imageId: string, classIndex: number | null) {
+  const source = new IdbPixelSource(db, m.spec.preprocessing.resize);
+  const [img] = await source.load([imageId], m.spec.inputSize);
+  const x = tf.tidy(() => toUnitBatch([img], m.spec.inputSize).mul(255 * m.spec.preprocessing.scale).add(m.spec.preprocessing.offset) as tf.Tensor4D);
+  try {
+    return await gradCam(m.backbone, m.head, x, classIndex);
+  } finally {
+    x.dispose();
+  }
+}
+
+/** The run as a Teachable-Machine-format TF.js export: model.json, weights.bin, metadata.json. */
+export async function exportFiles(m: OpenRun): Promise<Record<string, Uint8Array>> {
+  const combined = combineModel(m.backbone, m.head, m.spec.preprocessing, TM_INPUT);
+  const { modelJson, weights } = await modelArtifacts(combined);
+  const best = m.run.history.find((h) => h.epoch === m.run.bestEpoch) ?? m.run.history[m.run.history.length - 1];
+  const metadata = {
+    tfjsVersion: tf.version.tfjs,
+    tmVersion: '2.4.10',
+    packageVersion: '0.8.5',
+    packageName: '@teachablemachine/image',
+    timeStamp: new Date().toISOString(),
+    userMetadata: {},
+    modelName: m.run.name,
+    labels: m.run.classes.map((c) => c.name),
+    imageSize: m.spec.inputSize,
+    // Finetune Studio's own fields (ignored by Teachable Machine's loader):
+    studio: {
+      backbone: { id: m.spec.id, name: m.spec.name, url: m.spec.url, inputSize: m.spec.inputSize },
+      preprocessing: {
+        input: 'pixels x/127 − 1 (Teachable Machine convention), centre crop; the first layer converts to the backbone range',
+        backbone: m.spec.preprocessing,
+      },
+      runConfig: m.run.config,
+      metrics: best ? { epoch: best.epoch, valAccuracy: best.valAcc, valLoss: best.valLoss, trainAccuracy: best.trainAcc } : null,
+      trainedAt: new Date(m.run.updatedAt).toISOString(),
+    },
+  };
+  return {
+    'model.json': strToU8(JSON.stringify(modelJson)),
+    'weights.bin': weights,
+    'metadata.json': strToU8(JSON.stringify(metadata, null, 2)),
+  };
+}
+
+export function zipFiles(files: Record<string, Uint8Array>): Uint8Array {
+  return zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, [v, { level: k.endsWith('.bin') ? 0 : 6 }]])));
+}
