@@ -67,6 +67,21 @@ describe('evaluate', () => {
       return classes.find((c) => c.id === img.classId)!.name;
     }).toBe(target);
     await tile.getByText(`now in ${target}`).waitFor();
+
+    // Grad-CAM over a misclassified or least-confident image: a heatmap for the predicted class.
+    await page.getByTestId('least-confident').getByRole('button', { name: /Grad-CAM for/ }).first().click();
+    await page.getByTestId('gradcam-summary').waitFor({ timeout: 60_000 });
+    const painted = await page.getByTestId('gradcam-canvas').evaluate((c: HTMLCanvasElement) => {
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let lit = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) lit++;
+      return lit / (d.length / 4);
+    });
+    expect(painted).toBeGreaterThan(0.9);
+    await screenshot(page, '11-grad-cam');
+    await page.getByRole('dialog').getByRole('combobox', { name: 'Class', exact: true }).selectOption({ index: 1 });
+    await expect.poll(() => page.getByTestId('gradcam-summary').textContent()).toContain(run.classes[0].name);
+    await page.keyboard.press('Escape');
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -13,7 +13,7 @@ export interface GalleryItem {
   confidence: number;
 }
 
-function ErrorTile({ item, classes }: { item: GalleryItem; classes: string[] }) {
+function ErrorTile({ item, classes, onExplain }: { item: GalleryItem; classes: string[]; onExplain?: (id: string) => void }) {
   const url = useBlobUrl('thumbnails', item.id);
   const image = useStudio((s) => s.images.find((i) => i.id === item.id));
   const projectClasses = useStudio((s) => s.classes);
@@ -25,7 +25,9 @@ function ErrorTile({ item, classes }: { item: GalleryItem; classes: string[] }) 
   const changed = image && now !== classes[item.label];
   return (
     <li className={`error-tile${item.label !== item.predicted ? ' wrong' : ''}`} data-testid="error-tile" data-image-id={item.id}>
-      <div className="error-thumb">{url ? <img src={url} alt={name} /> : <span className="muted">{image ? '…' : 'deleted'}</span>}</div>
+      <button type="button" className="error-thumb" disabled={!image || !onExplain} onClick={() => onExplain?.(item.id)} aria-label={`Grad-CAM for ${name}`} title="Show where the model looked (Grad-CAM)">
+        {url ? <img src={url} alt="" /> : <span className="muted">{image ? '…' : 'deleted'}</span>}
+      </button>
       <div className="error-meta small-text">
         <div>
           true <strong>{classes[item.label]}</strong>
@@ -59,7 +61,7 @@ function ErrorTile({ item, classes }: { item: GalleryItem; classes: string[] }) 
   );
 }
 
-export function ErrorGallery(props: { title: string; items: GalleryItem[]; classes: string[]; empty: string; testId?: string }) {
+export function ErrorGallery(props: { title: string; items: GalleryItem[]; classes: string[]; empty: string; testId?: string; onExplain?: (id: string) => void }) {
   return (
     <section className="panel" aria-label={props.title} data-testid={props.testId}>
       <h2>{props.title}</h2>
@@ -68,7 +70,7 @@ export function ErrorGallery(props: { title: string; items: GalleryItem[]; class
       ) : (
         <ul className="error-grid">
           {props.items.slice(0, 60).map((item) => (
-            <ErrorTile key={item.id} item={item} classes={props.classes} />
+            <ErrorTile key={item.id} item={item} classes={props.classes} onExplain={props.onExplain} />
           ))}
         </ul>
       )}

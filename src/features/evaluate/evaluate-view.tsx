@@ -7,6 +7,7 @@ import { analyseRun, pct, type RunAnalysis } from './evaluate-model';
 import { ConfusionMatrixTable } from './confusion-matrix';
 import { ReliabilityChart, RocChart } from './eval-charts';
 import { ErrorGallery, type GalleryItem } from './error-gallery';
+import { GradCamDialog } from './grad-cam-dialog';
 import './evaluate.css';
 
 function MetricsTable({ a, b, nameA, nameB }: { a: RunAnalysis; b: RunAnalysis | null; nameA: string; nameB?: string }) {
@@ -50,6 +51,7 @@ export function EvaluateView() {
   const [runId, setRunId] = useState<string | null>(null);
   const [otherId, setOtherId] = useState<string>('');
   const [cell, setCell] = useState<[number, number] | null>(null);
+  const [explain, setExplain] = useState<string | null>(null);
   useEffect(() => {
     void loadRuns();
   }, [loadRuns, project?.id]);
@@ -111,6 +113,7 @@ export function EvaluateView() {
           items={cellItems}
           classes={a.classes}
           empty="No images."
+          onExplain={setExplain}
         />
       )}
       <section className="panel" aria-label="Per-class metrics">
@@ -164,8 +167,9 @@ export function EvaluateView() {
           <ReliabilityChart rel={a.calibration} />
         </section>
       </div>
-      <ErrorGallery testId="misclassified" title={`Misclassified (${a.errors.misclassified.length}), most confident first`} items={a.errors.misclassified} classes={a.classes} empty="No mistakes on the validation set." />
-      <ErrorGallery testId="least-confident" title="Correct but least confident" items={a.errors.leastConfident.slice(0, 24)} classes={a.classes} empty="No correct predictions." />
+      <ErrorGallery testId="misclassified" title={`Misclassified (${a.errors.misclassified.length}), most confident first`} items={a.errors.misclassified} classes={a.classes} empty="No mistakes on the validation set." onExplain={setExplain} />
+      <ErrorGallery testId="least-confident" title="Correct but least confident" items={a.errors.leastConfident.slice(0, 24)} classes={a.classes} empty="No correct predictions." onExplain={setExplain} />
+      <GradCamDialog runId={run.id} imageId={explain} classes={a.classes} onClose={() => setExplain(null)} />
     </div>
   );
 }
