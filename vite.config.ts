@@ -19,6 +19,8 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: true,
     chunkSizeWarningLimit: 4000,
+    // Two pages: the studio and the standalone model demo (src/demo/) used by share/export links.
+    rollupOptions: { input: { main: 'index.html', demo: 'demo.html' } },
   },
   test: {
     projects: [

@@ -105,6 +105,22 @@ describe('try and export', () => {
     for (const [n, probs] of Object.entries(studio)) for (const [label, p] of Object.entries(probs)) maxDiff = Math.max(maxDiff, Math.abs(p - theirs[n][label]));
     console.log(`[deploy] max |studio − Teachable Machine| probability difference: ${maxDiff.toExponential(2)}`);
     expect(maxDiff).toBeLessThanOrEqual(1e-4);
+
+    // The exported zip comes back into another project as a model version with the same answers.
+    await page.goto(app.url);
+    const other = await createProject(page, 'Imported');
+    await page.goto(`${app.url}#/p/${encodeURIComponent(other)}/use`);
+    await page.getByTestId('model-import-input').setInputFiles(zipPath);
+    await page.getByText(/Imported as|Model not imported/).waitFor({ timeout: 60_000 });
+    console.log('[deploy] import notice:', await page.getByText(/Imported as|Model not imported/).first().textContent());
+    await page.getByRole('combobox', { name: 'Run to use' }).filter({ hasText: 'Imported: Run 1' }).waitFor();
+    await page.getByTestId('try-input').setInputFiles(files[0]);
+    await expect.poll(() => page.getByTestId('try-result').count(), { timeout: 60_000 }).toBe(1);
+    const again = Object.fromEntries(
+      await page.getByTestId('try-result').first().getByTestId('prob-bar').evaluateAll((bars) => bars.map((b) => [b.getAttribute('data-label')!, Number(b.getAttribute('data-prob'))])),
+    );
+    const name0 = files[0].split('/').pop()!;
+    for (const [label, p] of Object.entries(studio[name0])) expect(Math.abs(p - again[label])).toBeLessThan(1e-5);
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -103,13 +103,16 @@ function escapeHtml(s) {
 }
 
 /**
- * The page served at `/m/<id>`. The demo script reads the model location from the `model-url` meta
- * tag. Everything interpolated is escaped, although ids are already restricted to [A-Za-z0-9_-].
+ * The page served at `/m/<id>`: a redirect to the built demo page (`/demo.html`, src/demo/), which
+ * reads the model location from its URL fragment — `#model=<model.json URL>`, with metadata.json
+ * taken from next to it. The `model-url` and `metadata-url` meta tags stay for other readers.
+ * Everything interpolated is escaped, although ids are already restricted to [A-Za-z0-9_-].
  * @param {string} id
  * @returns {string}
  */
 export function demoPageHtml(id) {
   const base = `/api/models/${encodeURIComponent(id)}`;
+  const target = `/demo.html#model=${base}/model.json`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -117,14 +120,13 @@ export function demoPageHtml(id) {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="model-url" content="${escapeHtml(`${base}/model.json`)}">
 <meta name="metadata-url" content="${escapeHtml(`${base}/metadata.json`)}">
+<meta http-equiv="refresh" content="${escapeHtml(`0; url=${target}`)}">
 <title>Shared model · Finetune Studio</title>
-<script type="module" src="/demo.js"></script>
 </head>
 <body>
 <main id="demo-root" data-model-id="${escapeHtml(id)}">
 <h1>Shared image classifier</h1>
-<p>Loading the model…</p>
-<noscript>This demo needs JavaScript to run the model in your browser.</noscript>
+<p><a href="${escapeHtml(target)}">Open the model demo</a></p>
 </main>
 </body>
 </html>

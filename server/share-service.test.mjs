@@ -199,7 +199,9 @@ test('upload → page → files (bytes equal) → delete with token → 404', as
   assert.equal(page.status, 200);
   assert.match(String(page.headers['content-type']), /^text\/html/);
   assert.ok(page.text.includes(`<meta name="model-url" content="/api/models/${id}/model.json">`));
-  assert.ok(page.text.includes('<script type="module" src="/demo.js"></script>'));
+  // The page sends the browser on to the built demo page (demo.html), which reads the fragment.
+  assert.ok(page.text.includes(`<meta http-equiv="refresh" content="0; url=/demo.html#model=/api/models/${id}/model.json">`));
+  assert.ok(page.text.includes(`<a href="/demo.html#model=/api/models/${id}/model.json">`));
   assert.equal(page.headers['cross-origin-opener-policy'], 'same-origin');
   assert.equal(page.headers['cross-origin-embedder-policy'], 'require-corp');
 
@@ -518,6 +520,8 @@ test('demoPageHtml escapes what it interpolates', () => {
   const html = demoPageHtml('"><script>alert(1)</script>');
   assert.ok(!html.includes('<script>alert'));
   assert.ok(html.includes('&quot;&gt;&lt;script&gt;') || html.includes('%22%3E%3Cscript%3E'));
+  // The id cannot add parameters to the demo page's fragment either.
+  assert.ok(demoPageHtml('x&link=y').includes('/demo.html#model=/api/models/x%26link%3Dy/model.json'));
 });
 
 test('rate limit: 429 with Retry-After after max POST/DELETE requests per window; GETs are not limited', async () => {

@@ -152,6 +152,7 @@ export async function runStudio(bench, opts, mode, log, memoryRuns = 0) {
     const tb = Date.now();
     await page.getByLabel(/Or your own TF.js layers model/).fill(`${bench.url}bench-backbone/model.json`);
     await page.getByRole('button', { name: 'Use this model' }).click();
+    await page.getByRole('button', { name: 'Load backbone' }).click();
     await page.getByTestId('backbone-status').filter({ hasText: 'ready' }).waitFor({ timeout: 180_000 });
     const backboneSeconds = seconds(Date.now() - tb);
     if (mode === 'finetune') {

@@ -165,6 +165,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       case 'prediction':
       case 'gradcam-result':
       case 'exported':
+      case 'model-imported':
       case 'request-failed':
         break; // answers to requests: the client hands them to whoever asked
       case 'backbone-imported':

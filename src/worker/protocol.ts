@@ -30,6 +30,7 @@ export type ToWorker =
   | { type: 'predict'; requestId: number; runId: string; images: PreviewImage[] }
   | { type: 'gradcam'; requestId: number; runId: string; imageId: string; classIndex: number | null }
   | { type: 'export'; requestId: number; runId: string }
+  | { type: 'import-model'; requestId: number; projectId: string; name: string; zip: ArrayBuffer }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' };
@@ -65,5 +66,6 @@ export type FromWorker =
   | { type: 'prediction'; requestId: number; probabilities: number[][]; ms: number }
   | { type: 'gradcam-result'; requestId: number; heatmap: Float32Array; width: number; height: number; classIndex: number; probabilities: number[] }
   | { type: 'exported'; requestId: number; zip: ArrayBuffer; files: Record<string, ArrayBuffer> }
+  | { type: 'model-imported'; requestId: number; runId: string; name: string }
   | { type: 'request-failed'; requestId: number; message: string }
   | { type: 'error'; runId?: string; message: string; kind: 'oom' | 'device-lost' | 'other' | 'import'; recoverable: boolean };

@@ -18,6 +18,7 @@ import { runLockName, type FromWorker, type PreviewImage } from './protocol';
 import { openBackbone, type OpenedBackbone } from './backbone-store';
 import { importBackbone, type DroppedFile } from './backbone-import';
 import { runBench } from './bench';
+import { importExportedModel } from './model-import';
 import { exportFiles, gradCamFor, openRun, predictPixels, zipFiles, type OpenRun } from './run-model';
 import { IdbPixelSource } from './idb-pixel-source';
 import { registeredBackends, setupTf, webgpuAdapter } from './tf-setup';
@@ -156,6 +157,16 @@ export class TrainingSession {
     return { files, zip: zipFiles(files) };
   }
 
+  /** Work outside a run (preview, import, load) still needs a measured backend. */
+  private async anyBackend() {
+    if (!this.decision) await this.ensureBackend('frozen', 'auto');
+  }
+
+  async importModel(projectId: string, name: string, zip: ArrayBuffer) {
+    await this.anyBackend();
+    return importExportedModel(await this.getDb(), projectId, name, zip);
+  }
+
   async bench(spec: BackboneSpec, backends: BackendName[], batch: number, reps: number) {
     this.backbone?.opened.model.dispose();
     this.backbone = null;
@@ -163,10 +174,12 @@ export class TrainingSession {
   }
 
   async importBackbone(name: string, files: DroppedFile[]) {
+    await this.anyBackend();
     return importBackbone(await this.getDb(), name, files);
   }
 
   async augmentPreview(imageIds: string[], augment: AugmentConfig, seed: number, size: number) {
+    await this.anyBackend();
     const source = new IdbPixelSource(await this.getDb(), 'center-crop');
     const pixels = await source.load(imageIds, size);
     const unit = toUnitBatch(pixels, size);

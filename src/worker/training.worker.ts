@@ -32,7 +32,10 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       job(undefined, async () => void (await session.ensureBackend(msg.mode, msg.backend)));
       break;
     case 'load-backbone':
-      job(undefined, async () => void (await session.loadBackbone(msg.spec)));
+      job(undefined, async () => {
+        await session.ensureBackend('frozen', 'auto');
+        await session.loadBackbone(msg.spec);
+      });
       break;
     case 'import-backbone':
       job(undefined, async () => {
@@ -70,6 +73,12 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
         const buffers = Object.fromEntries(Object.entries(files).map(([k, v]) => [k, v.slice().buffer as ArrayBuffer]));
         const zipBuf = zip.slice().buffer as ArrayBuffer;
         post({ type: 'exported', requestId: msg.requestId, zip: zipBuf, files: buffers }, [zipBuf, ...Object.values(buffers)]);
+      });
+      break;
+    case 'import-model':
+      request(msg.requestId, async () => {
+        const r = await session.importModel(msg.projectId, msg.name, msg.zip);
+        post({ type: 'model-imported', requestId: msg.requestId, ...r });
       });
       break;
     case 'pause':

@@ -44,6 +44,33 @@ export function DeployView() {
   const [live, setLive] = useState<Result | null>(null);
   const video = useRef<HTMLVideoElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
+  const zipInput = useRef<HTMLInputElement>(null);
+
+  const importZip = async (file: File) => {
+    if (!project) return;
+    setBusy(`Importing ${file.name}…`);
+    try {
+      const zip = await file.arrayBuffer();
+      const r = await trainingClient.request<'model-imported'>({ type: 'import-model', projectId: project.id, name: file.name, zip }, [zip]);
+      await loadRuns();
+      await useStudio.getState().refreshDataset();
+      setRunId(r.runId);
+      setResults([]);
+      notify('info', `Imported as “${r.name}”.`);
+    } catch (e) {
+      notify('error', `Model not imported: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      setBusy(null);
+    }
+  };
+  const importButton = (
+    <>
+      <button type="button" onClick={() => zipInput.current?.click()} disabled={busy != null}>
+        Import a model (.zip)…
+      </button>
+      <input ref={zipInput} type="file" hidden accept=".zip,application/zip" data-testid="model-import-input" aria-label="Model zip to import" onChange={(e) => { const f = e.target.files?.[0]; e.target.value = ''; if (f) void importZip(f); }} />
+    </>
+  );
   useEffect(() => {
     void loadRuns();
   }, [loadRuns, project?.id]);
@@ -119,7 +146,8 @@ export function DeployView() {
     return (
       <div className="empty-state" data-testid="deploy-empty">
         <h2>No trained model yet</h2>
-        <p>Train a run on the Train tab; once it has saved weights you can try it here and export it.</p>
+        <p>Train a run on the Train tab; once it has saved weights you can try it here and export it. Or bring back a model exported earlier.</p>
+        {importButton}
       </div>
     );
   }
@@ -140,6 +168,7 @@ export function DeployView() {
         <span className="muted small-text">
           {labels.length} classes: {labels.join(', ')}
         </span>
+        {importButton}
         <button type="button" className="primary" onClick={() => void exportZip()} disabled={busy != null}>
           Export TF.js model (.zip)
         </button>
