@@ -1,11 +1,14 @@
 // Browser-test harness: finds Chromium (CHROMIUM_PATH, /usr/bin/chromium, then Playwright's own),
 // serves the built app from dist/ with the production server, and opens pages with a fresh profile.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 // @ts-expect-error plain ESM module without types
 import { startServer } from '../../scripts/serve.mjs';
+// @ts-expect-error plain ESM module without types
+import { createShareService } from '../../server/share-service.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES = join(ROOT, 'e2e/fixtures/generated');
@@ -42,7 +45,10 @@ export const SHARED = resolve(ROOT, '../shared');
 export async function startApp(extraRoutes: Record<string, string> = {}): Promise<App> {
   if (!existsSync(join(ROOT, 'dist/index.html'))) throw new Error('dist/ is missing: run `npm run build` first');
   // Test fixtures (the tiny backbone, datasets) are served by the same origin under /fixtures/.
-  const server = await startServer({ root: join(ROOT, 'dist'), port: 0, routes: { '/fixtures/': FIXTURES, ...extraRoutes } });
+  // The share service, as `npm start` mounts it, storing into a throwaway folder.
+  const shareDir = mkdtempSync(join(tmpdir(), 'studio-shares-'));
+  const share = createShareService({ dir: shareDir, onError: () => undefined });
+  const server = await startServer({ root: join(ROOT, 'dist'), port: 0, routes: { '/fixtures/': FIXTURES, ...extraRoutes }, handlers: [share.handle] });
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   return {
     browser,
@@ -50,6 +56,8 @@ export async function startApp(extraRoutes: Record<string, string> = {}): Promis
     close: async () => {
       await browser.close();
       await server.close();
+      share.close();
+      rmSync(shareDir, { recursive: true, force: true });
     },
   };
 }

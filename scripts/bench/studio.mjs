@@ -43,6 +43,14 @@ const readDb = (page) =>
     return { runs, images };
   });
 
+async function waitText(locator, re, timeout, what) {
+  const end = Date.now() + timeout;
+  while (!re.test((await locator.textContent().catch(() => '')) ?? '')) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
 async function createProject(page, name) {
   await page.getByRole('button', { name: /New project|Create your first project/ }).first().click();
   await page.getByLabel('Project name').fill(name);
@@ -153,7 +161,7 @@ export async function runStudio(bench, opts, mode, log, memoryRuns = 0) {
     await page.getByLabel(/Or your own TF.js layers model/).fill(`${bench.url}bench-backbone/model.json`);
     await page.getByRole('button', { name: 'Use this model' }).click();
     await page.getByRole('button', { name: 'Load backbone' }).click();
-    await page.getByTestId('backbone-status').filter({ hasText: 'ready' }).waitFor({ timeout: 180_000 });
+    await waitText(page.getByTestId('backbone-status'), /ready/, 180_000, 'the backbone to load');
     const backboneSeconds = seconds(Date.now() - tb);
     if (mode === 'finetune') {
       await page.getByLabel(/Fine-tune/).check();

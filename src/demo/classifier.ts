@@ -96,6 +96,22 @@ async function warmUp(run: Run, inputSize: number, classes: number): Promise<voi
   }
 }
 
+/**
+ * Classifies one blank canvas, so the pixel path (fromPixels, scaling) is compiled too and the
+ * first real prediction's time is representative. Disposes the classifier if that fails.
+ */
+async function warmPixels(c: Classifier): Promise<Classifier> {
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = c.inputSize;
+  try {
+    await c.classify(canvas);
+  } catch (e) {
+    c.dispose();
+    throw new ModelOpenError(`the model failed on a test image (${e instanceof Error ? e.message : String(e)})`);
+  }
+  return c;
+}
+
 /** Whether a layers model's last layer (looking inside nested models) ends in softmax. */
 function endsInSoftmax(model: tf.LayersModel): boolean {
   const last = model.layers[model.layers.length - 1];
@@ -151,7 +167,7 @@ async function openModelUrl(source: Extract<DemoSource, { kind: 'model' }>, opts
   }
   const pre = meta.value.preprocessing;
   const preText = meta.value.preprocessingFrom === 'metadata' ? 'preprocessing from metadata.json' : "Teachable Machine's preprocessing";
-  return makeClassifier(
+  const classifier = makeClassifier(
     {
       name: meta.value.name,
       labels: meta.value.labels,
@@ -163,6 +179,7 @@ async function openModelUrl(source: Extract<DemoSource, { kind: 'model' }>, opts
     endsInSoftmax(model),
     () => model.dispose(),
   );
+  return warmPixels(classifier);
 }
 
 async function openShareLink(link: string, opts: LoadOptions): Promise<Classifier> {
@@ -216,7 +233,7 @@ async function openShareLink(link: string, opts: LoadOptions): Promise<Classifie
     dispose();
     throw e;
   }
-  return makeClassifier(
+  const classifier = makeClassifier(
     {
       name,
       labels: share.labels,
@@ -228,6 +245,7 @@ async function openShareLink(link: string, opts: LoadOptions): Promise<Classifie
     true,
     dispose,
   );
+  return warmPixels(classifier);
 }
 
 export async function openClassifier(source: DemoSource, opts: LoadOptions = {}): Promise<Classifier> {

@@ -166,6 +166,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       case 'gradcam-result':
       case 'exported':
       case 'model-imported':
+      case 'share-link-result':
       case 'request-failed':
         break; // answers to requests: the client hands them to whoever asked
       case 'backbone-imported':

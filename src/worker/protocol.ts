@@ -31,6 +31,7 @@ export type ToWorker =
   | { type: 'gradcam'; requestId: number; runId: string; imageId: string; classIndex: number | null }
   | { type: 'export'; requestId: number; runId: string }
   | { type: 'import-model'; requestId: number; projectId: string; name: string; zip: ArrayBuffer }
+  | { type: 'share-link'; requestId: number; runId: string }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' };
@@ -67,5 +68,6 @@ export type FromWorker =
   | { type: 'gradcam-result'; requestId: number; heatmap: Float32Array; width: number; height: number; classIndex: number; probabilities: number[] }
   | { type: 'exported'; requestId: number; zip: ArrayBuffer; files: Record<string, ArrayBuffer> }
   | { type: 'model-imported'; requestId: number; runId: string; name: string }
+  | { type: 'share-link-result'; requestId: number; link: string }
   | { type: 'request-failed'; requestId: number; message: string }
   | { type: 'error'; runId?: string; message: string; kind: 'oom' | 'device-lost' | 'other' | 'import'; recoverable: boolean };

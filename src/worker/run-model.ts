@@ -6,6 +6,9 @@ import type { BackboneSpec } from '../core/backbones/catalog';
 import { applyBackbone } from '../core/backbones/layers';
 import { combineModel, modelArtifacts, TM_INPUT } from '../core/export/assemble';
 import { gradCam } from '../core/explain/grad-cam';
+import { encodeShareLink } from '../core/export/share-link';
+import { shareHeadFromModel } from '../core/export/share-head';
+import { BACKBONES } from '../core/backbones/catalog';
 import { toUnitBatch } from '../core/train/data';
 import { pool } from '../core/train/features';
 import { buildHead } from '../core/train/head';
@@ -114,4 +117,16 @@ export async function exportFiles(m: OpenRun): Promise<Record<string, Uint8Array
 
 export function zipFiles(files: Record<string, Uint8Array>): Uint8Array {
   return zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, [v, { level: k.endsWith('.bin') ? 0 : 6 }]])));
+}
+
+/**
+ * The serverless link payload: only for a frozen catalog backbone (the recipient downloads it
+ * from its public URL), with the head's weights quantised in the link itself.
+ */
+export async function shareLinkFor(m: OpenRun): Promise<string> {
+  const catalog = BACKBONES.find((b) => b.id === m.spec.id);
+  if (!catalog) throw new Error('Serverless links need a backbone from the public catalog; share this model through the share service instead.');
+  if (m.run.config.mode !== 'frozen') throw new Error('Serverless links carry only the head, so the backbone must stay frozen; this run fine-tuned it. Share it through the share service instead.');
+  const head = await shareHeadFromModel(m.head);
+  return encodeShareLink({ v: 1, backbone: catalog.id, labels: m.run.classes.map((c) => c.name), name: m.run.name, preprocessing: catalog.preprocessing, head });
 }

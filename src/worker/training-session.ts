@@ -19,7 +19,7 @@ import { openBackbone, type OpenedBackbone } from './backbone-store';
 import { importBackbone, type DroppedFile } from './backbone-import';
 import { runBench } from './bench';
 import { importExportedModel } from './model-import';
-import { exportFiles, gradCamFor, openRun, predictPixels, zipFiles, type OpenRun } from './run-model';
+import { exportFiles, gradCamFor, openRun, predictPixels, shareLinkFor, zipFiles, type OpenRun } from './run-model';
 import { IdbPixelSource } from './idb-pixel-source';
 import { registeredBackends, setupTf, webgpuAdapter } from './tf-setup';
 
@@ -150,6 +150,10 @@ export class TrainingSession {
 
   async gradcam(runId: string, imageId: string, classIndex: number | null) {
     return gradCamFor(await this.getDb(), await this.runModel(runId), imageId, classIndex);
+  }
+
+  async shareLink(runId: string) {
+    return shareLinkFor(await this.runModel(runId));
   }
 
   async exportRun(runId: string) {

@@ -81,6 +81,9 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
         post({ type: 'model-imported', requestId: msg.requestId, ...r });
       });
       break;
+    case 'share-link':
+      request(msg.requestId, async () => post({ type: 'share-link-result', requestId: msg.requestId, link: await session.shareLink(msg.runId) }));
+      break;
     case 'pause':
       session.pause();
       break;

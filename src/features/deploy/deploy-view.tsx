@@ -5,6 +5,7 @@ import { useStudio } from '../../stores/studio-store';
 import { trainingClient } from '../../stores/training-slice';
 import { formatBytes } from '../../components/ui/format';
 import { squarePixels } from './square-pixels';
+import { SharePanel } from './share-panel';
 import './deploy.css';
 
 interface Result {
@@ -235,6 +236,7 @@ export function DeployView() {
           ))}
         </ul>
       </section>
+      <SharePanel run={run} />
     </div>
   );
 }
