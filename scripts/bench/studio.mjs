@@ -78,7 +78,8 @@ async function trainOnce(page, runsBefore, mode) {
   for (;;) {
     const { runs } = await readDb(page);
     run = runs[runsBefore];
-    if (run && run.status !== 'running' && runs.length === runsBefore + 1) break;
+    // 'interrupted' can show for a moment before the worker takes the run's lock: wait it out.
+    if (run && ['done', 'stopped', 'error'].includes(run.status) && runs.length === runsBefore + 1) break;
     const failed = await page.getByRole('heading', { name: 'Training failed' }).count();
     if (failed) throw new Error(`training failed: ${(await page.getByRole('alert').allTextContents()).join(' ')}`);
     if (Date.now() > deadline) throw new Error(`the ${mode} run did not finish in ${TRAIN_TIMEOUT[mode] / 60000} min`);

@@ -6,6 +6,7 @@ import { trainingClient } from '../../stores/training-slice';
 import { formatBytes } from '../../components/ui/format';
 import { squarePixels } from './square-pixels';
 import { SharePanel } from './share-panel';
+import { demoSiteZip } from './demo-site';
 import './deploy.css';
 
 interface Result {
@@ -122,15 +123,15 @@ export function DeployView() {
   }, [camera, run, size]);
   useEffect(() => () => camera?.getTracks().forEach((t) => t.stop()), [camera]);
 
-  const exportZip = async () => {
+  const exportZip = async (kind: 'tfjs' | 'site') => {
     if (!run) return;
-    setBusy('Building the export…');
+    setBusy(kind === 'site' ? 'Building the demo site…' : 'Building the export…');
     try {
       const r = await trainingClient.request<'exported'>({ type: 'export', runId: run.id });
-      const blob = new Blob([r.zip], { type: 'application/zip' });
+      const blob = new Blob([kind === 'site' ? ((await demoSiteZip(r.files)) as Uint8Array<ArrayBuffer>) : r.zip], { type: 'application/zip' });
       const a = document.createElement('a');
       a.href = URL.createObjectURL(blob);
-      a.download = `${(project?.name ?? 'model').replace(/[^\w.-]+/g, '-')}-${run.name.replace(/\s+/g, '-')}-tfjs.zip`;
+      a.download = `${(project?.name ?? 'model').replace(/[^\w.-]+/g, '-')}-${run.name.replace(/\s+/g, '-')}-${kind === 'site' ? 'demo-site' : 'tfjs'}.zip`;
       document.body.append(a);
       a.click();
       a.remove();
@@ -170,8 +171,11 @@ export function DeployView() {
           {labels.length} classes: {labels.join(', ')}
         </span>
         {importButton}
-        <button type="button" className="primary" onClick={() => void exportZip()} disabled={busy != null}>
+        <button type="button" className="primary" onClick={() => void exportZip('tfjs')} disabled={busy != null}>
           Export TF.js model (.zip)
+        </button>
+        <button type="button" onClick={() => void exportZip('site')} disabled={busy != null}>
+          Export demo site (.zip)
         </button>
       </section>
       <section
