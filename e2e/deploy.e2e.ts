@@ -82,6 +82,14 @@ describe('try and export', () => {
     await page.getByTestId('share-qr').waitFor();
     const modelJson = await page.evaluate(async (u) => (await fetch(u.replace('/m/', '/api/models/') + '/model.json')).status, shortUrl);
     expect(modelJson).toBe(200);
+    // Anyone opening the short link gets the demo page with this model.
+    const viewer = await context.newPage();
+    await viewer.goto(shortUrl);
+    await viewer.getByTestId('demo-title').waitFor({ timeout: 60_000 });
+    expect(await viewer.getByTestId('demo-labels').textContent()).toMatch(/blue[\s\S]*red/);
+    await viewer.getByTestId('demo-file-input').setInputFiles(files[0]);
+    await viewer.getByTestId('demo-result').first().getByTestId('demo-bar').first().waitFor({ timeout: 60_000 });
+    await viewer.close();
     await page.getByRole('button', { name: 'Delete shared copy' }).click();
     await expect.poll(() => page.evaluate(async (u) => (await fetch(u.replace('/m/', '/api/models/') + '/model.json')).status, shortUrl)).toBe(404);
 

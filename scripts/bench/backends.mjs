@@ -73,9 +73,6 @@ export async function runBackends(bench, opts, log) {
     backbone: opts.backbone.id,
     flopsPerImage: null,
     adapter: await webgpuAdapter(page),
-    hardwareConcurrency: await page.evaluate(() => navigator.hardwareConcurrency),
-    crossOriginIsolated: await page.evaluate(() => self.crossOriginIsolated),
-    registeredBackends: null,
     results: [],
     seconds: 0,
   };
@@ -100,10 +97,6 @@ export async function runBackends(bench, opts, log) {
     const s = Date.now();
     const r = await benchOne(page, bench.workerUrl, spec, backend, batch, reps, Math.min(PER_BACKEND_MS, left));
     row.seconds = seconds(Date.now() - s);
-    if (!out.registeredBackends) {
-      const w = page.workers().find((x) => x.url().includes('training.worker'));
-      out.registeredBackends = w ? await w.evaluate(() => Object.keys(globalThis._tfengine?.registryFactory ?? {})).catch(() => null) : null;
-    }
     await page.evaluate(() => window.__benchWorker?.terminate());
     if (r.timedOut) {
       Object.assign(row, { ok: false, error: `timed out after ${row.seconds} s` });

@@ -62,7 +62,11 @@ export async function freshPage(bench, path = '') {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
+    // A failed fetch is reported by URL below (the console line does not name it).
+    if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) errors.push(m.text());
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !/favicon/.test(r.url())) errors.push(`${r.status()} ${r.url()}`);
   });
   await page.goto(bench.url + path);
   return { context, page, errors };
@@ -89,4 +93,27 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export function seconds(ms) {
   return Math.round(ms / 100) / 10;
+}
+
+/** What the built app's training worker has registered (tfjs keeps its engine on the global). */
+export async function workerEnvironment(bench) {
+  const { page, context } = await freshPage(bench, 'bench-page/blank.html');
+  try {
+    await page.evaluate((url) => {
+      window.__envWorker = new Worker(url, { type: 'module' });
+    }, bench.workerUrl);
+    const end = Date.now() + 30_000;
+    while (Date.now() < end) {
+      const w = page.workers().find((x) => x.url().includes('training.worker'));
+      const keys = w ? await w.evaluate(() => (globalThis._tfengine ? Object.keys(globalThis._tfengine.registryFactory) : null)).catch(() => null) : null;
+      if (keys) {
+        const nav = await page.evaluate(() => ({ hardwareConcurrency: navigator.hardwareConcurrency, userAgent: navigator.userAgent, crossOriginIsolated: self.crossOriginIsolated }));
+        return { registeredBackends: keys, ...nav };
+      }
+      await sleep(200);
+    }
+    return { registeredBackends: null, note: 'the training worker did not expose tfjs within 30 s' };
+  } finally {
+    await context.close();
+  }
 }
