@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const SHARED = resolve(ROOT, '../shared');
+/** ../shared beside the checkout (STUDIO_SHARED overrides it, e.g. to try the fallback without it). */
+export const SHARED = resolve(process.env.STUDIO_SHARED ?? join(ROOT, '../shared'));
 export const TINY_BACKBONE = join(ROOT, 'e2e/fixtures/generated/tiny-backbone');
 export const ALL_BACKENDS = ['wasm', 'webgpu', 'webgl', 'cpu'];
 export const SECTIONS = ['backends', 'frozen', 'memory', 'finetune', 'peer'];
@@ -158,6 +159,7 @@ export function resolveOptions(argv) {
   const only = (a.only ?? SECTIONS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
   for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section ${s} (${SECTIONS.join(', ')})`);
   const sections = new Set(only);
+  if (sections.has('memory')) sections.add('frozen'); // the memory runs follow the frozen run in its page
   if (mode === 'frozen') sections.delete('finetune');
   if (mode === 'finetune') {
     sections.delete('frozen');

@@ -27,7 +27,7 @@ function backendsSection(b) {
     return [r.backend, f(r.matmulGflops, 2), f(r.forwardImgPerSec, r.forwardImgPerSec < 10 ? 2 : 1), f(r.rooflineImgPerSec, 1), pct(r.rooflineFraction), f(r.headImgPerSec, 0), ft, `${r.batch}×${r.reps}, ${f(r.seconds)} s`, targets.join('; ')];
   });
   return [
-    `### 1. Backends (${b.backbone}, ${f(b.flopsPerImage / 1e6, 1)} MFLOP per image; WebGPU adapter: ${adapter})`,
+    `#### 1. Backends (${b.backbone}, ${f(b.flopsPerImage / 1e6, 1)} MFLOP per image; WebGPU adapter: ${adapter})`,
     '',
     table(['backend', 'matmul GFLOP/s', 'forward img/s', 'roofline img/s', 'forward / roofline', 'head img/s', 'fine-tune img/s', 'batch×reps, time', 'targets'], rows),
     '',
@@ -53,7 +53,7 @@ function studioSection(res, opts) {
   const rows = [];
   if (res.frozen) rows.push(e2eRow('frozen, studio defaults', res.frozen));
   if (res.finetune) rows.push(e2eRow(`fine-tune + augmentation (${opts.epochs} + ${opts.epochs} epochs)`, res.finetune));
-  const lines = [`### 2. End to end through the UI (${res.dataLine})`, ''];
+  const lines = [`#### 2. End to end through the UI (${res.dataLine})`, ''];
   if (!rows.length) return [...lines, 'not run'].join('\n');
   lines.push(table(['run', 'backend', 'epochs', 'val accuracy', 'import s', 'backbone s', 'setup s', 'features s', 'epochs s', 'finish s', 'end to end s'], rows));
   if (res.finetune) {
@@ -70,7 +70,7 @@ function studioSection(res, opts) {
 
 function peerSection(res) {
   const peers = res.peer.filter(Boolean);
-  const lines = ['### 3. Peer: Teachable Machine (@teachablemachine/image 0.8.5) in the same browser, same images, same weights', ''];
+  const lines = ['#### 3. Peer: Teachable Machine (@teachablemachine/image 0.8.5) in the same browser, same images, same weights', ''];
   if (!peers.length) return [...lines, 'not run'].join('\n');
   const p0 = peers[0];
   lines.push(`Its defaults: ${p0.params.epochs} epochs, batch ${p0.params.batchSize}, learning rate ${p0.params.learningRate}, ${p0.params.denseUnits} dense units; it holds out 15% per class internally. Train on ${p0.trainImages} images, validate on ${p0.valImages} (${p0.split}).`, '');
@@ -96,7 +96,7 @@ function peerSection(res) {
 }
 
 function memorySection(res) {
-  const lines = ['### 4. Memory (worker tensors from run history; page JS heap after a forced GC)', ''];
+  const lines = ['#### 4. Memory (worker tensors from run history; page JS heap after a forced GC)', ''];
   const rows = [];
   const g = (s) => (s?.tensorGrowthPerEpoch == null ? '–' : f(s.tensorGrowthPerEpoch, 1));
   if (res.frozen) rows.push(['tensor growth per epoch, frozen run', g(res.frozen), `${TARGETS.tensorGrowth}${mark(res.frozen.tensorGrowthPerEpoch === 0)}`]);
@@ -121,7 +121,7 @@ function responsivenessSection(res) {
   if (res.memory) res.memory.runs.forEach((r, i) => row(`studio, frozen run ${i + 2}`, r));
   if (res.finetune) row('studio, fine-tune run', res.finetune);
   for (const p of res.peer.filter(Boolean)) rows.push([`peer: ${p.label} (trains on the main thread)`, String(p.longTasks), String(p.longestTaskMs), 'for reference']);
-  const lines = ['### 5. Responsiveness (main-thread long tasks while training, PerformanceObserver "longtask")', ''];
+  const lines = ['#### 5. Responsiveness (main-thread long tasks while training, PerformanceObserver "longtask")', ''];
   if (!rows.length) return [...lines, 'not run'].join('\n');
   lines.push(table(['run', 'long tasks (> 50 ms)', 'longest ms', 'target'], rows));
   return lines.join('\n');
@@ -130,7 +130,7 @@ function responsivenessSection(res) {
 export function renderTables(res, opts) {
   const e = res.environment;
   const head = [
-    `## Finetune Studio benchmark, ${e.date}`,
+    `### Benchmark results, ${e.date}`,
     '',
     `Chromium ${e.chromium} (headless) · ${e.hardwareConcurrency} logical cores (${e.cpuModel}) · ${f(e.totalMemoryGB, 0)} GB RAM · Node ${e.node} · tfjs backends registered in the worker: ${(e.registeredBackends ?? []).join(', ')}`,
     `Backbone: ${opts.backbone.id} (${opts.backbone.dir}) · dataset: ${res.dataLine}`,
@@ -139,7 +139,7 @@ export function renderTables(res, opts) {
   const parts = [head.join('\n')];
   if (res.backends) parts.push(backendsSection(res.backends));
   parts.push(studioSection(res, opts), peerSection(res), memorySection(res), responsivenessSection(res));
-  if (res.errors.length) parts.push(['### Errors', '', ...res.errors.map((x) => `- ${x.section}: ${x.message}`)].join('\n'));
+  if (res.errors.length) parts.push(['#### Errors', '', ...res.errors.map((x) => `- ${x.section}: ${x.message}`)].join('\n'));
   return parts.join('\n\n');
 }
 
@@ -171,7 +171,7 @@ export function renderSvg(res) {
   const Y = (y) => m.t + ((1 - y) / (1 - yMin || 1)) * (H - m.t - m.b);
   const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif" font-size="12">`];
   out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
-  out.push(`<text x="${m.l}" y="22" font-size="14" font-weight="600">Validation accuracy vs wall time (${esc(res.dataLine)})</text>`);
+  out.push(`<text x="${m.l}" y="22" font-size="14" font-weight="600">Validation accuracy vs wall time: ${esc(res.options.datasetName)}, ${esc(res.options.backbone.id)}</text>`);
   const step = xMax > 400 ? 100 : xMax > 150 ? 25 : xMax > 60 ? 10 : 5;
   for (let x = 0; x <= xMax; x += step) {
     out.push(`<line x1="${X(x)}" x2="${X(x)}" y1="${m.t}" y2="${H - m.b}" stroke="#eee"/><text x="${X(x)}" y="${H - m.b + 16}" text-anchor="middle" fill="#555">${x}</text>`);

@@ -63,6 +63,10 @@ async function importFolder(page, dir, asValidation) {
   if (await page.getByRole('button', { name: 'Dismiss' }).count()) await page.getByRole('button', { name: 'Dismiss' }).click();
   await page.getByLabel('Import as validation images').setChecked(asValidation);
   await page.getByTestId('folder-input').setInputFiles(dir);
+  // Playwright lists a folder's regular files only (symbolic links are left out): an empty pick never starts an import.
+  await page.locator('[data-testid=import-progress], [data-testid=import-report]').first().waitFor({ timeout: 60_000 }).catch(() => {
+    throw new Error(`no import started from ${dir} (no regular image files in it? symbolic links are not followed)`);
+  });
   await page.getByTestId('import-report').waitFor({ timeout: IMPORT_TIMEOUT });
   await page.getByTestId('import-progress').waitFor({ state: 'detached', timeout: IMPORT_TIMEOUT });
   const summary = (await page.getByTestId('report-summary').textContent()) ?? '';
