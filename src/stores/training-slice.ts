@@ -237,7 +237,11 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       const runs = await listRuns(db, pid);
       // A 'running' run whose lock no tab holds lost its worker (reload, closed tab, crash). A held
       // lock may belong to a page that is unloading, so wait for it: once it frees, look again.
-      for (const r of runs.filter((r) => r.status === 'running' && !watched.has(r.id))) {
+      // This page's own run is skipped while its worker is starting it (the run is created before the
+      // worker takes the lock); a failure there is written to the run by the worker.
+      const live = get().live;
+      const starting = live && !live.finished && !get().trainError ? live.runId : null;
+      for (const r of runs.filter((r) => r.status === 'running' && r.id !== starting && !watched.has(r.id))) {
         watched.add(r.id);
         void navigator.locks
           ?.request(runLockName(r.id), async () => {

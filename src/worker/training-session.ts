@@ -217,6 +217,17 @@ export class TrainingSession {
   }
 
   private async trainLocked(runId: string, resume: boolean, choice: BackendChoice) {
+    try {
+      await this.trainRun(runId, resume, choice);
+    } catch (e) {
+      // Written before the error is posted, so the page never sees this run as still 'running'.
+      const db = await this.getDb();
+      await updateRun(db, runId, { status: 'error', error: e instanceof Error ? e.message : String(e) }).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async trainRun(runId: string, resume: boolean, choice: BackendChoice) {
     const db = await this.getDb();
     const run = await getRun(db, runId);
     if (!run) throw new Error('This run no longer exists.');
@@ -258,16 +269,19 @@ export class TrainingSession {
     const beat = setInterval(() => void heartbeat(db, runId).catch(() => undefined), 3000);
     try {
       let checkpoint: Checkpoint | null = null;
+      let best: Checkpoint | null = null;
       if (resume) {
         const rec = await getCheckpoint(db, runId, 'last');
         if (rec) checkpoint = fromRecord(rec);
+        const bestRec = rec && (await getCheckpoint(db, runId, 'best'));
+        if (bestRec) best = fromRecord(bestRec);
       } else if (run.parentRunId) {
         const parent = (await getCheckpoint(db, run.parentRunId, 'best')) ?? (await getCheckpoint(db, run.parentRunId, 'last'));
         if (parent) trainer.loadWeights({ specs: parent.weights, data: parent.weightData });
       }
       await updateRun(db, runId, { status: 'running', backend, backendReason: this.decision?.value.reason ?? null, error: null, heartbeatAt: Date.now() });
       this.post({ type: 'status', status: 'training' });
-      const result = await trainer.run(checkpoint);
+      const result = await trainer.run(checkpoint, best?.weights);
       const evaluation = result.validation
         ? { imageIds: val.map((v) => v.id), labels: result.validation.labels, probabilities: Array.from(result.validation.probabilities), numClasses: result.validation.numClasses }
         : undefined;

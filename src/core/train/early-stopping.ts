@@ -66,6 +66,12 @@ export class EarlyStopping {
     return { improved, stop: this.stopped };
   }
 
+  /** Starts counting patience afresh (a new training stage) while keeping the best value to beat. */
+  resetPatience() {
+    this.wait = 0;
+    this.stopped = false;
+  }
+
   /** Whether the caller should now load the best epoch's weights (stopped, asked, and known). */
   get shouldRestore(): boolean {
     return this.stopped && this.restoreBest && this.bestEpoch >= 0;

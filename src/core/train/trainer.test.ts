@@ -127,4 +127,63 @@ describe('Trainer', () => {
     expect(tf.memory().numTensors).toBe(before);
     bb.dispose();
   });
+  it('the same seed gives bit-identical weights with dropout on; another seed differs', async () => {
+    const before = tf.memory().numTensors;
+    const cfg = config({ epochs: 3, head: { hiddenUnits: 8, dropout: 0.5, l2: 0 } });
+    const runOnce = async (seed: number) => {
+      const bb = buildTestBackbone();
+      const t = new Trainer(extractorFor(bb), bb, memorySource(data.images), { ...cfg, seed }, 2, train, val);
+      await t.run();
+      const w = await weightsOf(t.head);
+      t.dispose();
+      bb.dispose();
+      return w;
+    };
+    const a = await runOnce(7);
+    const b = await runOnce(7);
+    const c = await runOnce(8);
+    for (const [k, v] of a) expect(v.every((x, i) => x === b.get(k)![i]), k).toBe(true);
+    expect([...a].some(([k, v]) => v.some((x, i) => x !== c.get(k)![i]))).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('fine-tune: a best epoch from the head stage is restored with the backbone it was trained on', async () => {
+    const bb = buildTestBackbone();
+    const w0 = await weightsOf(bb);
+    const before = tf.memory().numTensors;
+    // A fine-tuning learning rate this high wrecks the backbone, so the best epoch is in stage 1.
+    const cfg = config({ mode: 'finetune', epochs: 4, lr: 0.05, finetune: { epochs: 2, lr: 5 }, trainableBlocks: 2, earlyStopping: { enabled: true, patience: 5, minDelta: 0, restoreBest: true } });
+    const stages: number[] = [];
+    let bestHead: Map<string, Float32Array> | null = null;
+    const trainer: Trainer = new Trainer(extractorFor(bb), bb, memorySource(data.images), cfg, 2, train, val, {
+      onEpoch: async (m, best) => {
+        stages.push(m.stage);
+        if (best) bestHead = await weightsOf(trainer.head);
+      },
+    });
+    const r = await trainer.run();
+    expect(stages).toEqual([1, 1, 1, 1, 2, 2]);
+    expect(r.bestEpoch).toBeLessThanOrEqual(4);
+    const w1 = await weightsOf(bb);
+    for (const [k, v] of w0) expect(v.every((x, i) => x === w1.get(k)![i]), k).toBe(true);
+    const h = await weightsOf(trainer.head);
+    for (const [k, v] of bestHead!) expect(v.every((x, i) => x === h.get(k)![i]), k).toBe(true);
+    trainer.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    bb.dispose();
+  });
+
+  it('fine-tune: early stopping in the head stage moves on to fine-tuning instead of ending the run', async () => {
+    const bb = buildTestBackbone();
+    const before = tf.memory().numTensors;
+    const cfg = config({ mode: 'finetune', epochs: 20, lr: 0, finetune: { epochs: 2, lr: 0.005 }, trainableBlocks: 2, earlyStopping: { enabled: true, patience: 1, minDelta: 0, restoreBest: false } });
+    const epochs: EpochMetrics[] = [];
+    const trainer = new Trainer(extractorFor(bb), bb, memorySource(data.images), cfg, 2, train, val, { onEpoch: (m) => void epochs.push(m) });
+    await trainer.run();
+    // lr 0: epoch 2 cannot improve on epoch 1, so the head stage stops there; both fine-tune epochs run.
+    expect(epochs.map((m) => [m.epoch, m.stage])).toEqual([[1, 1], [2, 1], [21, 2], [22, 2]]);
+    trainer.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    bb.dispose();
+  });
 });

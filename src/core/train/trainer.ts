@@ -149,11 +149,25 @@ export class Trainer {
     return lrAt(this.cfg.schedule, base, (epoch - stageStart) * stepsPerEpoch + batch, stepsPerEpoch, stageEpochs);
   }
 
-  /** The weights a checkpoint holds: the head, plus the backbone layers that can change. */
+  /**
+   * The weights a checkpoint holds: the head, plus (fine-tune mode) every backbone layer that
+   * stage 2 trains, in both stages, so restoring a stage-1 best after stage 2 puts the backbone
+   * back too and never pairs an old head with a fine-tuned backbone.
+   */
   private savedWeights() {
     const list = layerWeights(this.head, 'head');
-    if (this.backbone && this.cfg.mode === 'finetune') list.push(...layerWeights(this.backbone, 'backbone', (l) => l.trainable));
+    if (this.backbone && this.cfg.mode === 'finetune') {
+      this.stage2Layers ??= new Set(this.backboneGroups().flatMap((g) => g.vars.map((v) => v.name.split('/')[1])));
+      const open = this.stage2Layers;
+      list.push(...layerWeights(this.backbone, 'backbone', (l) => open.has(l.name)));
+    }
     return list;
+  }
+  private stage2Layers: Set<string> | null = null;
+
+  /** Dropout masks follow the run's seed: one seed per training batch. */
+  private seedDropout(batchIndex: number) {
+    for (const l of this.head.layers) if (l.getClassName() === 'Dropout') (l as unknown as { seed?: number }).seed = viewSeed(this.cfg.seed, batchIndex, 3);
   }
 
   async snapshot(epoch: number, step: number, es: EarlyStopping, best: Checkpoint['state']): Promise<Checkpoint> {
@@ -236,7 +250,8 @@ export class Trainer {
     return res;
   }
 
-  async run(resume?: Checkpoint | null): Promise<TrainResult> {
+  /** Trains from scratch, or from `resume` (a 'last' checkpoint) with `resumeBest`, the weights of its best epoch so far. */
+  async run(resume?: Checkpoint | null, resumeBest?: EncodedWeights | null): Promise<TrainResult> {
     const cfg = this.cfg;
     const labels = this.train.map((t) => t.label);
     const counts = Array.from({ length: this.numClasses }, (_, c) => labels.filter((l) => l === c).length);
@@ -253,6 +268,7 @@ export class Trainer {
       es.setState(resume.state.earlyStopping);
       best = resume.state;
       startEpoch = resume.epoch + 1;
+      bestWeights = resumeBest ?? null;
       step = resume.step;
     }
     const oneHot = (idx: number[], set: TrainImage[]) =>
@@ -262,7 +278,11 @@ export class Trainer {
     for (; epoch < this.totalEpochs; epoch++) {
       const stage = this.stageOf(epoch);
       if (stage === 1 && !(await this.features())) { status = 'stopped'; break; }
-      if (this.groupsStage !== stage) this.makeGroups(stage);
+      if (this.groupsStage !== stage) {
+        // Fine-tuning gets its own patience; the best so far (a stage-1 epoch) is still the one to beat.
+        if (stage === 2 && this.groupsStage === 1) es.resetPatience();
+        this.makeGroups(stage);
+      }
       const rng = createRng(cfg.seed).fork(`epoch-${epoch}`);
       const order = cfg.balance === 'oversample' ? oversampleIndices(labels, rng.fork('oversample')) : labels.map((_, i) => i);
       rng.shuffle(order);
@@ -279,6 +299,7 @@ export class Trainer {
         if (this.stopRequested) break;
         const idx = order.slice(b * bs, (b + 1) * bs);
         const y = oneHot(idx, this.train);
+        this.seedDropout(epoch * batches + b);
         const logitsOf = await this.batchLogits(stage, idx, epoch, step, true, 'train');
         const vars = this.groups.flatMap((g) => g.vars.map((v) => v.variable.read() as tf.Variable));
         let predictions: tf.Tensor | null = null;
@@ -341,6 +362,12 @@ export class Trainer {
         await this.events.onCheckpoint?.(cp, 'best');
       }
       await this.events.onCheckpoint?.(cp, 'last');
+      if (stop && stage === 1 && cfg.mode === 'finetune') {
+        // The head has stopped improving: go on to fine-tuning from its best epoch.
+        if (cfg.earlyStopping.restoreBest && bestWeights) this.loadWeights(bestWeights);
+        epoch = cfg.epochs - 1;
+        continue;
+      }
       if (stop) { status = 'early-stopped'; epoch++; break; }
     }
     if (cfg.earlyStopping.enabled && cfg.earlyStopping.restoreBest && bestWeights && status !== 'stopped') this.loadWeights(bestWeights);
