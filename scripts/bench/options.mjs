@@ -23,7 +23,7 @@ export const USAGE = `Usage: npm run bench -- [options]     (or node scripts/ben
   --backbone ID|PATH  catalog id (mobilenet-v2-0.35, mobilenet-v1-0.25, tiny) or a folder with model.json
                       (default mobilenet-v2-0.35 from ../shared, else the generated tiny backbone)
   --mode M            frozen | finetune | both (default both)
-  --epochs N          fine-tune run: N head warm-up epochs + N fine-tune epochs (default 5)
+  --epochs N          fine-tune run: N head warm-up epochs + N fine-tune epochs (default 10)
   --seed N            the studio's Seed field (default: the studio's default, 42)
   --backends LIST     comma-separated backends for the throughput section (default wasm,webgpu,webgl,cpu)
   --only LIST         run only these sections: ${SECTIONS.join(',')} (default all)
@@ -201,7 +201,7 @@ export function resolveOptions(argv) {
     valFraction,
     backbone: resolveBackbone(a.backbone, notes),
     mode,
-    epochs: num('epochs', 5, (v) => Number.isInteger(v) && v >= 1 && v <= 500),
+    epochs: num('epochs', 10, (v) => Number.isInteger(v) && v >= 1 && v <= 500),
     seed: num('seed', null, (v) => Number.isInteger(v) && v >= 0),
     backends,
     sections,

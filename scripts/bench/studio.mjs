@@ -43,7 +43,7 @@ const readDb = (page) =>
     return { runs, images };
   });
 
-async function waitText(locator, re, timeout, what) {
+export async function waitText(locator, re, timeout, what) {
   const end = Date.now() + timeout;
   while (!re.test((await locator.textContent().catch(() => '')) ?? '')) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -51,14 +51,14 @@ async function waitText(locator, re, timeout, what) {
   }
 }
 
-async function createProject(page, name) {
+export async function createProject(page, name) {
   await page.getByRole('button', { name: /New project|Create your first project/ }).first().click();
   await page.getByLabel('Project name').fill(name);
   await page.getByRole('button', { name: 'Create project' }).click();
   await page.waitForURL(/#\/p\//);
 }
 
-async function importFolder(page, dir, asValidation) {
+export async function importFolder(page, dir, asValidation) {
   const t = Date.now();
   if (await page.getByRole('button', { name: 'Dismiss' }).count()) await page.getByRole('button', { name: 'Dismiss' }).click();
   await page.getByLabel('Import as validation images').setChecked(asValidation);
@@ -74,7 +74,7 @@ async function importFolder(page, dir, asValidation) {
 }
 
 /** Clicks Start training and waits for the new run to end; times come from the page's clock. */
-async function trainOnce(page, runsBefore, mode) {
+export async function trainOnce(page, runsBefore, mode) {
   const tClick = await page.evaluate(() => performance.now());
   await page.getByRole('button', { name: 'Start training' }).click();
   const deadline = Date.now() + TRAIN_TIMEOUT[mode];
@@ -101,7 +101,7 @@ async function trainOnce(page, runsBefore, mode) {
   return { run, tClick, tEnd: end, featStart, featEnd, tasks };
 }
 
-function summarise(run, timing, images, extra) {
+export function summarise(run, timing, images, extra) {
   const ev = run.evaluation;
   let correct = 0;
   const n = ev ? ev.labels.length : 0;

@@ -28,6 +28,7 @@ type Post = (msg: FromWorker, transfer?: Transferable[]) => void;
 export class TrainingSession {
   private db: StudioDB | null = null;
   private decision: { mode: TrainMode; value: BackendDecision } | null = null;
+  private probes: BackendProbe[] | null = null;
   private backbone: { spec: BackboneSpec; backend: string; opened: OpenedBackbone } | null = null;
   private trainer: Trainer | null = null;
 
@@ -56,20 +57,9 @@ export class TrainingSession {
       this.post({ type: 'status', status: 'probing', message: `${choice} could not start here; measuring the others…` });
     }
     if (!this.decision || this.decision.mode !== mode) {
-      this.post({ type: 'status', status: 'probing', message: 'Measuring the backends on this device…' });
-      const adapter = await webgpuAdapter();
-      const probes: BackendProbe[] = [];
-      // wasm first: it is the reference a slow backend is compared against.
-      const order = registeredBackends().sort((a, b) => (a === 'wasm' ? -1 : b === 'wasm' ? 1 : 0));
-      for (const name of order) {
-        if (name === 'webgpu' && !adapter) {
-          probes.push({ name, available: false, canFinetune: false, error: 'no WebGPU adapter on this device' });
-          continue;
-        }
-        const best = probes.filter((p) => p.available && p.matmulGflops).sort((x, y) => y.matmulGflops! - x.matmulGflops!)[0];
-        probes.push(await probeBackend(name, name === 'webgpu' ? adapter ?? undefined : undefined, best));
-      }
-      this.decision = { mode, value: decide(probes, mode) };
+      // One measurement serves both modes: each probe times a forward pass and a training step.
+      this.probes ??= await this.measureBackends();
+      this.decision = { mode, value: decide(this.probes, mode) };
     }
     const { value } = this.decision;
     const active = value.chosen;
@@ -77,6 +67,29 @@ export class TrainingSession {
     const note = choice !== 'auto' ? { ...value, reason: `${choice} could not start; ${value.reason}` } : value;
     this.post({ type: 'backends', decision: note, active });
     return active;
+  }
+
+  private async measureBackends(): Promise<BackendProbe[]> {
+    this.post({ type: 'status', status: 'probing', message: 'Measuring the backends on this device…' });
+    const adapter = await webgpuAdapter();
+    const probes: BackendProbe[] = [];
+    // wasm first: it is the reference a slow backend is compared against.
+    const order = registeredBackends().sort((a, b) => (a === 'wasm' ? -1 : b === 'wasm' ? 1 : 0));
+    for (const name of order) {
+      if (name === 'webgpu' && !adapter) {
+        probes.push({ name, available: false, canFinetune: false, error: 'no WebGPU adapter on this device' });
+        continue;
+      }
+      // A software WebGPU adapter is never picked over a working wasm (decide), so timing it
+      // would only spend a second compiling shaders on the CPU.
+      if (name === 'webgpu' && adapter?.software && probes.some((p) => p.name === 'wasm' && p.available && p.forwardMs != null)) {
+        probes.push({ name, available: false, canFinetune: false, adapter, error: 'not measured: a software adapter is never used while wasm works' });
+        continue;
+      }
+      const best = probes.filter((p) => p.available && p.matmulGflops).sort((x, y) => y.matmulGflops! - x.matmulGflops!)[0];
+      probes.push(await probeBackend(name, name === 'webgpu' ? adapter ?? undefined : undefined, best));
+    }
+    return probes;
   }
 
   async loadBackbone(spec: BackboneSpec): Promise<OpenedBackbone> {

@@ -22,6 +22,8 @@ export interface BackendProbe {
   /** Whether conv-layer gradients run on this backend (fine-tuning). */
   canFinetune: boolean;
   adapter?: AdapterInfo;
+  /** Wall time of this probe, start-up of the backend included. */
+  probeMs?: number;
 }
 
 export interface BackendDecision {
@@ -88,6 +90,13 @@ function probeBlock() {
  * renderer using every core) would cost seconds and starve the page.
  */
 export async function probeBackend(name: BackendName, adapter?: AdapterInfo, reference?: BackendProbe): Promise<BackendProbe> {
+  const t0 = performance.now();
+  const probe = await probeTimed(name, adapter, reference);
+  probe.probeMs = performance.now() - t0;
+  return probe;
+}
+
+async function probeTimed(name: BackendName, adapter?: AdapterInfo, reference?: BackendProbe): Promise<BackendProbe> {
   const probe: BackendProbe = { name, available: false, canFinetune: false, adapter };
   if (!(await activateBackend(name))) {
     probe.error = `tfjs could not start the ${name} backend here`;
@@ -99,7 +108,7 @@ export async function probeBackend(name: BackendName, adapter?: AdapterInfo, ref
   const b = tf.randomNormal([256, 256], 0, 1, 'float32', 6);
   const block = probeBlock();
   try {
-    const ms = await timeIt(run(() => tf.matMul(a, b)));
+    const ms = await timeIt(run(() => tf.matMul(a, b)), 50);
     probe.matmulGflops = (2 * 256 ** 3) / (ms / 1000) / 1e9;
     if (reference?.matmulGflops && probe.matmulGflops * 4 < reference.matmulGflops) {
       probe.error = `matmul ${(reference.matmulGflops / probe.matmulGflops).toFixed(0)}× slower than ${reference.name}; not timed further`;

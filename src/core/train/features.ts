@@ -48,10 +48,18 @@ export async function computeFeatures(opts: {
   let dim = 0;
   const total = ids.length * views;
   let done = 0;
+  // The next chunk's pixels load (IndexedDB read, image decode) while this chunk runs the backbone.
+  const loadChunk = (start: number) => {
+    const p = source.load(ids.slice(start, start + bs), size);
+    p.catch(() => undefined); // awaited below; a chunk never reached (stop) must not reject unhandled
+    return p;
+  };
+  let next = ids.length ? loadChunk(0) : null;
   for (let start = 0; start < ids.length; start += bs) {
     if (opts.shouldStop?.()) return null;
     const chunk = ids.slice(start, start + bs);
-    const pixels = await source.load(chunk, size);
+    const pixels = await next!;
+    next = start + bs < ids.length ? loadChunk(start + bs) : null;
     const unit = toUnitBatch(pixels, size);
     try {
       for (let v = 0; v < views; v++) {

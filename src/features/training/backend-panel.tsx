@@ -49,6 +49,9 @@ export function BackendPanel() {
                 <th scope="col" className="num">
                   Train step ms
                 </th>
+                <th scope="col" className="num">
+                  Probe ms
+                </th>
                 <th scope="col">Notes</th>
               </tr>
             </thead>
@@ -59,6 +62,7 @@ export function BackendPanel() {
                   <td className="num">{p.matmulGflops?.toFixed(2) ?? '–'}</td>
                   <td className="num">{p.forwardMs?.toFixed(1) ?? '–'}</td>
                   <td className="num">{p.trainMs?.toFixed(1) ?? '–'}</td>
+                  <td className="num">{p.probeMs?.toFixed(0) ?? '–'}</td>
                   <td className="muted">
                     {[p.adapter ? `${p.adapter.software ? 'software adapter' : 'GPU'}: ${p.adapter.description}` : '', p.error ?? ''].filter(Boolean).join('; ')}
                   </td>
