@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { augmentBatch } from '../augment/augment';
 import { setTrainableLastBlocks, listBlocks, describeLayers } from '../backbones/layers';
+import { foldBackbone } from '../backbones/fold';
 import { balancedClassWeights, oversampleIndices } from './class-weights';
 import { toModelRange, toUnitBatch, type PixelSource, type TrainImage } from './data';
 import { EarlyStopping, type EarlyStoppingState } from './early-stopping';
@@ -197,15 +198,25 @@ export class Trainer {
 
   private async features() {
     if (this.cache) return this.cache;
+    // The backbone does not change while features are computed: run it with BatchNorm folded.
+    const folded = this.backbone ? foldBackbone(this.backbone) : null;
+    try {
+      return await this.computeCache(folded ? { spec: this.extractor.spec, forward: (x) => tf.tidy(() => pool(folded.forward(x))) } : this.extractor);
+    } finally {
+      folded?.dispose();
+    }
+  }
+
+  private async computeCache(extractor: FeatureExtractor) {
     const augment = this.cfg.augmentEnabled ? this.cfg.augment : null;
     const total = this.train.length * (augment ? Math.max(1, this.cfg.augmentViews) : 1) + this.val.length;
     let trainDone = 0;
     const train = await computeFeatures({
-      extractor: this.extractor, source: this.source, ids: this.train.map((t) => t.id), views: this.cfg.augmentViews, augment, seed: this.cfg.seed,
+      extractor, source: this.source, ids: this.train.map((t) => t.id), views: this.cfg.augmentViews, augment, seed: this.cfg.seed,
       onProgress: (d) => this.events.onStatus?.('features', (trainDone = d), total), shouldStop: () => this.stopRequested,
     });
     const val = train && (await computeFeatures({
-      extractor: this.extractor, source: this.source, ids: this.val.map((t) => t.id), views: 1, augment: null, seed: this.cfg.seed,
+      extractor, source: this.source, ids: this.val.map((t) => t.id), views: 1, augment: null, seed: this.cfg.seed,
       onProgress: (d) => this.events.onStatus?.('features', trainDone + d, total), shouldStop: () => this.stopRequested,
     }));
     if (!train || !val) return null;
