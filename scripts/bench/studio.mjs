@@ -77,17 +77,23 @@ export async function importFolder(page, dir, asValidation) {
 export async function trainOnce(page, runsBefore, mode) {
   const tClick = await page.evaluate(() => performance.now());
   await page.getByRole('button', { name: 'Start training' }).click();
+  // Wait on the page's own heading, as the tracker saw it change after the click: reading
+  // IndexedDB from the page while it trains would put the benchmark's work on the main thread
+  // it is measuring.
   const deadline = Date.now() + TRAIN_TIMEOUT[mode];
-  let run;
   for (;;) {
+    const title = await page.evaluate((t0) => window.__bench.marks.filter((m) => m.t > t0).map((m) => m.title).find((x) => /Training finished|Stopped early|Training stopped|Training failed/.test(x)), tClick);
+    if (title === 'Training failed') throw new Error(`training failed: ${(await page.getByRole('alert').allTextContents()).join(' ')}`);
+    if (title) break;
+    if (Date.now() > deadline) throw new Error(`the ${mode} run did not finish in ${TRAIN_TIMEOUT[mode] / 60000} min`);
+    await sleep(250);
+  }
+  let run;
+  for (const end = Date.now() + 30_000; ; await sleep(200)) {
     const { runs } = await readDb(page);
     run = runs[runsBefore];
-    // 'interrupted' can show for a moment before the worker takes the run's lock: wait it out.
     if (run && ['done', 'stopped', 'error'].includes(run.status) && runs.length === runsBefore + 1) break;
-    const failed = await page.getByRole('heading', { name: 'Training failed' }).count();
-    if (failed) throw new Error(`training failed: ${(await page.getByRole('alert').allTextContents()).join(' ')}`);
-    if (Date.now() > deadline) throw new Error(`the ${mode} run did not finish in ${TRAIN_TIMEOUT[mode] / 60000} min`);
-    await sleep(500);
+    if (Date.now() > end) throw new Error(`the ${mode} run ended on screen but its record says ${run?.status ?? 'nothing'}`);
   }
   await page.getByRole('heading', { name: /Training finished|Stopped early|Training stopped/ }).waitFor({ timeout: 60_000 });
   await sleep(200);
