@@ -112,12 +112,23 @@ describe('dataset editing', () => {
 
   it('when storage runs out mid-import, names the files not saved and keeps what was saved intact', async () => {
     const { page, context } = await newPage(app);
-    // The browser refuses every image write after the fourth, as a full disk does.
+    // The disk has room for four images: a transaction that would store a fifth training copy
+    // fails with QuotaExceededError, as a full disk does (whatever it was batched with).
     await page.addInitScript(() => {
-      let writes = 0;
+      let committed = 0;
+      const pending = new WeakMap<IDBTransaction, number>();
       const put = IDBObjectStore.prototype.put;
       IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
-        if (this.name === 'training' && ++writes > 4) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+        if (this.name === 'training') {
+          const tx = this.transaction;
+          let n = pending.get(tx);
+          if (n === undefined) {
+            n = 0;
+            tx.addEventListener('complete', () => (committed += pending.get(tx) ?? 0));
+          }
+          if (committed + n >= 4) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+          pending.set(tx, n + 1);
+        }
         return put.apply(this, args);
       };
     });

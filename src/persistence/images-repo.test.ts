@@ -7,6 +7,7 @@ import { StorageFullError } from './errors';
 import { addClass } from './classes-repo';
 import {
   addImage,
+  addImages as addImageBatch,
   deleteImages,
   findByHash,
   getBlob,
@@ -33,6 +34,58 @@ async function setup() {
   const dogs = await addClass(db, project.id, 'dogs');
   return { project, cats, dogs };
 }
+
+describe('addImages (one transaction for several images)', () => {
+  it('writes every image whole with counters right; duplicates of stored or earlier images come back as duplicates', async () => {
+    const { project, cats, dogs } = await setup();
+    const [stored] = await addImages(db, project.id, cats.id, 1);
+    const batch = [
+      imageInput(project.id, cats.id),
+      imageInput(project.id, dogs.id),
+      imageInput(project.id, dogs.id, { hash: stored.hash }),
+      imageInput(project.id, cats.id, { hash: 'same' }),
+      imageInput(project.id, dogs.id, { hash: 'same' }),
+    ];
+    const out = await addImageBatch(db, batch);
+    expect(out.map((o) => o.kind)).toEqual(['added', 'added', 'duplicate', 'added', 'duplicate']);
+    expect(out[2]).toMatchObject({ kind: 'duplicate', of: { id: stored.id } });
+    expect(out[4]).toMatchObject({ kind: 'duplicate', of: { name: batch[3].name } });
+    expect((await listImagesByClass(db, cats.id)).length).toBe(3);
+    expect((await listImagesByClass(db, dogs.id)).length).toBe(1);
+    for (const o of out) if (o.kind === 'added') expect((await getBlob(db, 'training', o.record.id))!.size).toBe(50);
+    expect((await getProject(db, project.id))!.imageCount).toBe(4);
+    await expectConsistent(db, project.id);
+  });
+
+  it('a quota failure on one image leaves none of the batch behind', async () => {
+    const { project, cats } = await setup();
+    await addImages(db, project.id, cats.id, 1);
+    const before = await storeCounts(db);
+    const projectBefore = await getProject(db, project.id);
+    const realPut = IDBObjectStore.prototype.put;
+    let trainingPuts = 0;
+    vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (this: IDBObjectStore, ...args) {
+      if (this.name === 'training' && ++trainingPuts === 3) throw new DOMException('quota', 'QuotaExceededError');
+      return realPut.apply(this, args);
+    });
+    const err = await addImageBatch(db, [1, 2, 3, 4].map(() => imageInput(project.id, cats.id))).catch((e: unknown) => e);
+    vi.restoreAllMocks();
+    expect(err).toBeInstanceOf(StorageFullError);
+    expect(await storeCounts(db)).toEqual(before);
+    expect(await getProject(db, project.id)).toEqual(projectBefore);
+    await expectConsistent(db, project.id);
+  });
+
+  it('refuses a batch with an image for a class of another project, writing nothing', async () => {
+    const { project, cats } = await setup();
+    const other = await createProject(db, 'Other');
+    const otherClass = await addClass(db, other.id, 'x');
+    const before = await storeCounts(db);
+    await expect(addImageBatch(db, [imageInput(project.id, cats.id), imageInput(project.id, otherClass.id)])).rejects.toThrow(/does not exist/);
+    expect(await storeCounts(db)).toEqual(before);
+    await expectConsistent(db, project.id);
+  });
+});
 
 describe('addImage', () => {
   it('writes the record and three blobs and bumps counts, bytes and updatedAt', async () => {
@@ -129,19 +182,21 @@ describe('queries', () => {
     expect(await findByHash(db, other.id, 'abc123')).toBeUndefined();
   });
 
-  it('lists by project and by class, sorted by addedAt then id', async () => {
+  it('lists by project and by class in the order added, even when the clock steps back or stands still', async () => {
     const { project, cats, dogs } = await setup();
     const clock = vi.spyOn(Date, 'now');
-    clock.mockReturnValue(3000);
+    clock.mockReturnValue(Date.now() + 60_000);
     const c = await addImage(db, imageInput(project.id, cats.id));
     clock.mockReturnValue(1000);
     const a = await addImage(db, imageInput(project.id, dogs.id));
     const b = await addImage(db, imageInput(project.id, cats.id));
+    const batch = await addImageBatch(db, [imageInput(project.id, dogs.id), imageInput(project.id, cats.id), imageInput(project.id, dogs.id)]);
     clock.mockRestore();
-    const sameTime = [a, b].sort((x, y) => (x.id < y.id ? -1 : 1)).map((r) => r.id);
-    expect((await listImages(db, project.id)).map((r) => r.id)).toEqual([...sameTime, c.id]);
-    expect((await listImagesByClass(db, cats.id)).map((r) => r.id)).toEqual([b.id, c.id]);
-    expect((await listImagesByClass(db, dogs.id)).map((r) => r.id)).toEqual([a.id]);
+    const ids = batch.map((o) => (o.kind === 'added' ? o.record.id : ''));
+    expect(c.addedAt < a.addedAt && a.addedAt < b.addedAt).toBe(true);
+    expect((await listImages(db, project.id)).map((r) => r.id)).toEqual([c.id, a.id, b.id, ...ids]);
+    expect((await listImagesByClass(db, cats.id)).map((r) => r.id)).toEqual([c.id, b.id, ids[1]]);
+    expect((await listImagesByClass(db, dogs.id)).map((r) => r.id)).toEqual([a.id, ids[0], ids[2]]);
   });
 });
 

@@ -50,6 +50,13 @@ export function imageBytes(r: ImageRecord): number {
   return r.originalBytes + r.thumbBytes + r.trainingBytes;
 }
 
+let lastStamp = 0;
+/** addedAt for a new image: the clock, but strictly increasing, so images list in the order they were added. */
+function addedStamp(): number {
+  lastStamp = Math.max(Date.now(), lastStamp + 1);
+  return lastStamp;
+}
+
 function byAddedAt(a: ImageRecord, b: ImageRecord): number {
   return a.addedAt - b.addedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
@@ -68,7 +75,7 @@ export async function addImage(db: StudioDB, input: AddImageInput): Promise<Imag
     originalBytes: original.size,
     thumbBytes: thumbnail.size,
     trainingBytes: training.size,
-    addedAt: now,
+    addedAt: addedStamp(),
   };
   const bytes = imageBytes(record);
   return inTx(db.transaction(IMAGE_WRITE_STORES, 'readwrite'), async (tx) => {
@@ -96,6 +103,74 @@ export async function addImage(db: StudioDB, input: AddImageInput): Promise<Imag
     await Promise.all(writes);
     return record;
   });
+}
+
+export type AddImagesOutcome = { kind: 'added'; record: ImageRecord } | { kind: 'duplicate'; of: ImageRecord };
+
+/**
+ * Adds several images in ONE transaction: each image's record, its three blobs and the counters
+ * go in together, so every image is whole or absent, and a failure (quota) leaves none of the
+ * batch behind. An image whose content hash is already in the project is not written and comes
+ * back as a duplicate of that image. Outcomes are in input order.
+ */
+export async function addImages(db: StudioDB, inputs: AddImageInput[]): Promise<AddImagesOutcome[]> {
+  if (inputs.length === 0) return [];
+  const now = Date.now();
+  return inTx(db.transaction(IMAGE_WRITE_STORES, 'readwrite'), async (tx) => {
+    const projects = new Map<string, NonNullable<Awaited<ReturnType<typeof getProjectIn>>>>();
+    const classes = new Map<string, NonNullable<Awaited<ReturnType<typeof getClassIn>>>>();
+    const byHash = tx.objectStore('images').index('by-project-hash');
+    const outcomes: AddImagesOutcome[] = [];
+    const writes: Promise<unknown>[] = [];
+    for (const input of inputs) {
+      const { original, thumbnail, training, ...fields } = input;
+      let project = projects.get(input.projectId);
+      if (!project) {
+        const p = await getProjectIn(tx, input.projectId);
+        if (!p) throw new Error(`Cannot add image: project ${input.projectId} does not exist.`);
+        projects.set(input.projectId, (project = p));
+      }
+      let cls = classes.get(input.classId);
+      if (!cls) {
+        const c = await getClassIn(tx, input.classId);
+        if (!c || c.projectId !== input.projectId) throw new Error(`Cannot add image: class ${input.classId} does not exist in this project.`);
+        classes.set(input.classId, (cls = c));
+      }
+      const existing = await byHash.get([input.projectId, input.hash]);
+      if (existing) {
+        outcomes.push({ kind: 'duplicate', of: existing });
+        continue;
+      }
+      const record: ImageRecord = {
+        ...fields,
+        id: newId(),
+        originalBytes: original.size,
+        thumbBytes: thumbnail.size,
+        trainingBytes: training.size,
+        addedAt: addedStamp(),
+      };
+      writes.push(
+        handled(tx.objectStore('images').add(record)),
+        handled(tx.objectStore('originals').put(original, record.id)),
+        handled(tx.objectStore('thumbnails').put(thumbnail, record.id)),
+        handled(tx.objectStore('training').put(training, record.id)),
+      );
+      classes.set(cls.id, { ...cls, imageCount: cls.imageCount + 1 });
+      projects.set(project.id, { ...project, imageCount: project.imageCount + 1, bytes: project.bytes + imageBytes(record), updatedAt: Math.max(now, project.updatedAt) });
+      outcomes.push({ kind: 'added', record });
+    }
+    for (const c of classes.values()) writes.push(handled(tx.objectStore('classes').put(c)));
+    for (const p of projects.values()) writes.push(handled(tx.objectStore('projects').put(p)));
+    await Promise.all(writes);
+    return outcomes;
+  });
+}
+
+function getProjectIn(tx: ImageWriteTx, id: string) {
+  return tx.objectStore('projects').get(id);
+}
+function getClassIn(tx: ImageWriteTx, id: string) {
+  return tx.objectStore('classes').get(id);
 }
 
 export async function findByHash(db: StudioDB, projectId: string, hash: string): Promise<ImageRecord | undefined> {

@@ -44,7 +44,8 @@ export interface TrainingSlice {
   setTrainConfig: (patch: Partial<RunConfig>) => void;
   selectBackbone: (spec: BackboneSpec) => void;
   loadRuns: () => Promise<void>;
-  probeBackends: () => void;
+  /** Measures the backends; `fresh` (default) measures again even when a decision exists. */
+  probeBackends: (fresh?: boolean) => void;
   loadBackbone: () => void;
   previewAugment: () => void;
   startRun: (opts?: { parentRunId?: string }) => Promise<string | null>;
@@ -255,7 +256,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       }
       set({ runs });
     },
-    probeBackends: () => trainingClient.send({ type: 'probe', mode: get().trainConfig.mode, backend: get().trainConfig.backend }),
+    probeBackends: (fresh = true) => trainingClient.send({ type: 'probe', mode: get().trainConfig.mode, backend: get().trainConfig.backend, fresh }),
     loadBackbone: () => {
       set({ trainError: null, backboneProgress: { loaded: 0, total: 0 } });
       trainingClient.send({ type: 'load-backbone', spec: get().trainConfig.backbone });
@@ -277,7 +278,9 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
         return null;
       }
       const labelOf = new Map(used.map((c, i) => [c.id, i]));
-      const items = images.filter((i) => labelOf.has(i.classId)).map((i) => ({ id: i.id, label: labelOf.get(i.classId)! }));
+      // In name order (then content hash): the same folder imported again trains in the same order.
+      const ordered = images.filter((i) => labelOf.has(i.classId)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
+      const items = ordered.map((i) => ({ id: i.id, label: labelOf.get(i.classId)! }));
       // Images the user marked for validation are the validation set; otherwise a seeded stratified share.
       const marked = new Set(images.filter((i) => i.split === 'val' && labelOf.has(i.classId)).map((i) => i.id));
       const split = stratifiedSplit(items, { valFraction: marked.size ? 0 : trainConfig.valFraction, seed: trainConfig.seed, forcedVal: marked });

@@ -21,7 +21,8 @@ export interface BackboneInfo {
 }
 
 export type ToWorker =
-  | { type: 'probe'; mode: TrainMode; backend: BackendChoice }
+  /** Measures the backends (again, with `fresh`) and activates the pick. */
+  | { type: 'probe'; mode: TrainMode; backend: BackendChoice; fresh?: boolean }
   | { type: 'load-backbone'; spec: BackboneSpec }
   | { type: 'import-backbone'; name: string; files: { path: string; data: ArrayBuffer }[] }
   | { type: 'augment-preview'; projectId: string; imageIds: string[]; augment: AugmentConfig; seed: number; size: number }

@@ -69,6 +69,12 @@ export class TrainingSession {
     return active;
   }
 
+  /** The next ensureBackend measures again (the user asked to). */
+  forgetMeasurements() {
+    this.probes = null;
+    this.decision = null;
+  }
+
   private async measureBackends(): Promise<BackendProbe[]> {
     this.post({ type: 'status', status: 'probing', message: 'Measuring the backends on this device…' });
     const adapter = await webgpuAdapter();

@@ -29,7 +29,10 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const msg = ev.data;
   switch (msg.type) {
     case 'probe':
-      job(undefined, async () => void (await session.ensureBackend(msg.mode, msg.backend)));
+      job(undefined, async () => {
+        if (msg.fresh) session.forgetMeasurements();
+        await session.ensureBackend(msg.mode, msg.backend);
+      });
       break;
     case 'load-backbone':
       job(undefined, async () => {

@@ -1,5 +1,6 @@
 // Which tfjs backend trains: chosen by measuring every backend on this device (a matmul and a
 // MobileNet-like block), with the reason shown and a manual override.
+import { useEffect } from 'react';
 import type { BackendChoice } from '../../core/train/run-config';
 import { useStudio } from '../../stores/studio-store';
 import { SelectField } from '../../components/ui/fields';
@@ -11,6 +12,11 @@ export function BackendPanel() {
   const active = useStudio((s) => s.activeBackend);
   const probe = useStudio((s) => s.probeBackends);
   const status = useStudio((s) => s.workerStatus);
+  // Measure as soon as the panel shows, so the choice is known before training starts.
+  useEffect(() => {
+    const s = useStudio.getState();
+    if (!s.backendDecision && s.workerStatus === 'idle') s.probeBackends(false);
+  }, []);
   return (
     <section className="panel" aria-labelledby="be-title">
       <h2 id="be-title">Compute backend</h2>
@@ -27,7 +33,7 @@ export function BackendPanel() {
           ]}
           onChange={(v) => set({ backend: v })}
         />
-        <button type="button" className="small align-end" onClick={probe} disabled={status === 'probing' || status === 'training'}>
+        <button type="button" className="small align-end" onClick={() => probe()} disabled={status === 'probing' || status === 'training'}>
           {status === 'probing' ? 'Measuring…' : 'Measure backends'}
         </button>
       </div>

@@ -1,11 +1,12 @@
 // Runs one import job: expands zips, maps paths to classes, decodes in workers, skips bad files
-// and duplicates with a reason, and writes each image in its own transaction. Cancel keeps
-// whatever finished. Storage running out stops the job and names the files that were not saved.
+// and duplicates with a reason, and writes each image whole (record, blobs and counters in one
+// transaction, several images to a transaction). Cancel keeps whatever finished. Storage running
+// out stops the job and names the files that were not saved.
 import { assignClasses, findEmptyFolders, isIgnoredPath, normalizePath } from '../../../core/data/paths';
 import type { SkipEntry } from '../../../core/data/types';
 import type { StudioDB } from '../../../persistence/db';
 import { getOrCreateClassByName, listClasses } from '../../../persistence/classes-repo';
-import { addImage, findByHash } from '../../../persistence/images-repo';
+import { addImages, type AddImageInput, type AddImagesOutcome } from '../../../persistence/images-repo';
 import { getProject } from '../../../persistence/projects-repo';
 import { StorageFullError } from '../../../persistence/errors';
 import type { DecodePool } from '../../../worker/decode-client';
@@ -160,68 +161,119 @@ export async function runImport(opts: ImportOptions): Promise<ImportReport> {
     skip({ path, code: 'duplicate', reason: of });
   };
 
-  /** Checks one decoded item and writes it; runs strictly in input order. */
-  const commit = async (item: PlannedItem, res: DecodeResult) => {
-    if (signal?.aborted) {
-      report.cancelled++;
-      return;
-    }
-    if (report.storageFull) skip({ path: item.path, code: 'quota', reason: 'not saved: storage is full' });
-    else if (!res.ok) skip({ path: item.path, code: res.code, reason: res.reason });
-    else if (!item.className) {
-      skip({
-        path: item.path,
-        code: 'no-class',
-        reason: 'not inside a class folder: drop loose images onto a class, or put them in a folder named after the class',
-      });
-    } else if (seenHashes.has(res.hash)) {
-      duplicate(item.path, `duplicate of "${seenHashes.get(res.hash)}" (same content)`);
+  const inputFor = (item: PlannedItem, res: DecodedImage): AddImageInput => ({
+    projectId,
+    classId: classIds.get(item.className!)!,
+    name: item.path,
+    hash: res.hash,
+    mime: res.mime,
+    width: res.width,
+    height: res.height,
+    originalWidth: res.originalWidth,
+    originalHeight: res.originalHeight,
+    source: item.source,
+    ...(opts.asValidation ? { split: 'val' as const } : {}),
+    original: item.blob.type ? item.blob : new Blob([item.blob], { type: res.mime }),
+    thumbnail: res.thumbnail,
+    training: res.training,
+  });
+
+  const added = (item: PlannedItem, res: DecodedImage) => {
+    seenHashes.set(res.hash, item.path);
+    report.imported++;
+    progress.imported++;
+    perClass.set(item.className!, (perClass.get(item.className!) ?? 0) + 1);
+    if (res.downscaled) report.downscaled.push(item.path);
+  };
+
+  const failed = (item: PlannedItem, e: unknown) => {
+    if (e instanceof StorageFullError) {
+      report.storageFull = true;
+      skip({ path: item.path, code: 'quota', reason: 'not saved: storage is full' });
     } else {
-      const existing = await findByHash(db, projectId, res.hash);
-      if (existing) duplicate(item.path, `duplicate of "${existing.name}" already in the project`);
-      else await write(item, item.className, res);
+      skip({ path: item.path, code: 'write-failed', reason: `not saved: ${e instanceof Error ? e.message : String(e)}` });
     }
-    progress.done++;
+  };
+
+  /**
+   * Checks decoded items strictly in input order and writes the good ones. A batch goes in one
+   * transaction (each image whole, with its blobs and counters); if that fails, its images are
+   * written one by one, so the report names exactly the files that were not saved.
+   */
+  const commitBatch = async (batch: { item: PlannedItem; res: DecodeResult }[]) => {
+    const toWrite: { item: PlannedItem; res: DecodedImage }[] = [];
+    for (const { item, res } of batch) {
+      if (signal?.aborted) report.cancelled++;
+      else if (report.storageFull) skip({ path: item.path, code: 'quota', reason: 'not saved: storage is full' });
+      else if (!res.ok) skip({ path: item.path, code: res.code, reason: res.reason });
+      else if (!item.className) {
+        skip({
+          path: item.path,
+          code: 'no-class',
+          reason: 'not inside a class folder: drop loose images onto a class, or put them in a folder named after the class',
+        });
+      } else if (seenHashes.has(res.hash)) {
+        duplicate(item.path, `duplicate of "${seenHashes.get(res.hash)}" (same content)`);
+      } else {
+        seenHashes.set(res.hash, item.path);
+        toWrite.push({ item, res });
+      }
+      if (!signal?.aborted) progress.done++;
+    }
+    const outcome = (w: { item: PlannedItem; res: DecodedImage }, o: AddImagesOutcome) => {
+      if (o.kind === 'added') added(w.item, w.res);
+      else {
+        seenHashes.delete(w.res.hash);
+        duplicate(w.item.path, `duplicate of "${o.of.name}" already in the project`);
+      }
+    };
+    if (toWrite.length) {
+      try {
+        const outcomes = await addImages(db, toWrite.map((w) => inputFor(w.item, w.res)));
+        toWrite.forEach((w, i) => outcome(w, outcomes[i]));
+      } catch {
+        for (const w of toWrite) {
+          if (report.storageFull) {
+            seenHashes.delete(w.res.hash);
+            skip({ path: w.item.path, code: 'quota', reason: 'not saved: storage is full' });
+            continue;
+          }
+          try {
+            outcome(w, (await addImages(db, [inputFor(w.item, w.res)]))[0]);
+          } catch (e) {
+            seenHashes.delete(w.res.hash);
+            failed(w.item, e);
+          }
+        }
+      }
+    }
     emit();
   };
 
-  const write = async (item: PlannedItem, className: string, res: DecodedImage) => {
-    try {
-      await addImage(db, {
-        projectId,
-        classId: classIds.get(className)!,
-        name: item.path,
-        hash: res.hash,
-        mime: res.mime,
-        width: res.width,
-        height: res.height,
-        originalWidth: res.originalWidth,
-        originalHeight: res.originalHeight,
-        source: item.source,
-        ...(opts.asValidation ? { split: 'val' as const } : {}),
-        original: item.blob.type ? item.blob : new Blob([item.blob], { type: res.mime }),
-        thumbnail: res.thumbnail,
-        training: res.training,
-      });
-      seenHashes.set(res.hash, item.path);
-      report.imported++;
-      progress.imported++;
-      perClass.set(className, (perClass.get(className) ?? 0) + 1);
-      if (res.downscaled) report.downscaled.push(item.path);
-    } catch (e) {
-      if (e instanceof StorageFullError) {
-        report.storageFull = true;
-        skip({ path: item.path, code: 'quota', reason: 'not saved: storage is full' });
-      } else {
-        skip({ path: item.path, code: 'write-failed', reason: `not saved: ${e instanceof Error ? e.message : String(e)}` });
-      }
-    }
-  };
-
-  // Several images decode at once, but they are committed one by one in input order, so the
-  // first copy of a duplicate is the one kept and the grid shows images in the order given.
+  // Several images decode at once (one per lane); decoded results queue up in input order, and
+  // a single writer commits whatever has queued in one transaction, so writing never waits on
+  // decoding image by image, and the first copy of a duplicate is the one kept.
   let next = 0;
   let turn: Promise<void> = Promise.resolve();
+  const queue: { item: PlannedItem; res: DecodeResult }[] = [];
+  let writer: Promise<void> | null = null;
+  let waiting: (() => void)[] = [];
+  const room = () => {
+    const w = waiting;
+    waiting = [];
+    w.forEach((r) => r());
+  };
+  const startWriter = () => {
+    writer ??= (async () => {
+      while (queue.length) {
+        await commitBatch(queue.splice(0, MAX_BATCH));
+        room();
+      }
+      writer = null;
+      room();
+    })();
+    return writer;
+  };
   const lane = async () => {
     while (next < items.length && !signal?.aborted && !report.storageFull) {
       const item = items[next++];
@@ -232,13 +284,17 @@ export async function runImport(opts: ImportOptions): Promise<ImportReport> {
         progress.current = item.path;
         const res = await pool.decode(item.blob, item.path, project.trainingSize);
         await previous;
-        await commit(item, res);
+        queue.push({ item, res });
+        void startWriter();
       } finally {
         release();
       }
+      // Decoding may run ahead of writing, but not without bound.
+      while (queue.length >= MAX_BATCH * 2) await new Promise<void>((r) => waiting.push(r));
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, DecodeConcurrency.lanes) }, lane));
+  while (writer) await writer;
 
   const remaining = items.slice(next);
   if (report.storageFull) {
@@ -255,3 +311,5 @@ export async function runImport(opts: ImportOptions): Promise<ImportReport> {
 
 /** How many images are in flight at once; tests and slow devices may lower it. */
 export const DecodeConcurrency = { lanes: 4 };
+/** Most images written in one transaction. */
+const MAX_BATCH = 16;
