@@ -195,6 +195,15 @@ export async function getBlob(db: StudioDB, store: BlobStoreName, id: string): P
   return db.get(store, id);
 }
 
+/** Several blobs of one store in one read transaction (undefined where missing), in the order asked. */
+export async function getBlobs(db: StudioDB, store: BlobStoreName, ids: string[]): Promise<(Blob | undefined)[]> {
+  if (ids.length === 0) return [];
+  const tx = db.transaction(store, 'readonly');
+  const out = await Promise.all(ids.map((id) => tx.store.get(id)));
+  await tx.done;
+  return out;
+}
+
 /** Deletes records and blobs only (no counters): for content of projects that no longer exist. */
 export async function deleteImageRowsInTx(
   tx: IDBPTransaction<StudioSchema, typeof IMAGE_ROW_STORES | typeof IMAGE_WRITE_STORES, 'readwrite'>,

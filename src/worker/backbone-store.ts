@@ -1,7 +1,8 @@
 // Opens a backbone in the worker: from the IndexedDB cache when it was downloaded or imported
-// before (works offline), else from its URL with byte progress, then caches it.
+// before (works offline), else from its URL (TF Hub handles included) with byte progress, then
+// caches it.
 import * as tf from '@tensorflow/tfjs';
-import type { BackboneSpec } from '../core/backbones/catalog';
+import { modelJsonUrl, type BackboneSpec } from '../core/backbones/catalog';
 import { cutLayersModel, fetchModelFiles } from '../core/backbones/load';
 import { ioHandlerFromFiles } from '../core/backbones/validate';
 import type { StudioDB } from '../persistence/db';
@@ -25,11 +26,8 @@ export async function openBackbone(db: StudioDB, spec: BackboneSpec, onProgress:
     };
     onProgress(cached.bytes, cached.bytes);
   } else {
-    if (spec.fromTFHub) {
-      const model = await tf.loadGraphModel(spec.url, { fromTFHub: true, onProgress: (f) => onProgress(f, 1) });
-      return { kind: 'graph', model, fromCache: false };
-    }
-    const files = await fetchModelFiles(spec.url, { onProgress });
+    // TF Hub handles resolve to model.json?tfjs-format=file, with the same query on each shard.
+    const files = await fetchModelFiles(modelJsonUrl(spec), { onProgress });
     artifacts = await ioHandlerFromFiles(files.modelJson, files.files).load!();
     const weightData = artifacts.weightData instanceof ArrayBuffer ? artifacts.weightData : await new Blob(artifacts.weightData as ArrayBuffer[]).arrayBuffer();
     await cacheBackbone(db, {
