@@ -70,6 +70,17 @@ describe('try and export', () => {
     }
     await screenshot(page, '10-try-it');
 
+    // The webcam (Chromium's fake camera) is classified live, a frame every 200 ms.
+    await page.getByRole('button', { name: 'Webcam', exact: true }).click();
+    const live = page.getByTestId('try-live');
+    await expect.poll(() => live.getByTestId('prob-bar').count(), { timeout: 30_000 }).toBe(2);
+    const liveProbs = await live.getByTestId('prob-bar').evaluateAll((bars) => bars.map((b) => Number(b.getAttribute('data-prob'))));
+    expect(Math.abs(liveProbs[0] + liveProbs[1] - 1)).toBeLessThan(1e-4);
+    expect(await live.getByTestId('try-live-ms').textContent()).toMatch(/\d+ ms per prediction/);
+    await page.getByRole('button', { name: 'Stop webcam' }).click();
+    await expect.poll(() => live.count()).toBe(0);
+    expect(await page.evaluate(() => document.querySelector('video') == null)).toBe(true);
+
     // A custom backbone cannot travel in a serverless link; the share service takes any model.
     await page.getByRole('button', { name: 'Make link' }).click();
     await page.getByRole('alert').filter({ hasText: /public catalog/ }).waitFor();

@@ -215,12 +215,12 @@ export function DeployView() {
         </div>
         {busy && <p className="muted" role="status">{busy}</p>}
         {camera && (
-          <div className="try-result live">
+          <div className="try-result live" data-testid="try-live">
             <video ref={video} muted playsInline className="try-video" aria-label="Camera preview" />
             {live && (
               <div>
                 <Bars probs={live.probabilities} labels={labels} />
-                <p className="muted small-text">{live.ms.toFixed(0)} ms per prediction</p>
+                <p className="muted small-text" data-testid="try-live-ms">{live.ms.toFixed(0)} ms per prediction</p>
               </div>
             )}
           </div>
