@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { FIXTURES, createProject, idbCounts, newPage, startApp, waitForImport, type App } from './support/harness';
+import { FIXTURES, createProject, idbAll, idbCounts, newPage, startApp, waitForImport, type App } from './support/harness';
 
 let app: App;
 beforeAll(async () => {
@@ -107,6 +107,36 @@ describe('dataset editing', () => {
     await selectClass(page, 'stripes');
     await page.getByRole('button', { name: 'Preview huge.png' }).click();
     await expect.poll(() => page.getByTestId('preview-training-size').textContent()).toMatch(/128 × 128/);
+    await page.keyboard.press('Escape');
+
+    // A larger size remakes the copies already here from their originals (small images stay as they are).
+    const before = await idbAll<{ name: string; width: number; height: number; originalWidth: number; originalHeight: number }>(page, 'images');
+    const larger = before.filter((i) => Math.min(i.originalWidth, i.originalHeight) > 128).length;
+    expect(larger).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByLabel('Training copy size (shortest side)').selectOption('384');
+    const remake = page.getByLabel(/Remake the training copies of the \d+ images? already here at 384 px/);
+    expect(await remake.isChecked()).toBe(true);
+    expect(Number((await remake.locator('..').textContent())!.match(/of the (\d+) image/)![1])).toBe(larger);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText(`Remade ${larger} training ${larger === 1 ? 'copy' : 'copies'}.`).waitFor({ timeout: 60_000 });
+    const after = await idbAll<{ name: string; width: number; height: number; originalWidth: number; originalHeight: number; trainingBytes: number }>(page, 'images');
+    for (const i of after) expect(Math.min(i.width, i.height), i.name).toBe(Math.min(384, i.originalWidth, i.originalHeight));
+    await page.getByRole('button', { name: 'Preview huge.png' }).click();
+    await expect.poll(() => page.getByTestId('preview-training-size').textContent()).toMatch(/384 × 384/);
+    const blobs = await page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((res) => {
+        const r = indexedDB.open('finetune-studio');
+        r.onsuccess = () => res(r.result);
+      });
+      const sizes = await new Promise<number[]>((res) => {
+        const req = db.transaction('training').objectStore('training').getAll();
+        req.onsuccess = () => res((req.result as Blob[]).map((b) => b.size));
+      });
+      db.close();
+      return sizes.reduce((a, b) => a + b, 0);
+    });
+    expect(blobs).toBe(after.reduce((a, i) => a + i.trainingBytes, 0));
     await context.close();
   });
 

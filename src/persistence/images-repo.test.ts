@@ -15,6 +15,7 @@ import {
   listImagesByClass,
   moveImages,
   projectUsage,
+  replaceTrainingCopies,
 } from './images-repo';
 import { createProject, getProject } from './projects-repo';
 import { addImages, blobBytes, bytesBlob, expectConsistent, freshDb, imageInput, storeCounts } from './test-support';
@@ -84,6 +85,29 @@ describe('addImages (one transaction for several images)', () => {
     await expect(addImageBatch(db, [imageInput(project.id, cats.id), imageInput(project.id, otherClass.id)])).rejects.toThrow(/does not exist/);
     expect(await storeCounts(db)).toEqual(before);
     await expectConsistent(db, project.id);
+  });
+});
+
+describe('replaceTrainingCopies', () => {
+  it('swaps blobs, sizes and bytes together and skips images that are gone or elsewhere', async () => {
+    const { project, cats } = await setup();
+    const [a, b] = await addImages(db, project.id, cats.id, 2);
+    const other = await createProject(db, 'Other');
+    const otherClass = await addClass(db, other.id, 'x');
+    const [foreign] = await addImages(db, other.id, otherClass.id, 1);
+    const n = await replaceTrainingCopies(db, project.id, [
+      { id: a.id, training: bytesBlob(20, 9), width: 128, height: 96 },
+      { id: 'gone', training: bytesBlob(20, 9), width: 1, height: 1 },
+      { id: foreign.id, training: bytesBlob(20, 9), width: 1, height: 1 },
+    ]);
+    expect(n).toBe(1);
+    const images = await listImages(db, project.id);
+    expect(images.find((i) => i.id === a.id)).toMatchObject({ width: 128, height: 96, trainingBytes: 20 });
+    expect(images.find((i) => i.id === b.id)).toMatchObject({ width: 256, height: 256, trainingBytes: 50 });
+    expect((await getBlob(db, 'training', a.id))!.size).toBe(20);
+    expect((await getBlob(db, 'training', foreign.id))!.size).toBe(50);
+    await expectConsistent(db, project.id);
+    await expectConsistent(db, other.id);
   });
 });
 

@@ -173,6 +173,43 @@ function getClassIn(tx: ImageWriteTx, id: string) {
   return tx.objectStore('classes').get(id);
 }
 
+export interface TrainingCopyUpdate {
+  id: string;
+  training: Blob;
+  width: number;
+  height: number;
+}
+
+/**
+ * Replaces the training copies of some images of one project (after its training size changed):
+ * each image's blob, its record (size, bytes) and the project's byte count change together, in
+ * one transaction. Images no longer there (deleted meanwhile) are skipped. Returns how many
+ * were replaced.
+ */
+export async function replaceTrainingCopies(db: StudioDB, projectId: string, updates: TrainingCopyUpdate[]): Promise<number> {
+  if (updates.length === 0) return 0;
+  return inTx(db.transaction(IMAGE_WRITE_STORES, 'readwrite'), async (tx) => {
+    const project = await tx.objectStore('projects').get(projectId);
+    if (!project) throw new Error(`Cannot update images: project ${projectId} does not exist.`);
+    let delta = 0;
+    let n = 0;
+    const writes: Promise<unknown>[] = [];
+    for (const u of updates) {
+      const rec = await tx.objectStore('images').get(u.id);
+      if (!rec || rec.projectId !== projectId) continue;
+      delta += u.training.size - rec.trainingBytes;
+      writes.push(
+        handled(tx.objectStore('training').put(u.training, u.id)),
+        handled(tx.objectStore('images').put({ ...rec, width: u.width, height: u.height, trainingBytes: u.training.size })),
+      );
+      n++;
+    }
+    writes.push(handled(tx.objectStore('projects').put({ ...project, bytes: project.bytes + delta, updatedAt: Math.max(Date.now(), project.updatedAt) })));
+    await Promise.all(writes);
+    return n;
+  });
+}
+
 export async function findByHash(db: StudioDB, projectId: string, hash: string): Promise<ImageRecord | undefined> {
   return db.getFromIndex('images', 'by-project-hash', [projectId, hash]);
 }

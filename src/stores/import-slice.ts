@@ -2,6 +2,7 @@
 import { getDb } from '../persistence/connection';
 import { DecodePool } from '../worker/decode-client';
 import { runImport } from '../features/dataset/import/run-import';
+import { remakeTrainingCopies } from '../features/dataset/import/remake-training';
 import type { Collected } from '../features/dataset/import/collect-files';
 import type { ImportProgress, ImportReport, ImportTarget } from '../features/dataset/import/types';
 import { errorText, type Slice } from './slice';
@@ -12,6 +13,8 @@ export interface ImportSlice {
   startImport: (target: ImportTarget, input: Collected, opts?: { asValidation?: boolean }) => Promise<void>;
   cancelImport: () => void;
   dismissReport: () => void;
+  /** Remakes the training copies that are not at the project's training size (progress and cancel as an import). */
+  remakeTraining: () => Promise<void>;
 }
 
 let pool: DecodePool | null = null;
@@ -55,6 +58,30 @@ export const createImportSlice: Slice<ImportSlice> = (set, get) => ({
       set({ importReport: report });
     } catch (e) {
       get().notify('error', `Import failed: ${errorText(e)}`);
+    } finally {
+      controller = null;
+      set({ importProgress: null });
+      await get().refreshDataset();
+      await get().refreshStorage();
+    }
+  },
+  remakeTraining: async () => {
+    const projectId = get().project?.id;
+    if (!projectId) return;
+    if (controller) {
+      get().notify('error', 'An import is running; remake the training copies when it has finished.');
+      return;
+    }
+    pool ??= new DecodePool();
+    controller = new AbortController();
+    try {
+      const r = await remakeTrainingCopies({ db: await getDb(), pool, projectId, signal: controller.signal, onProgress: (p) => set({ importProgress: p }) });
+      const parts = [`Remade ${r.remade} training ${r.remade === 1 ? 'copy' : 'copies'}`];
+      if (r.cancelled) parts.push(`${r.cancelled} left as they were (cancelled)`);
+      if (r.failed.length) parts.push(`${r.failed.length} kept their old copy: ${r.failed.slice(0, 3).map((f) => `${f.path} (${f.reason})`).join('; ')}${r.failed.length > 3 ? '…' : ''}`);
+      get().notify(r.failed.length ? 'error' : 'info', `${parts.join('; ')}.`);
+    } catch (e) {
+      get().notify('error', `Could not remake the training copies: ${errorText(e)}`);
     } finally {
       controller = null;
       set({ importProgress: null });

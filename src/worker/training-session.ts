@@ -69,6 +69,11 @@ export class TrainingSession {
     return active;
   }
 
+  /** Whether a backbone is loaded and warmed up on the active backend. */
+  get hasBackbone(): boolean {
+    return this.backbone != null && this.backbone.backend === tf.getBackend();
+  }
+
   /** The next ensureBackend measures again (the user asked to). */
   forgetMeasurements() {
     this.probes = null;

@@ -32,6 +32,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       job(undefined, async () => {
         if (msg.fresh) session.forgetMeasurements();
         await session.ensureBackend(msg.mode, msg.backend);
+        post({ type: 'status', status: session.hasBackbone ? 'ready' : 'idle' });
       });
       break;
     case 'load-backbone':

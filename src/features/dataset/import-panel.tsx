@@ -9,19 +9,25 @@ export function ImportProgressBar() {
   if (!p) return null;
   const pct = p.total > 0 ? Math.round((p.done / p.total) * 100) : 0;
   return (
-    <section className="import-progress" aria-label="Import progress" data-testid="import-progress">
+    <section className="import-progress" aria-label={p.phase === 'remaking' ? 'Progress remaking training copies' : 'Import progress'} data-testid="import-progress">
       <div className="import-progress-head">
-        <strong>{p.phase === 'reading' ? 'Reading files…' : `Importing ${p.done.toLocaleString()} of ${p.total.toLocaleString()}`}</strong>
+        <strong>
+          {p.phase === 'reading'
+            ? 'Reading files…'
+            : p.phase === 'remaking'
+              ? `Remaking training copies ${p.done.toLocaleString()} of ${p.total.toLocaleString()}`
+              : `Importing ${p.done.toLocaleString()} of ${p.total.toLocaleString()}`}
+        </strong>
         <button type="button" className="small" onClick={cancel}>
-          Cancel import
+          {p.phase === 'remaking' ? 'Cancel' : 'Cancel import'}
         </button>
       </div>
-      <progress max={p.total || 1} value={p.done} aria-label="Imported so far" />
+      <progress max={p.total || 1} value={p.done} aria-label={p.phase === 'remaking' ? 'Remade so far' : 'Imported so far'} />
       <div className="import-progress-stats muted">
         <span>{pct}%</span>
         <span>{p.rate > 0 ? `${p.rate.toFixed(1)} images/s` : '–'}</span>
         <span>ETA {formatDuration(p.etaSeconds)}</span>
-        <span>{plural(p.imported, 'image')} added</span>
+        <span>{p.phase === 'remaking' ? `${plural(p.imported, 'copy', 'copies')} remade` : `${plural(p.imported, 'image')} added`}</span>
         {p.skipped > 0 && <span>{p.skipped} skipped</span>}
       </div>
     </section>

@@ -16,7 +16,8 @@ export interface ImportProgress {
   rate: number;
   /** Seconds left at the current rate; null until there is a rate. */
   etaSeconds: number | null;
-  phase: 'reading' | 'importing' | 'finishing';
+  /** 'remaking': training copies are being remade at a new size (no import running). */
+  phase: 'reading' | 'importing' | 'finishing' | 'remaking';
   current?: string;
 }
 
