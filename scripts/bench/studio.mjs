@@ -9,7 +9,7 @@ const IMPORT_TIMEOUT = 600_000;
 const TRAIN_TIMEOUT = { frozen: 15 * 60_000, finetune: 30 * 60_000 };
 
 /** Installed once per page: long tasks and the live panel's status/title changes, with times. */
-function installTracker() {
+export function installTracker() {
   const w = window;
   w.__bench = { longTasks: [], marks: [] };
   new PerformanceObserver((l) => l.getEntries().forEach((e) => w.__bench.longTasks.push({ start: e.startTime, duration: e.duration }))).observe({ type: 'longtask' });

@@ -7,9 +7,15 @@ import { BatchLossChart, EpochCharts, LrChart } from './charts';
 function eta(live: NonNullable<ReturnType<typeof useStudio.getState>['live']>): number | null {
   const h = live.history;
   if (h.length === 0 || live.finished) return null;
-  const perEpoch = h.reduce((a, m) => a + m.seconds, 0) / h.length;
-  const inEpoch = live.batches ? live.batch / live.batches : 0;
-  return Math.max(0, (live.totalEpochs - h.length - inEpoch) * perEpoch);
+  // The recent pace: head epochs on cached features take milliseconds, fine-tuning epochs seconds.
+  const recent = h.slice(-3);
+  const perEpoch = recent.reduce((a, m) => a + m.seconds, 0) / recent.length;
+  // Epoch numbers can jump (early stopping in the head stage goes straight to fine-tuning).
+  const last = h[h.length - 1].epoch;
+  const current = Math.max(live.epoch, last);
+  const inEpoch = live.epoch > last && live.batches ? live.batch / live.batches : 0;
+  const done = live.epoch > last ? current - 1 + inEpoch : last;
+  return Math.max(0, (live.totalEpochs - done) * perEpoch);
 }
 
 export function LivePanel() {
