@@ -6,7 +6,7 @@ import { cloneElement, memo, useEffect, useMemo, useRef, useState, type ReactEle
 import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import type { BatchPoint, EpochMetrics } from '../../core/train/run-config';
 import type { RunRecord } from '../../persistence/db';
-import { downsample, epochChartSummary, firstStage2Epoch, formatLoss, formatLr, formatPct } from './run-format';
+import { downsample, withStepGaps, epochChartSummary, firstStage2Epoch, formatLoss, formatLr, formatPct } from './run-format';
 import './training.css';
 
 const CHART_HEIGHT = 220;
@@ -149,7 +149,7 @@ const stepAxis = (
 
 /** Per-batch loss (thin) and its exponentially smoothed trend (bold), at most 400 points. */
 export const BatchLossChart = memo(function BatchLossChart({ points }: { points: BatchPoint[] }) {
-  const data = useMemo(() => downsample(points, MAX_CHART_POINTS), [points]);
+  const data = useMemo(() => withStepGaps(downsample(points, MAX_CHART_POINTS), Math.ceil(points.length / MAX_CHART_POINTS)), [points]);
   const last = points[points.length - 1];
   const summary = last
     ? `Loss per batch. Step ${last.step}: batch loss ${formatLoss(last.loss)}, smoothed ${formatLoss(last.smooth)}.`
@@ -170,7 +170,7 @@ export const BatchLossChart = memo(function BatchLossChart({ points }: { points:
 
 /** Learning rate per optimizer step. */
 export const LrChart = memo(function LrChart({ points }: { points: BatchPoint[] }) {
-  const data = useMemo(() => downsample(points, MAX_CHART_POINTS), [points]);
+  const data = useMemo(() => withStepGaps(downsample(points, MAX_CHART_POINTS), Math.ceil(points.length / MAX_CHART_POINTS)), [points]);
   const last = points[points.length - 1];
   const summary = last ? `Learning rate per step. Step ${last.step}: ${formatLr(last.lr)}.` : 'Learning rate: no steps recorded yet.';
   return (

@@ -4,7 +4,7 @@ import { defaultRunConfig, type EpochMetrics, type RunConfig } from '../../core/
 import { BACKBONES } from '../../core/backbones/catalog';
 import type { RunRecord } from '../../persistence/db';
 import {
-  augmentLabel, configDiff, downsample, epochChartSummary, firstStage2Epoch, formatLoss, formatLr, formatPct,
+  augmentLabel, configDiff, downsample, withStepGaps, epochChartSummary, firstStage2Epoch, formatLoss, formatLr, formatPct,
   runSummary, scheduleLabel, trainingSeconds,
 } from './run-format';
 
@@ -25,6 +25,19 @@ function makeRun(patch: Partial<RunRecord> = {}, config: Partial<RunConfig> = {}
     ...patch,
   };
 }
+
+describe('withStepGaps', () => {
+  const pt = (step: number) => ({ step, loss: 1, smooth: 1, lr: 0.1 });
+  it('breaks the line where steps jump, not between neighbours', () => {
+    const out = withStepGaps([pt(0), pt(1), pt(2), pt(40), pt(41)]);
+    expect(out.map((p) => p.step)).toEqual([0, 1, 2, 3, 40, 41]);
+    expect(out[3]).toEqual({ step: 3, loss: null, smooth: null, lr: null });
+  });
+  it('allows for the stride of downsampled points', () => {
+    expect(withStepGaps([pt(0), pt(5), pt(10)], 5).length).toBe(3);
+    expect(withStepGaps([pt(0), pt(5), pt(30)], 5).length).toBe(4);
+  });
+});
 
 describe('downsample', () => {
   it('returns the same array when short enough', () => {

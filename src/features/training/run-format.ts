@@ -2,7 +2,7 @@
 // one-line run summaries and the settings that differ between runs. No React, so Node tests them.
 import type { RunRecord, RunStatus } from '../../persistence/db';
 import type { AugmentConfig } from '../../core/augment/augment';
-import type { EpochMetrics, RunConfig } from '../../core/train/run-config';
+import type { BatchPoint, EpochMetrics, RunConfig } from '../../core/train/run-config';
 import type { ScheduleConfig } from '../../core/train/schedules';
 
 const DASH = '–';
@@ -20,6 +20,20 @@ export function downsample<T>(arr: T[], max: number): T[] {
   const out: T[] = new Array(m);
   // (n-1)/(m-1) > 1 here, so rounded indices are strictly increasing: no duplicates.
   for (let i = 0; i < m; i++) out[i] = arr[Math.round((i * (n - 1)) / (m - 1))];
+  return out;
+}
+
+/**
+ * Batch points with a break (a point of nulls) where steps jump: early stopping in the head stage
+ * skips to fine-tuning, and a chart must not draw a line across epochs that never ran.
+ * `stride` is the step distance between neighbours after downsampling.
+ */
+export function withStepGaps(points: BatchPoint[], stride = 1): (BatchPoint | { step: number; loss: null; smooth: null; lr: null })[] {
+  const out: (BatchPoint | { step: number; loss: null; smooth: null; lr: null })[] = [];
+  for (let i = 0; i < points.length; i++) {
+    if (i > 0 && points[i].step - points[i - 1].step > 2 * Math.max(1, stride)) out.push({ step: points[i - 1].step + 1, loss: null, smooth: null, lr: null });
+    out.push(points[i]);
+  }
   return out;
 }
 
