@@ -66,9 +66,9 @@ function byAddedAt(a: ImageRecord, b: ImageRecord): number {
  * Throws (and the transaction aborts, leaving nothing behind) if the class or project does not
  * exist, or the class belongs to another project; throws StorageFullError on quota failures.
  */
-export async function addImage(db: StudioDB, input: AddImageInput): Promise<ImageRecord> {
+/** A new image's record (fresh id, byte counts, insertion stamp) and its three blobs. */
+function newImage(input: AddImageInput): { record: ImageRecord; original: Blob; thumbnail: Blob; training: Blob } {
   const { original, thumbnail, training, ...fields } = input;
-  const now = Date.now();
   const record: ImageRecord = {
     ...fields,
     id: newId(),
@@ -77,6 +77,12 @@ export async function addImage(db: StudioDB, input: AddImageInput): Promise<Imag
     trainingBytes: training.size,
     addedAt: addedStamp(),
   };
+  return { record, original, thumbnail, training };
+}
+
+export async function addImage(db: StudioDB, input: AddImageInput): Promise<ImageRecord> {
+  const { record, original, thumbnail, training } = newImage(input);
+  const now = Date.now();
   const bytes = imageBytes(record);
   return inTx(db.transaction(IMAGE_WRITE_STORES, 'readwrite'), async (tx) => {
     const cls = await tx.objectStore('classes').get(record.classId);
@@ -123,7 +129,6 @@ export async function addImages(db: StudioDB, inputs: AddImageInput[]): Promise<
     const outcomes: AddImagesOutcome[] = [];
     const writes: Promise<unknown>[] = [];
     for (const input of inputs) {
-      const { original, thumbnail, training, ...fields } = input;
       let project = projects.get(input.projectId);
       if (!project) {
         const p = await getProjectIn(tx, input.projectId);
@@ -141,14 +146,7 @@ export async function addImages(db: StudioDB, inputs: AddImageInput[]): Promise<
         outcomes.push({ kind: 'duplicate', of: existing });
         continue;
       }
-      const record: ImageRecord = {
-        ...fields,
-        id: newId(),
-        originalBytes: original.size,
-        thumbBytes: thumbnail.size,
-        trainingBytes: training.size,
-        addedAt: addedStamp(),
-      };
+      const { record, original, thumbnail, training } = newImage(input);
       writes.push(
         handled(tx.objectStore('images').add(record)),
         handled(tx.objectStore('originals').put(original, record.id)),
