@@ -48,7 +48,12 @@ export interface RunConfig {
   schedule: ScheduleConfig;
   labelSmoothing: number;
   balance: 'none' | 'class-weights' | 'oversample';
-  earlyStopping: { enabled: boolean; patience: number; minDelta: number; restoreBest: boolean };
+  /**
+   * `monitor`: what picks the best epoch and stops the run, validation loss (Keras' default,
+   * the default here) or validation accuracy; without validation images, the training figure.
+   * Absent in runs made before it existed, which watched the loss.
+   */
+  earlyStopping: { enabled: boolean; patience: number; minDelta: number; restoreBest: boolean; monitor?: 'loss' | 'accuracy' };
   valFraction: number;
   augment: AugmentConfig;
   augmentEnabled: boolean;
@@ -102,7 +107,7 @@ export function defaultRunConfig(backbone: BackboneSpec): RunConfig {
     schedule: { kind: 'constant' },
     labelSmoothing: 0,
     balance: 'class-weights',
-    earlyStopping: { enabled: true, patience: 5, minDelta: 0.001, restoreBest: true },
+    earlyStopping: { enabled: true, patience: 5, minDelta: 0.001, restoreBest: true, monitor: 'loss' },
     valFraction: 0.15,
     augment: {},
     augmentEnabled: false,

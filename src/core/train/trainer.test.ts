@@ -186,4 +186,19 @@ describe('Trainer', () => {
     expect(tf.memory().numTensors).toBe(before);
     bb.dispose();
   });
+  it('early stopping can watch validation accuracy: the kept epoch is the most accurate one', async () => {
+    const bb = buildTestBackbone();
+    const before = tf.memory().numTensors;
+    const cfg = config({ epochs: 12, lr: 0.05, earlyStopping: { enabled: true, patience: 12, minDelta: 0, restoreBest: true, monitor: 'accuracy' } });
+    const epochs: EpochMetrics[] = [];
+    const trainer = new Trainer(extractorFor(bb), bb, memorySource(data.images), cfg, 2, train, val, { onEpoch: (m) => void epochs.push(m) });
+    const r = await trainer.run();
+    const top = Math.max(...epochs.map((m) => m.valAcc!));
+    expect(epochs[r.bestEpoch! - 1].valAcc).toBe(top);
+    expect(epochs.findIndex((m) => m.valAcc === top)).toBe(r.bestEpoch! - 1);
+    expect(r.validation!.accuracy).toBe(top);
+    trainer.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    bb.dispose();
+  });
 });

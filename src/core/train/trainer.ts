@@ -267,7 +267,8 @@ export class Trainer {
     const labels = this.train.map((t) => t.label);
     const counts = Array.from({ length: this.numClasses }, (_, c) => labels.filter((l) => l === c).length);
     const classWeights = cfg.balance === 'class-weights' ? balancedClassWeights(counts) : undefined;
-    const es = new EarlyStopping({ patience: cfg.earlyStopping.patience, minDelta: cfg.earlyStopping.minDelta, mode: 'min', restoreBest: cfg.earlyStopping.restoreBest });
+    const byAccuracy = cfg.earlyStopping.monitor === 'accuracy';
+    const es = new EarlyStopping({ patience: cfg.earlyStopping.patience, minDelta: cfg.earlyStopping.minDelta, mode: byAccuracy ? 'max' : 'min', restoreBest: cfg.earlyStopping.restoreBest });
     let best: Checkpoint['state'] = { earlyStopping: es.getState(), bestValLoss: null, bestValAcc: null, bestEpoch: null };
     let bestWeights: EncodedWeights | null = null;
     let startEpoch = 0;
@@ -286,6 +287,7 @@ export class Trainer {
       tf.tidy(() => tf.oneHot(tf.tensor1d(idx.map((i) => set[i].label), 'int32'), this.numClasses).toFloat() as tf.Tensor2D);
     let status: TrainResult['status'] = 'done';
     let epoch = startEpoch;
+    let bestAccuracy: number | null = best.bestValAcc;
     for (; epoch < this.totalEpochs; epoch++) {
       const stage = this.stageOf(epoch);
       if (stage === 1 && !(await this.features())) { status = 'stopped'; break; }
@@ -362,9 +364,17 @@ export class Trainer {
         epoch: epoch + 1, stage, trainLoss: lossSum / Math.max(1, seen), trainAcc: correct / Math.max(1, seen),
         valLoss: ev?.loss ?? null, valAcc: ev?.accuracy ?? null, lr, seconds, imagesPerSecond: seen / seconds,
       };
-      const monitored = metrics.valLoss ?? metrics.trainLoss;
-      const { improved, stop } = cfg.earlyStopping.enabled ? es.update(epoch, monitored) : { improved: best.bestValLoss == null || monitored < best.bestValLoss, stop: false };
-      if (improved) best = { ...best, bestValLoss: monitored, bestValAcc: metrics.valAcc, bestEpoch: epoch + 1 };
+      const loss = metrics.valLoss ?? metrics.trainLoss;
+      const accuracy = metrics.valAcc ?? metrics.trainAcc;
+      let improved: boolean;
+      let stop = false;
+      if (cfg.earlyStopping.enabled) ({ improved, stop } = es.update(epoch, byAccuracy ? accuracy : loss));
+      else if (byAccuracy) improved = bestAccuracy == null || accuracy > bestAccuracy;
+      else improved = best.bestValLoss == null || loss < best.bestValLoss;
+      if (improved) {
+        best = { ...best, bestValLoss: loss, bestValAcc: metrics.valAcc, bestEpoch: epoch + 1 };
+        bestAccuracy = accuracy;
+      }
       best.earlyStopping = es.getState();
       await this.events.onEpoch?.(metrics, improved);
       const cp = await this.snapshot(epoch, step, es, best);

@@ -101,6 +101,15 @@ export function HyperPanel() {
         <CheckField label="Early stopping" checked={es.enabled} onChange={(v) => set({ earlyStopping: { ...es, enabled: v } })} />
         {es.enabled && (
           <>
+            <SelectField<'loss' | 'accuracy'>
+              label="Watch"
+              value={es.monitor ?? 'loss'}
+              options={[
+                { value: 'loss', label: 'Validation loss' },
+                { value: 'accuracy', label: 'Validation accuracy' },
+              ]}
+              onChange={(v) => set({ earlyStopping: { ...es, monitor: v } })}
+            />
             <NumberField label="Patience (epochs)" value={es.patience} min={0} max={100} step={1} onChange={(v) => set({ earlyStopping: { ...es, patience: Math.round(v) } })} />
             <NumberField label="Min improvement" value={es.minDelta} min={0} step="any" onChange={(v) => set({ earlyStopping: { ...es, minDelta: v } })} />
             <CheckField label="Restore best weights" checked={es.restoreBest} onChange={(v) => set({ earlyStopping: { ...es, restoreBest: v } })} />

@@ -205,7 +205,7 @@ function flattenRun(run: RunRecord): [key: string, label: string, value: string]
     ['schedule', 'LR schedule', scheduleLabel(c.schedule)],
     ['labelSmoothing', 'Label smoothing', num(c.labelSmoothing)],
     ['balance', 'Class balance', BALANCE_LABELS[c.balance] ?? c.balance],
-    ['earlyStopping', 'Early stopping', es.enabled ? `Patience ${es.patience}, min Δ ${formatLr(es.minDelta)}${es.restoreBest ? ', restore best' : ''}` : 'Off'],
+    ['earlyStopping', 'Early stopping', es.enabled ? `${es.monitor === 'accuracy' ? 'Accuracy' : 'Loss'}, patience ${es.patience}, min Δ ${formatLr(es.minDelta)}${es.restoreBest ? ', restore best' : ''}` : 'Off'],
     ['valFraction', 'Validation split', pct0(c.valFraction)],
     ['augment', 'Augmentation', augmentLabel(c.augmentEnabled, c.augment ?? {})],
     ['augmentViews', 'Cached augmented views', !ft && c.augmentEnabled ? String(c.augmentViews) : DASH],
