@@ -4,9 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { activateBackend } from '../core/backend/choose';
 import type { BackboneSpec } from '../core/backbones/catalog';
-import { foldBackbone } from '../core/backbones/fold';
 import { applyBackbone, listBlocks, setTrainableLastBlocks } from '../core/backbones/layers';
-import { pool } from '../core/train/features';
+import { frozenExtractor, pool } from '../core/train/features';
 import { buildHead } from '../core/train/head';
 import { weightedCategoricalCrossEntropy } from '../core/train/losses';
 import type { BackendName } from '../core/train/run-config';
@@ -97,16 +96,16 @@ export async function runBench(db: StudioDB, spec: BackboneSpec, backends: Backe
       r.matmulGflops = (2 * 512 ** 3) / (mm / 1000) / 1e9;
       // Forward as training computes features: BatchNorm folded (see core/backbones/fold); the
       // model run layer by layer is measured too.
-      const folded = foldBackbone(model);
+      const frozen = frozenExtractor(spec, model);
       try {
         const fwd = await median(async () => {
-          const f = tf.tidy(() => pool(folded ? folded.forward(x) : applyBackbone(model, x)));
+          const f = frozen.forward(x);
           await f.data();
           f.dispose();
         }, reps, 20_000);
         r.forwardImgPerSec = batch / (fwd / 1000);
       } finally {
-        folded?.dispose();
+        frozen.dispose();
       }
       const plain = await median(async () => {
         const f = tf.tidy(() => pool(applyBackbone(model, x)));

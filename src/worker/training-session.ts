@@ -2,7 +2,7 @@
 // the backbone, previewing augmentation, and running (or resuming) a run while writing its
 // metrics and checkpoints to IndexedDB and reporting progress to the page.
 import * as tf from '@tensorflow/tfjs';
-import { activateBackend, decide, probeBackend, type BackendDecision, type BackendProbe } from '../core/backend/choose';
+import { activateBackend, decide, measureBackends, type BackendDecision, type BackendProbe } from '../core/backend/choose';
 import type { BackboneSpec } from '../core/backbones/catalog';
 import { applyBackbone, countParams, describeLayers, listBlocks } from '../core/backbones/layers';
 import { augmentBatch, type AugmentConfig } from '../core/augment/augment';
@@ -58,7 +58,10 @@ export class TrainingSession {
     }
     if (!this.decision || this.decision.mode !== mode) {
       // One measurement serves both modes: each probe times a forward pass and a training step.
-      this.probes ??= await this.measureBackends();
+      if (!this.probes) {
+        this.post({ type: 'status', status: 'probing', message: 'Measuring the backends on this device…' });
+        this.probes = await measureBackends(registeredBackends(), await webgpuAdapter());
+      }
       this.decision = { mode, value: decide(this.probes, mode) };
     }
     const { value } = this.decision;
@@ -78,29 +81,6 @@ export class TrainingSession {
   forgetMeasurements() {
     this.probes = null;
     this.decision = null;
-  }
-
-  private async measureBackends(): Promise<BackendProbe[]> {
-    this.post({ type: 'status', status: 'probing', message: 'Measuring the backends on this device…' });
-    const adapter = await webgpuAdapter();
-    const probes: BackendProbe[] = [];
-    // wasm first: it is the reference a slow backend is compared against.
-    const order = registeredBackends().sort((a, b) => (a === 'wasm' ? -1 : b === 'wasm' ? 1 : 0));
-    for (const name of order) {
-      if (name === 'webgpu' && !adapter) {
-        probes.push({ name, available: false, canFinetune: false, error: 'no WebGPU adapter on this device' });
-        continue;
-      }
-      // A software WebGPU adapter is never picked over a working wasm (decide), so timing it
-      // would only spend a second compiling shaders on the CPU.
-      if (name === 'webgpu' && adapter?.software && probes.some((p) => p.name === 'wasm' && p.available && p.forwardMs != null)) {
-        probes.push({ name, available: false, canFinetune: false, adapter, error: 'not measured: a software adapter is never used while wasm works' });
-        continue;
-      }
-      const best = probes.filter((p) => p.available && p.matmulGflops).sort((x, y) => y.matmulGflops! - x.matmulGflops!)[0];
-      probes.push(await probeBackend(name, name === 'webgpu' ? adapter ?? undefined : undefined, best));
-    }
-    return probes;
   }
 
   async loadBackbone(spec: BackboneSpec): Promise<OpenedBackbone> {

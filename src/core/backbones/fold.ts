@@ -10,8 +10,6 @@ type Activation = 'linear' | 'relu' | 'relu6';
 
 interface FusedStep {
   kind: 'conv' | 'depthwise';
-  /** Layer whose input feeds the fused op. */
-  inputOf: string;
   /** Layer whose output the fused op produces (the ReLU, the BN, or the conv itself). */
   outputName: string;
   filter: tf.Tensor4D;
@@ -147,7 +145,6 @@ export function foldBackbone(model: tf.LayersModel): FoldedBackbone | null {
       const outputName = act ? reluName! : bn.name;
       fused.set(layer.name, {
         kind: cls === 'Conv2D' ? 'conv' : 'depthwise',
-        inputOf: layer.name,
         outputName,
         filter: step.filter,
         bias: step.bias,

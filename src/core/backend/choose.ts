@@ -139,12 +139,39 @@ async function probeTimed(name: BackendName, adapter?: AdapterInfo, reference?: 
   return probe;
 }
 
+/** Whether a working wasm is among `probes`: then a software WebGPU adapter is never picked. */
+function wasmWorks(probes: BackendProbe[]): boolean {
+  return probes.some((p) => p.name === 'wasm' && p.available && p.forwardMs != null);
+}
+
+/**
+ * Probes `names` (wasm first: it is the reference a slow backend is compared against). WebGPU
+ * without an adapter is marked unavailable; a software adapter is not timed once wasm works,
+ * since decide would never pick it (timing it only compiles shaders on the CPU for a second).
+ */
+export async function measureBackends(names: BackendName[], adapter: AdapterInfo | null): Promise<BackendProbe[]> {
+  const probes: BackendProbe[] = [];
+  const order = [...names].sort((a, b) => (a === 'wasm' ? -1 : b === 'wasm' ? 1 : 0));
+  for (const name of order) {
+    if (name === 'webgpu' && !adapter) {
+      probes.push({ name, available: false, canFinetune: false, error: 'no WebGPU adapter on this device' });
+      continue;
+    }
+    if (name === 'webgpu' && adapter?.software && wasmWorks(probes)) {
+      probes.push({ name, available: false, canFinetune: false, adapter, error: 'not measured: a software adapter is never used while wasm works' });
+      continue;
+    }
+    const best = probes.filter((p) => p.available && p.matmulGflops).sort((x, y) => y.matmulGflops! - x.matmulGflops!)[0];
+    probes.push(await probeBackend(name, name === 'webgpu' ? (adapter ?? undefined) : undefined, best));
+  }
+  return probes;
+}
+
 /** Ranks the probes for a mode and explains the pick in one sentence. */
 export function decide(probes: BackendProbe[], mode: TrainMode): BackendDecision {
   const cost = (p: BackendProbe) => (mode === 'finetune' ? p.trainMs : p.forwardMs) ?? Infinity;
   const usable = probes.filter((p) => p.available && (mode === 'frozen' || p.canFinetune));
-  const wasm = usable.find((p) => p.name === 'wasm');
-  const candidates = usable.filter((p) => !(p.name === 'webgpu' && p.adapter?.software && wasm));
+  const candidates = usable.filter((p) => !(p.name === 'webgpu' && p.adapter?.software && wasmWorks(usable)));
   candidates.sort((x, y) => cost(x) - cost(y));
   const best = candidates[0];
   if (!best) {

@@ -4,6 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { augmentBatch, type AugmentConfig } from '../augment/augment';
 import type { BackboneSpec } from '../backbones/catalog';
+import { foldBackbone } from '../backbones/fold';
+import { applyBackbone } from '../backbones/layers';
 import { toModelRange, toUnitBatch, type PixelSource } from './data';
 
 /** A backbone as the loop sees it: a function from model-range images to features. */
@@ -16,6 +18,20 @@ export interface FeatureExtractor {
 /** Pools a backbone output (feature map or vector) to [N, C]. */
 export function pool(out: tf.Tensor): tf.Tensor2D {
   return tf.tidy(() => (out.rank === 4 ? tf.mean(out, [1, 2]) : out.reshape([out.shape[0], -1])) as tf.Tensor2D);
+}
+
+/**
+ * A layers backbone as a feature extractor while its weights stay fixed: BatchNorm folded into
+ * the convolutions where the graph allows (see backbones/fold), else the model as it is.
+ * Dispose it when done; fold again after the weights change.
+ */
+export function frozenExtractor(spec: BackboneSpec, model: tf.LayersModel): FeatureExtractor & { dispose(): void } {
+  const folded = foldBackbone(model);
+  return {
+    spec,
+    forward: (x) => tf.tidy(() => pool(folded ? folded.forward(x) : applyBackbone(model, x))),
+    dispose: () => folded?.dispose(),
+  };
 }
 
 export interface FeatureCache {

@@ -5,11 +5,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { augmentBatch } from '../augment/augment';
 import { setTrainableLastBlocks, listBlocks, describeLayers } from '../backbones/layers';
-import { foldBackbone } from '../backbones/fold';
 import { balancedClassWeights, oversampleIndices } from './class-weights';
 import { toModelRange, toUnitBatch, type PixelSource, type TrainImage } from './data';
 import { EarlyStopping, type EarlyStoppingState } from './early-stopping';
-import { computeFeatures, gatherFeatures, pool, viewSeed, type FeatureCache, type FeatureExtractor } from './features';
+import { computeFeatures, frozenExtractor, gatherFeatures, pool, viewSeed, type FeatureCache, type FeatureExtractor } from './features';
 import { buildHead, headL2 } from './head';
 import { weightedCategoricalCrossEntropy } from './losses';
 import { makeOptimizer, setLearningRate, getOptimizerState, setOptimizerState } from './optimizers';
@@ -199,11 +198,11 @@ export class Trainer {
   private async features() {
     if (this.cache) return this.cache;
     // The backbone does not change while features are computed: run it with BatchNorm folded.
-    const folded = this.backbone ? foldBackbone(this.backbone) : null;
+    const frozen = this.backbone ? frozenExtractor(this.extractor.spec, this.backbone) : null;
     try {
-      return await this.computeCache(folded ? { spec: this.extractor.spec, forward: (x) => tf.tidy(() => pool(folded.forward(x))) } : this.extractor);
+      return await this.computeCache(frozen ?? this.extractor);
     } finally {
-      folded?.dispose();
+      frozen?.dispose();
     }
   }
 
