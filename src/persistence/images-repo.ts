@@ -4,6 +4,8 @@ import type { IDBPTransaction } from 'idb';
 import {
   BLOB_STORES,
   type BlobStoreName,
+  type ClassRecord,
+  type ProjectRecord,
   type ImageRecord,
   type ImageSource,
   type StudioDB,
@@ -61,11 +63,6 @@ function byAddedAt(a: ImageRecord, b: ImageRecord): number {
   return a.addedAt - b.addedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
-/**
- * Writes the record and its three blobs and bumps class/project counters in ONE transaction.
- * Throws (and the transaction aborts, leaving nothing behind) if the class or project does not
- * exist, or the class belongs to another project; throws StorageFullError on quota failures.
- */
 /** A new image's record (fresh id, byte counts, insertion stamp) and its three blobs. */
 function newImage(input: AddImageInput): { record: ImageRecord; original: Blob; thumbnail: Blob; training: Blob } {
   const { original, thumbnail, training, ...fields } = input;
@@ -80,35 +77,16 @@ function newImage(input: AddImageInput): { record: ImageRecord; original: Blob; 
   return { record, original, thumbnail, training };
 }
 
+/**
+ * Writes one image (record, three blobs, class and project counters) in ONE transaction, as
+ * addImages does. Throws (leaving nothing behind) if the class or project does not exist, the
+ * class belongs to another project, or the same content is already in the project; throws
+ * StorageFullError on quota failures.
+ */
 export async function addImage(db: StudioDB, input: AddImageInput): Promise<ImageRecord> {
-  const { record, original, thumbnail, training } = newImage(input);
-  const now = Date.now();
-  const bytes = imageBytes(record);
-  return inTx(db.transaction(IMAGE_WRITE_STORES, 'readwrite'), async (tx) => {
-    const cls = await tx.objectStore('classes').get(record.classId);
-    const project = await tx.objectStore('projects').get(record.projectId);
-    if (!project) throw new Error(`Cannot add image: project ${record.projectId} does not exist.`);
-    if (!cls || cls.projectId !== record.projectId) {
-      throw new Error(`Cannot add image: class ${record.classId} does not exist in this project.`);
-    }
-    const writes = [
-      handled(tx.objectStore('images').add(record)),
-      handled(tx.objectStore('originals').put(original, record.id)),
-      handled(tx.objectStore('thumbnails').put(thumbnail, record.id)),
-      handled(tx.objectStore('training').put(training, record.id)),
-      handled(tx.objectStore('classes').put({ ...cls, imageCount: cls.imageCount + 1 })),
-      handled(
-        tx.objectStore('projects').put({
-          ...project,
-          imageCount: project.imageCount + 1,
-          bytes: project.bytes + bytes,
-          updatedAt: Math.max(now, project.updatedAt),
-        }),
-      ),
-    ];
-    await Promise.all(writes);
-    return record;
-  });
+  const [outcome] = await addImages(db, [input]);
+  if (outcome.kind === 'duplicate') throw new Error(`Cannot add image: the same content is already in the project as "${outcome.of.name}".`);
+  return outcome.record;
 }
 
 export type AddImagesOutcome = { kind: 'added'; record: ImageRecord } | { kind: 'duplicate'; of: ImageRecord };
@@ -123,21 +101,21 @@ export async function addImages(db: StudioDB, inputs: AddImageInput[]): Promise<
   if (inputs.length === 0) return [];
   const now = Date.now();
   return inTx(db.transaction(IMAGE_WRITE_STORES, 'readwrite'), async (tx) => {
-    const projects = new Map<string, NonNullable<Awaited<ReturnType<typeof getProjectIn>>>>();
-    const classes = new Map<string, NonNullable<Awaited<ReturnType<typeof getClassIn>>>>();
+    const projects = new Map<string, ProjectRecord>();
+    const classes = new Map<string, ClassRecord>();
     const byHash = tx.objectStore('images').index('by-project-hash');
     const outcomes: AddImagesOutcome[] = [];
     const writes: Promise<unknown>[] = [];
     for (const input of inputs) {
       let project = projects.get(input.projectId);
       if (!project) {
-        const p = await getProjectIn(tx, input.projectId);
+        const p = await tx.objectStore('projects').get(input.projectId);
         if (!p) throw new Error(`Cannot add image: project ${input.projectId} does not exist.`);
         projects.set(input.projectId, (project = p));
       }
       let cls = classes.get(input.classId);
       if (!cls) {
-        const c = await getClassIn(tx, input.classId);
+        const c = await tx.objectStore('classes').get(input.classId);
         if (!c || c.projectId !== input.projectId) throw new Error(`Cannot add image: class ${input.classId} does not exist in this project.`);
         classes.set(input.classId, (cls = c));
       }
@@ -162,13 +140,6 @@ export async function addImages(db: StudioDB, inputs: AddImageInput[]): Promise<
     await Promise.all(writes);
     return outcomes;
   });
-}
-
-function getProjectIn(tx: ImageWriteTx, id: string) {
-  return tx.objectStore('projects').get(id);
-}
-function getClassIn(tx: ImageWriteTx, id: string) {
-  return tx.objectStore('classes').get(id);
 }
 
 export interface TrainingCopyUpdate {

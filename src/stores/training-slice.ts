@@ -279,7 +279,8 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       }
       const labelOf = new Map(used.map((c, i) => [c.id, i]));
       // In name order (then content hash): the same folder imported again trains in the same order.
-      const ordered = images.filter((i) => labelOf.has(i.classId)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
+      const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+      const ordered = images.filter((i) => labelOf.has(i.classId)).sort((a, b) => cmp(a.name, b.name) || cmp(a.hash, b.hash));
       const items = ordered.map((i) => ({ id: i.id, label: labelOf.get(i.classId)! }));
       // Images the user marked for validation are the validation set; otherwise a seeded stratified share.
       const marked = new Set(images.filter((i) => i.split === 'val' && labelOf.has(i.classId)).map((i) => i.id));

@@ -3,10 +3,10 @@
 // project's bytes together); cancel keeps what was remade; an image that fails keeps its old copy.
 import type { SkipEntry } from '../../../core/data/types';
 import type { ImageRecord, StudioDB } from '../../../persistence/db';
-import { getBlob, listImages, replaceTrainingCopies, type TrainingCopyUpdate } from '../../../persistence/images-repo';
+import { getBlobs, listImages, replaceTrainingCopies, type TrainingCopyUpdate } from '../../../persistence/images-repo';
 import { getProject } from '../../../persistence/projects-repo';
 import type { DecodePool } from '../../../worker/decode-client';
-import type { ImportProgress } from './types';
+import { withRate, type ImportProgress } from './types';
 
 const BATCH = 16;
 
@@ -36,12 +36,7 @@ export async function remakeTrainingCopies(opts: {
   const todo = (await listImages(db, projectId)).filter((i) => needsRemake(i, size));
   const startedAt = Date.now();
   const progress: ImportProgress = { total: todo.length, done: 0, imported: 0, skipped: 0, startedAt, rate: 0, etaSeconds: null, phase: 'remaking' };
-  const emit = () => {
-    const secs = (Date.now() - startedAt) / 1000;
-    progress.rate = secs > 0 ? progress.done / secs : 0;
-    progress.etaSeconds = progress.rate > 0 ? (progress.total - progress.done) / progress.rate : null;
-    opts.onProgress?.({ ...progress });
-  };
+  const emit = () => opts.onProgress?.(withRate(progress));
   emit();
   const result: RemakeResult = { remade: 0, failed: [], cancelled: 0 };
   for (let start = 0; start < todo.length; start += BATCH) {
@@ -50,9 +45,10 @@ export async function remakeTrainingCopies(opts: {
       break;
     }
     const batch = todo.slice(start, start + BATCH);
+    const originals = await getBlobs(db, 'originals', batch.map((img) => img.id));
     const decoded = await Promise.all(
-      batch.map(async (img): Promise<TrainingCopyUpdate | null> => {
-        const original = await getBlob(db, 'originals', img.id);
+      batch.map(async (img, i): Promise<TrainingCopyUpdate | null> => {
+        const original = originals[i];
         if (!original) {
           result.failed.push({ path: img.name, code: 'corrupt', reason: 'the original is missing from storage' });
           return null;

@@ -12,7 +12,7 @@ import { StorageFullError } from '../../../persistence/errors';
 import type { DecodePool } from '../../../worker/decode-client';
 import type { DecodedImage, DecodeResult } from '../../../worker/decode-protocol';
 import type { Collected, CollectedFile } from './collect-files';
-import type { ImportProgress, ImportReport, ImportSourceKind, ImportTarget } from './types';
+import { withRate, type ImportProgress, type ImportReport, type ImportSourceKind, type ImportTarget } from './types';
 
 interface PlannedItem {
   path: string;
@@ -127,10 +127,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportReport> {
     const now = Date.now();
     if (!force && now - lastEmit < 100) return;
     lastEmit = now;
-    const secs = (now - startedAt) / 1000;
-    progress.rate = secs > 0 ? progress.done / secs : 0;
-    progress.etaSeconds = progress.rate > 0 ? (progress.total - progress.done) / progress.rate : null;
-    opts.onProgress?.({ ...progress });
+    opts.onProgress?.(withRate(progress, now));
   };
   emit(true);
 
@@ -179,7 +176,6 @@ export async function runImport(opts: ImportOptions): Promise<ImportReport> {
   });
 
   const added = (item: PlannedItem, res: DecodedImage) => {
-    seenHashes.set(res.hash, item.path);
     report.imported++;
     progress.imported++;
     perClass.set(item.className!, (perClass.get(item.className!) ?? 0) + 1);

@@ -21,6 +21,13 @@ export interface ImportProgress {
   current?: string;
 }
 
+/** A copy of `p` with its rate and ETA worked out from its start time and what is done. */
+export function withRate(p: ImportProgress, now = Date.now()): ImportProgress {
+  const secs = (now - p.startedAt) / 1000;
+  const rate = secs > 0 ? p.done / secs : 0;
+  return { ...p, rate, etaSeconds: rate > 0 ? (p.total - p.done) / rate : null };
+}
+
 export interface ImportReport {
   startedAt: number;
   finishedAt: number;
