@@ -1,8 +1,9 @@
-// A TF Hub backbone from the catalog through the real loading code, with tfhub.dev answered by
-// the test (a small graph model: per-channel scale, then a spatial mean, as a feature vector):
-// the studio asks for model.json?tfjs-format=file and each shard with the same query, as
-// tfjs's fromTFHub does; it stores the model, trains a frozen head on it, and after a reload
-// loads it from IndexedDB with tfhub.dev unreachable.
+// A TF Hub backbone from the catalog through the real loading code. First tfhub.dev cannot be
+// reached: a clear error and a retry. Then the test answers it with a small graph model (a
+// per-channel scale, then a spatial mean, as a feature vector): the studio asks for
+// model.json?tfjs-format=file and each shard with the same query, as tfjs's fromTFHub does;
+// it stores the model, trains a frozen head on it, and after a reload loads it from IndexedDB
+// with tfhub.dev unreachable.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,11 +80,16 @@ describe('TF Hub backbone', () => {
   it('downloads with the TF Hub URL scheme, stores it, trains on it, and loads it offline after a reload', async () => {
     const { page, context } = await newPage(app);
     const requested: string[] = [];
-    await serveHub(context, requested);
+    // First tfhub.dev cannot be reached and nothing is stored: the panel says so and offers a retry.
+    await context.route(/^https:\/\/tfhub\.dev\//, (route) => route.abort('internetdisconnected'));
     await createProject(page, 'Hub');
     await page.getByTestId('folder-input').setInputFiles(dataset);
     await waitForImport(page);
     await pickHubBackbone(page);
+    await page.getByTestId('backbone-status').getByRole('alert').filter({ hasText: /Could not load MobileNetV3 Small/ }).waitFor({ timeout: 60_000 });
+    await context.unroute(/^https:\/\/tfhub\.dev\//);
+    await serveHub(context, requested);
+    await page.getByRole('button', { name: 'Try again' }).click();
     await expect.poll(() => page.getByTestId('backbone-status').textContent(), { timeout: 60_000 }).toMatch(/ready/);
     expect(requested).toEqual([`${HANDLE}/model.json?tfjs-format=file`, `${HANDLE}/group1-shard1of1.bin?tfjs-format=file`]);
     await page.getByTestId('cached-backbones').getByText(/MobileNetV3 Small/).waitFor();

@@ -229,7 +229,9 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
     setTrainConfig: (patch) => set({ trainConfig: { ...get().trainConfig, ...patch } }),
     selectBackbone: (spec) => {
       const cfg = get().trainConfig;
-      set({ trainConfig: { ...cfg, backbone: spec, mode: spec.fineTunable ? cfg.mode : 'frozen' }, backboneInfo: null });
+      // A failed load of the previous choice no longer applies; a failed run's error stays.
+      const err = get().trainError;
+      set({ trainConfig: { ...cfg, backbone: spec, mode: spec.fineTunable ? cfg.mode : 'frozen' }, backboneInfo: null, trainError: err?.runId ? err : null });
     },
     loadRuns: async () => {
       const pid = get().project?.id;

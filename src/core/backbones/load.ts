@@ -63,7 +63,15 @@ export function weightUrl(modelUrl: string, path: string): string {
 }
 
 async function get(fetchFn: FetchFn, url: string, signal?: AbortSignal): Promise<Response> {
-  const res = await fetchFn(url, signal ? { signal } : undefined);
+  let res: Response;
+  try {
+    res = await fetchFn(url, signal ? { signal } : undefined);
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    // fetch only says "Failed to fetch": name the host, and the likely causes.
+    const host = URL.canParse(url) ? new URL(url).host : url;
+    throw new Error(`could not reach ${host} (offline, or the server refused the request): ${e instanceof Error ? e.message : String(e)}`);
+  }
   if (!res.ok) throw new Error(`request to ${url} failed: HTTP ${res.status}`);
   return res;
 }

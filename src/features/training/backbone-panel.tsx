@@ -153,6 +153,8 @@ export function BackbonePanel() {
   const load = useStudio((s) => s.loadBackbone);
   const info = useStudio((s) => s.backboneInfo);
   const progress = useStudio((s) => s.backboneProgress);
+  // A failure outside a run (loading or measuring) has nowhere else to show.
+  const error = useStudio((s) => (s.trainError && !s.trainError.runId ? s.trainError : null));
   const [url, setUrl] = useState(cfg.backbone.family === 'custom' ? cfg.backbone.source : '');
   const urlId = useId();
   const current = cfg.backbone;
@@ -196,12 +198,16 @@ export function BackbonePanel() {
             ✓ {info.spec.name} ready: {info.layers.length} layers, {info.blocks.length} blocks, {info.params.toLocaleString()} parameters
             {info.fromCache ? ' (from this browser’s cache, works offline)' : ''}
           </span>
+        ) : error ? (
+          <span className="error-text" role="alert">
+            Could not load {current.name}: {error.message}
+          </span>
         ) : (
           <span className="muted">Not loaded yet. Training loads it automatically; load it now to see its layers.</span>
         )}
         {!progress && !loaded && (
           <button type="button" className="small" onClick={load}>
-            Load backbone
+            {error ? 'Try again' : 'Load backbone'}
           </button>
         )}
       </div>
