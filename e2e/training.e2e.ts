@@ -74,6 +74,13 @@ describe('training', () => {
       const w = window as unknown as { __longTasks: number[] };
       w.__longTasks = [];
       new PerformanceObserver((l) => l.getEntries().forEach((e) => w.__longTasks.push(e.duration))).observe({ type: 'longtask' });
+      // Every run status this page writes (it marks runs whose worker is gone as interrupted).
+      const statuses: string[] = ((window as unknown as { __runStatuses: string[] }).__runStatuses = []);
+      const put = IDBObjectStore.prototype.put;
+      IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+        if (this.name === 'runs') statuses.push((args[0] as { status: string }).status);
+        return put.apply(this, args);
+      };
     });
     await page.getByRole('button', { name: 'Start training' }).click();
     await page.getByTestId('live-panel').waitFor();
@@ -88,6 +95,8 @@ describe('training', () => {
     await screenshot(page, '06-training-done');
     const [run] = await runsInDb(page);
     expect(run.status).toBe('done');
+    // The page never took its own starting run for one whose worker was gone.
+    expect(await page.evaluate(() => (window as unknown as { __runStatuses: string[] }).__runStatuses)).not.toContain('interrupted');
     expect(run.history.length).toBeGreaterThanOrEqual(3);
     expect(run.history[run.history.length - 1].trainLoss).toBeLessThan(run.history[0].trainLoss);
     expect(run.history[run.history.length - 1].valAcc).toBeGreaterThanOrEqual(0.75);
