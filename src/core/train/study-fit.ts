@@ -1,0 +1,59 @@
+// The final fit of Auto's chosen head: the same full-batch training as the study, on every
+// training image, for the number of passes the out-of-fold curve picked. The standardization
+// is folded into the first layer, so the result is an ordinary studio head (see head.ts) that
+// checkpoints, evaluation, export and share links take as they are.
+import * as tf from '@tensorflow/tfjs';
+import { trainFamily, type FamilyEval, type HeadCandidate } from './head-search';
+import { standardizeRows } from './study';
+
+export interface FitInput {
+  features: Float32Array;
+  dim: number;
+  labels: number[];
+  numClasses: number;
+  candidate: HeadCandidate;
+  steps: number;
+  seed: number;
+  mean: Float32Array;
+  std: Float32Array;
+  /** Scored at each evaluation, never trained on. */
+  val?: { features: Float32Array; labels: number[] };
+  evalEvery?: number;
+  onEval?: (e: FamilyEval) => void | Promise<void>;
+  shouldStop?: () => boolean;
+}
+
+/** Named head weights (`head/<layer>/<index>`, as layerWeights names them); the caller owns the tensors. */
+export async function fitHead(inp: FitInput): Promise<{ weights: { name: string; tensor: tf.Tensor }[]; stopped: boolean }> {
+  const { dim, candidate: c } = inp;
+  const prep = (f: Float32Array) => (c.standardize ? standardizeRows(f, dim, inp.mean, inp.std) : f);
+  const x = tf.tensor2d(prep(inp.features), [inp.labels.length, dim]);
+  const val = inp.val && inp.val.labels.length ? { x: tf.tensor2d(prep(inp.val.features), [inp.val.labels.length, dim]), labels: inp.val.labels } : undefined;
+  try {
+    const res = await trainFamily({
+      x, labels: inp.labels, numClasses: inp.numClasses, candidates: [c], folds: null, k: 1, steps: inp.steps,
+      evalEvery: inp.evalEvery ?? 8, seed: inp.seed, val, onEval: inp.onEval, shouldStop: inp.shouldStop,
+    });
+    const [w] = res.weights!;
+    const named = tf.tidy(() => {
+      // x' = (x − μ)/σ, so x'·W + b = x·(W/σ) + (b − (μ/σ)·W).
+      let [k0, b0] = w;
+      if (c.standardize) {
+        const inv = tf.tensor1d(inp.std).reciprocal().reshape([dim, 1]);
+        const mu = tf.tensor1d(inp.mean).reshape([1, dim]);
+        const scaled = k0.mul(inv);
+        b0 = b0.sub(mu.matMul(scaled).reshape(b0.shape));
+        k0 = scaled;
+      }
+      const first = c.hiddenUnits > 0 ? 'head_hidden' : 'head_logits';
+      const out = [{ name: `head/${first}/0`, tensor: k0 }, { name: `head/${first}/1`, tensor: b0 }];
+      if (c.hiddenUnits > 0) out.push({ name: 'head/head_logits/0', tensor: w[2] }, { name: 'head/head_logits/1', tensor: w[3] });
+      return out.map((o) => ({ name: o.name, tensor: tf.keep(o.tensor.clone()) }));
+    });
+    tf.dispose(w);
+    return { weights: named, stopped: res.stopped };
+  } finally {
+    x.dispose();
+    val?.x.dispose();
+  }
+}
