@@ -30,6 +30,8 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts'],
           environment: 'node',
+          // Model-building tests take a few seconds on a busy 2-core machine; 5 s was too tight there.
+          testTimeout: 30_000,
         },
       },
       {

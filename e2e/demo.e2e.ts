@@ -9,7 +9,7 @@ import { unzipSync } from 'fflate';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
-import { FIXTURES, SHARED, createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App } from './support/harness';
+import { FIXTURES, SHARED, createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App, startManualRun } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 const MODELS = join(FIXTURES, 'demo-models');
@@ -90,7 +90,7 @@ describe('demo page', () => {
     await page.getByRole('link', { name: 'Train', exact: true }).click();
     await page.getByRole('radio', { name: /MobileNetV2 α0\.35/ }).check();
     await page.getByLabel('Epochs', { exact: true }).fill('2');
-    await page.getByRole('button', { name: 'Start training' }).click();
+    await startManualRun(page);
     await expect.poll(async () => (await idbAll<{ status: string }>(page, 'runs'))[0]?.status, { timeout: 240_000 }).toBe('done');
     await page.goto(`${app.url}#/p/${encodeURIComponent(id)}/use`);
     await page.getByRole('button', { name: 'Make link' }).click();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App } from './support/harness';
+import { ROOT, createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App, startManualRun } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 let app: App;
@@ -53,7 +53,7 @@ describe('try and export', () => {
     await page.getByLabel(/Or your own TF.js layers model/).fill(`${app.url}fixtures/tiny-backbone/model.json`);
     await page.getByRole('button', { name: 'Use this model' }).click();
     await page.getByLabel('Epochs', { exact: true }).fill('3');
-    await page.getByRole('button', { name: 'Start training' }).click();
+    await startManualRun(page);
     await expect.poll(async () => (await idbAll<{ status: string }>(page, 'runs'))[0]?.status, { timeout: 120_000 }).toBe('done');
 
     await page.goto(`${app.url}#/p/${encodeURIComponent(id)}/use`);

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App } from './support/harness';
+import { createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App, startManualRun } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 let app: App;
@@ -36,7 +36,7 @@ describe('evaluate', () => {
     await page.getByRole('button', { name: 'Use this model' }).click();
     await page.getByLabel('Epochs', { exact: true }).fill('4');
     await page.getByLabel('Validation share').fill('0.3');
-    await page.getByRole('button', { name: 'Start training' }).click();
+    await startManualRun(page);
     await expect.poll(async () => (await idbAll<{ status: string }>(page, 'runs'))[0]?.status, { timeout: 120_000 }).toBe('done');
 
     await page.goto(`${app.url}#/p/${encodeURIComponent(id)}/evaluate`);

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { SHARED, createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App } from './support/harness';
+import { SHARED, createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App, startManualRun } from './support/harness';
 
 const BACKBONE = join(SHARED, 'backbones/mobilenet-v2-0.35-224-no-top/model.json');
 const DATA = join(SHARED, 'datasets/hymenoptera');
@@ -38,7 +38,7 @@ describe.skipIf(!present)('real MobileNetV2 on ants/bees', () => {
     await page.getByLabel('Head warm-up epochs').fill('4');
     await page.getByLabel('Fine-tune epochs').fill('3');
     await page.getByLabel('Augment training images (seeded random transforms)').check();
-    await page.getByRole('button', { name: 'Start training' }).click();
+    await startManualRun(page);
     await page.getByRole('heading', { name: /Training finished|Stopped early|Training failed/ }).waitFor({ timeout: 900_000 });
     await screenshot(page, '07-real-backbone-finetuned');
     const run = await bestValAcc(page);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App } from './support/harness';
+import { createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App, startManualRun } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 let app: App;
@@ -43,7 +43,7 @@ describe('runs', () => {
     for (const lr of ['0.01', '0.001']) {
       await page.getByLabel('Learning rate', { exact: true }).fill(lr);
       const before = (await runCount(page)).done;
-      await page.getByRole('button', { name: 'Start training' }).click();
+      await startManualRun(page);
       await expect.poll(async () => (await runCount(page)).done, { timeout: 120_000 }).toBe(before + 1);
     }
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { createProject, idbAll, newPage, startApp, waitForImport, type App } from './support/harness';
+import { createProject, idbAll, newPage, startApp, waitForImport, type App, startManualRun } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 let app: App;
@@ -98,7 +98,7 @@ describe('TF Hub backbone', () => {
 
     await page.getByLabel('Epochs', { exact: true }).fill('15');
     await page.getByLabel('Learning rate', { exact: true }).fill('0.05');
-    await page.getByRole('button', { name: 'Start training' }).click();
+    await startManualRun(page);
     await page.getByRole('heading', { name: /Training finished|Stopped early|Training failed/ }).waitFor({ timeout: 120_000 });
     expect(await page.getByRole('heading', { name: 'Training failed' }).count()).toBe(0);
     const [run] = await idbAll<{ status: string; bestValAcc: number | null; config: { backbone: { id: string } } }>(page, 'runs');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { FIXTURES, createProject, idbAll, newPage, startApp, waitForImport, type App } from './support/harness';
+import { FIXTURES, createProject, idbAll, newPage, startApp, waitForImport, type App, startManualRun } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 let app: App;
@@ -46,7 +46,7 @@ describe('training controls and models', () => {
     await page.getByLabel('Fine-tune epochs').fill('200');
     await page.getByLabel('Batch size', { exact: true }).fill('2');
     await page.getByLabel('Early stopping').uncheck();
-    await page.getByRole('button', { name: 'Start training' }).click();
+    await startManualRun(page);
     await expect.poll(() => epochShown(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(2);
     await page.getByRole('button', { name: 'Pause' }).click();
     await page.getByRole('heading', { name: 'Paused' }).waitFor();
@@ -80,7 +80,7 @@ describe('training controls and models', () => {
     await page.getByTestId('model-folder-input').setInputFiles(tiny);
     await page.getByTestId('cached-backbones').getByText('tiny-backbone').waitFor();
     await page.getByLabel('Epochs', { exact: true }).fill('2');
-    await page.getByRole('button', { name: 'Start training' }).click();
+    await startManualRun(page);
     await page.getByRole('heading', { name: /Training finished|Stopped early/ }).waitFor({ timeout: 120_000 });
     await page.getByRole('button', { name: 'Delete stored tiny-backbone' }).click();
     await expect.poll(() => page.getByTestId('cached-backbones').count()).toBe(0);

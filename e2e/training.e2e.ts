@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App } from './support/harness';
+import { createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App, startManualRun } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 let app: App;
@@ -82,7 +82,7 @@ describe('training', () => {
         return put.apply(this, args);
       };
     });
-    await page.getByRole('button', { name: 'Start training' }).click();
+    await startManualRun(page);
     await page.getByTestId('live-panel').waitFor();
     await expect.poll(() => page.getByTestId('live-epoch').textContent(), { timeout: 120_000 }).toMatch(/^([1-9]|10) \/ 10$/);
     await page.getByTestId('epoch-charts').locator('svg').first().waitFor();
@@ -112,7 +112,7 @@ describe('training', () => {
     await setNumber(page, 'Head warm-up epochs', 2);
     await setNumber(page, 'Fine-tune epochs', 6);
     await page.getByLabel('Early stopping').uncheck();
-    await page.getByRole('button', { name: 'Start training' }).click();
+    await startManualRun(page);
     // Reload once the run has checkpointed a fine-tuning epoch.
     await expect.poll(async () => (await runsInDb(page))[0]?.lastCheckpointEpoch ?? -1, { timeout: 180_000, interval: 500 }).toBeGreaterThanOrEqual(2);
     await page.reload();
@@ -138,7 +138,7 @@ describe('training', () => {
     const losses: Record<string, number[]> = {};
     for (const backend of ['webgpu', 'cpu'] as const) {
       await page.getByLabel('Backend', { exact: true }).selectOption(backend);
-      await page.getByRole('button', { name: 'Start training' }).click();
+      await startManualRun(page);
       await waitRunEnded(page, Object.keys(losses).length + 1);
       await expect.poll(() => page.getByTestId('backend-decision').textContent()).toContain(`Using ${backend}`);
       const runs = await runsInDb(page);

@@ -98,8 +98,12 @@ try {
     const r = await section(`2b. studio, fine-tune + augmentation (${opts.epochs} + ${opts.epochs} epochs)`, () => runStudio(bench, opts, 'finetune', log));
     res.finetune = r?.result ?? null;
   }
+  if (opts.sections.has('auto')) {
+    const r = await section('2c. studio, Auto (the default for a new project)', () => runStudio(bench, opts, 'auto', log));
+    res.auto = r?.result ?? null;
+  }
   if (opts.sections.has('peer')) {
-    const studio = res.frozen ?? res.finetune;
+    const studio = res.frozen ?? res.auto ?? res.finetune;
     const images = peerImages(opts, opts.val ? null : (studio?.valNames ?? null));
     const first = await section("3a. peer: Teachable Machine on tfjs's default backend", () => runPeer(bench, opts, null, images, log));
     if (first) res.peer.push({ label: `TM, default (${first.backend})`, ...first });

@@ -132,3 +132,10 @@ export function idbCounts(page: Page, stores: string[]): Promise<number[]> {
     return n;
   }, stores);
 }
+
+/** Turns Auto off (new projects train with Auto) and starts a run with the settings on the page. */
+export async function startManualRun(page: Page) {
+  const auto = page.getByTestId('auto-settings').getByRole('checkbox', { name: /Auto/ });
+  if (await auto.isChecked()) await auto.uncheck();
+  await page.getByRole('button', { name: 'Start training' }).click();
+}

@@ -12,7 +12,7 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SHARED = resolve(process.env.STUDIO_SHARED ?? join(ROOT, '../shared'));
 export const TINY_BACKBONE = join(ROOT, 'e2e/fixtures/generated/tiny-backbone');
 export const ALL_BACKENDS = ['wasm', 'webgpu', 'webgl', 'cpu'];
-export const SECTIONS = ['backends', 'frozen', 'memory', 'finetune', 'peer'];
+export const SECTIONS = ['backends', 'frozen', 'memory', 'finetune', 'auto', 'peer'];
 
 export const USAGE = `Usage: npm run bench -- [options]     (or node scripts/bench.mjs [options] after a build)
 
@@ -22,7 +22,8 @@ export const USAGE = `Usage: npm run bench -- [options]     (or node scripts/ben
   --val-fraction F    no validation folder: set the studio's "Validation share" to F instead
   --backbone ID|PATH  catalog id (mobilenet-v2-0.35, mobilenet-v1-0.25, tiny) or a folder with model.json
                       (default mobilenet-v2-0.35 from ../shared, else the generated tiny backbone)
-  --mode M            frozen | finetune | both (default both)
+  --mode M            frozen | finetune | auto | both | all (default all: frozen, fine-tune and Auto;
+                      both = frozen and fine-tune)
   --epochs N          fine-tune run: N head warm-up epochs + N fine-tune epochs (default 10)
   --seed N            the studio's Seed field (default: the studio's default, 42)
   --backends LIST     comma-separated backends for the throughput section (default wasm,webgpu,webgl,cpu)
@@ -150,8 +151,8 @@ export function resolveOptions(argv) {
     if (!Number.isFinite(v) || !ok(v)) throw new Error(`--${k} ${a[k]} is out of range`);
     return v;
   };
-  const mode = a.mode ?? 'both';
-  if (!['frozen', 'finetune', 'both'].includes(mode)) throw new Error(`--mode must be frozen, finetune or both`);
+  const mode = a.mode ?? 'all';
+  if (!['frozen', 'finetune', 'auto', 'both', 'all'].includes(mode)) throw new Error(`--mode must be frozen, finetune, auto, both or all`);
   const backends = (a.backends ?? ALL_BACKENDS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
   for (const b of backends) if (!ALL_BACKENDS.includes(b)) throw new Error(`--backends: unknown backend ${b}`);
   // wasm first: the others are slow here and the section has a time budget.
@@ -160,11 +161,9 @@ export function resolveOptions(argv) {
   for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section ${s} (${SECTIONS.join(', ')})`);
   const sections = new Set(only);
   if (sections.has('memory')) sections.add('frozen'); // the memory runs follow the frozen run in its page
-  if (mode === 'frozen') sections.delete('finetune');
-  if (mode === 'finetune') {
-    sections.delete('frozen');
-    sections.delete('memory');
-  }
+  // Each mode keeps its own runs (the memory runs follow the frozen run in its page).
+  const keep = { frozen: ['frozen', 'memory'], finetune: ['finetune'], auto: ['auto'], both: ['frozen', 'memory', 'finetune'], all: ['frozen', 'memory', 'finetune', 'auto'] }[mode];
+  for (const s of ['frozen', 'memory', 'finetune', 'auto']) if (!keep.includes(s)) sections.delete(s);
 
   let dataset = a.dataset ? resolve(a.dataset) : null;
   let val = a.val ? resolve(a.val) : null;

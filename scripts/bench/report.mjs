@@ -53,12 +53,17 @@ function studioSection(res, opts) {
   const rows = [];
   if (res.frozen) rows.push(e2eRow('frozen, studio defaults', res.frozen));
   if (res.finetune) rows.push(e2eRow(`fine-tune + augmentation (${opts.epochs} + ${opts.epochs} epochs)`, res.finetune));
+  if (res.auto) rows.push(e2eRow(`Auto (${res.auto.study?.mode ?? '?'})`, res.auto));
   const lines = [`#### 2. End to end through the UI (${res.dataLine})`, ''];
   if (!rows.length) return [...lines, 'not run'].join('\n');
   lines.push(table(['run', 'backend', 'epochs', 'val accuracy', 'import s', 'backbone s', 'setup s', 'features s', 'epochs s', 'finish s', 'end to end s'], rows));
   if (res.finetune) {
     const ok = opts.datasetName === 'hymenoptera' ? res.finetune.valAccuracy >= TARGETS.finetuneValAcc : null;
     lines.push('', `Fine-tune target: ≥ ${TARGETS.finetuneValAcc * 100}% val accuracy on hymenoptera → ${pct(res.finetune.valAccuracy)}${ok == null ? ' (not hymenoptera: no target)' : mark(ok)}`);
+  }
+  if (res.auto?.study) {
+    const a = res.auto.study;
+    lines.push('', `Auto's study: ${a.tried} settings tried${a.skipped ? ` (${a.skipped} left out by the time limit)` : ''} in ${f(a.seconds)} s, ${a.k}-fold cross-validation on the training images, best ${pct(a.cvAccuracy)} ± ${pct(a.cvSpread)} out of fold. Its plan: ${a.reason} The validation images took no part in Auto's choices (its head trains for the number of passes the out-of-fold curve picked; no early stopping), so its val accuracy is a held-out figure.`);
   }
   lines.push(
     '',
@@ -80,7 +85,7 @@ function peerSection(res) {
       peers.map((p) => [p.label, p.backend, pct(p.valAccuracy), f(p.loadSeconds + p.backendSeconds), f(p.decodeSeconds), f(p.addExampleSeconds), f(p.trainSeconds), f(p.predictSeconds), `**${f(p.totalSeconds)}**`, String(p.longestTaskMs)]),
     ),
   );
-  const ours = [res.frozen && ['frozen', res.frozen], res.finetune && ['fine-tune', res.finetune]].filter(Boolean);
+  const ours = [res.frozen && ['frozen', res.frozen], res.finetune && ['fine-tune', res.finetune], res.auto && ['Auto', res.auto]].filter(Boolean);
   const rows = [];
   for (const p of peers) {
     for (const [name, s] of ours) {
@@ -156,6 +161,7 @@ export function renderSvg(res) {
   };
   ours('Studio, frozen', res.frozen, '#2f5bd3');
   ours('Studio, fine-tune + augmentation', res.finetune, '#1a9e5a');
+  ours('Studio, Auto', res.auto, '#7a3fc2');
   const peerColors = ['#d9534f', '#e39b2d'];
   res.peer.filter(Boolean).forEach((p, i) => {
     const offset = p.backendSeconds + p.loadSeconds + p.decodeSeconds + p.addExampleSeconds;

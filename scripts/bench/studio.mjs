@@ -6,7 +6,7 @@
 import { freshPage, pageHeap, seconds, sleep, workerTensors } from './browser.mjs';
 
 const IMPORT_TIMEOUT = 600_000;
-const TRAIN_TIMEOUT = { frozen: 15 * 60_000, finetune: 30 * 60_000 };
+const TRAIN_TIMEOUT = { frozen: 15 * 60_000, finetune: 30 * 60_000, auto: 30 * 60_000 };
 
 /** Installed once per page: long tasks and the live panel's status/title changes, with times. */
 function installTracker() {
@@ -76,7 +76,10 @@ async function importFolder(page, dir, asValidation) {
 /** Clicks Start training and waits for the new run to end; times come from the page's clock. */
 async function trainOnce(page, runsBefore, mode) {
   const tClick = await page.evaluate(() => performance.now());
-  await page.getByRole('button', { name: 'Start training' }).click();
+  // Auto (on for a new project) is left on for an Auto run and turned off for the others.
+  const auto = page.getByTestId('auto-settings').getByRole('checkbox', { name: /Auto/ });
+  if ((await auto.count()) && (await auto.isChecked()) !== (mode === 'auto')) await auto.setChecked(mode === 'auto');
+  await page.getByRole('button', { name: mode === 'auto' ? 'Train' : 'Start training', exact: true }).click();
   // Wait on the page's own heading, as the tracker saw it change after the click: reading
   // IndexedDB from the page while it trains would put the benchmark's work on the main thread
   // it is measuring.
@@ -145,6 +148,7 @@ function summarise(run, timing, images, extra) {
     longTasks: timing.tasks.length,
     longestTaskMs: Math.round(Math.max(0, ...timing.tasks.map((t) => t.duration))),
     valNames: run.split.val.map((id) => byId.get(id)).filter(Boolean),
+    study: run.study ? { k: run.study.k, tried: run.study.rows.length, skipped: run.study.skipped, seconds: run.study.elapsedMs / 1000, cvAccuracy: run.study.plan.cvAccuracy, cvSpread: run.study.plan.cvSpread, mode: run.study.plan.mode, reason: run.study.plan.reason } : null,
     ...extra,
   };
 }

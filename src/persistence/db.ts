@@ -1,6 +1,8 @@
 // The studio's IndexedDB schema (record types, stores, indexes) and the one place that opens
 // the database. Schema changes go in as new `oldVersion < N` steps of the upgrade ladder.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { AutoPlan } from '../core/train/auto-plan';
+import type { StudyRow } from '../core/train/study';
 import type { BackboneSpec } from '../core/backbones/catalog';
 import type { BackendName, BatchPoint, EpochMetrics, RunConfig } from '../core/train/run-config';
 
@@ -90,6 +92,22 @@ export interface RunRecord {
   heartbeatAt: number;
   /** Validation predictions of the final (or restored best) weights, for error analysis. */
   evaluation?: RunEvaluation;
+  /** Auto's study and plan (Auto runs only). */
+  study?: RunStudy;
+}
+
+/** What Auto studied and chose; its head fit is recorded as the run's first `headPasses` epochs. */
+export interface RunStudy {
+  /** Folds of the cross-validation. */
+  k: number;
+  /** Every candidate tried, best first. */
+  rows: StudyRow[];
+  /** Candidates the time budget left untried. */
+  skipped: number;
+  budgetMs: number;
+  elapsedMs: number;
+  plan: AutoPlan;
+  headPasses: number;
 }
 
 export interface RunEvaluation {

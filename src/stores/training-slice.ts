@@ -9,7 +9,8 @@ import type { RunRecord } from '../persistence/db';
 import { deleteCachedBackbone, listCachedBackbones, type CachedBackboneInfo } from '../persistence/backbones-repo';
 import { createRun, deleteRun, getRun, listRuns, updateRun } from '../persistence/runs-repo';
 import { runLockName } from '../worker/protocol';
-import type { BackboneInfo, FromWorker, PreviewImage, WorkerStatus } from '../worker/protocol';
+import type { BackboneInfo, FromWorker, PreviewImage, StudyRowLite, WorkerStatus } from '../worker/protocol';
+import type { AutoPlan } from '../core/train/auto-plan';
 import { TrainingClient } from '../worker/training-client';
 import { errorText, type Slice } from './slice';
 
@@ -25,6 +26,8 @@ export interface LiveRun {
   points: BatchPoint[];
   history: EpochMetrics[];
   features: { done: number; total: number } | null;
+  /** Auto: its search, then its head fit, as the worker reports them. */
+  study: { phase: 'search' | 'fit'; done: number; total: number; rows: StudyRowLite[]; plan: AutoPlan | null } | null;
   startedAt: number;
   finished: 'done' | 'stopped' | 'early-stopped' | null;
 }
@@ -54,6 +57,8 @@ export interface TrainingSlice {
   continueRun: () => void;
   stopRun: () => void;
   removeRun: (runId: string) => Promise<void>;
+  /** The manual settings become those a run used (Auto's choice included), with Auto off. */
+  adoptRunSettings: (runId: string) => void;
   cachedBackbones: CachedBackboneInfo[];
   backboneImporting: boolean;
   loadCachedBackbones: () => Promise<void>;
@@ -141,6 +146,20 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
         if (live) set({ live: { ...live, features: { done: msg.done, total: msg.total } } });
         break;
       }
+      case 'study-progress': {
+        const live = get().live;
+        if (!live || live.runId !== msg.runId) break;
+        const plan = msg.plan ?? live.study?.plan ?? null;
+        set({
+          live: {
+            ...live,
+            features: null,
+            study: { phase: msg.phase, done: msg.done, total: msg.total, rows: msg.rows, plan },
+            ...(plan ? { totalEpochs: plan.headSteps + (plan.mode === 'finetune' ? plan.finetuneEpochs : 0) } : {}),
+          },
+        });
+        break;
+      }
       case 'batch':
         pendingPoints.push(msg.point);
         pendingBatch = msg;
@@ -208,6 +227,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
         points: run.batches,
         history: run.history,
         features: null,
+        study: run.study ? { phase: 'fit', done: run.study.headPasses, total: run.study.headPasses, rows: run.study.rows, plan: run.study.plan } : null,
         startedAt: Date.now(),
         finished: null,
       },
@@ -294,7 +314,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
           config: trainConfig,
           classes: used.map((c) => ({ id: c.id, name: c.name })),
           split,
-          totalEpochs: trainConfig.epochs + (trainConfig.mode === 'finetune' ? trainConfig.finetune.epochs : 0),
+          totalEpochs: trainConfig.auto?.enabled ? 0 : trainConfig.epochs + (trainConfig.mode === 'finetune' ? trainConfig.finetune.epochs : 0),
           parentRunId: opts.parentRunId ?? null,
         });
         beginLive(run);
@@ -327,6 +347,15 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       set({ backboneImporting: true });
       const payload = await Promise.all(files.map(async (f) => ({ path: f.path, data: await f.file.arrayBuffer() })));
       trainingClient.send({ type: 'import-backbone', name, files: payload }, payload.map((p) => p.data));
+    },
+    adoptRunSettings: (runId) => {
+      const run = get().runs.find((r) => r.id === runId);
+      if (!run) return;
+      const auto = run.config.auto ? { ...run.config.auto, enabled: false } : undefined;
+      // An Auto fine-tune run's head arrived fitted (0 head epochs); manual runs warm the head up first.
+      const epochs = run.config.mode === 'finetune' && run.config.epochs === 0 ? 5 : run.config.mode === 'frozen' && run.study ? 30 : run.config.epochs;
+      set({ trainConfig: { ...run.config, epochs, auto } });
+      get().notify('info', `The settings now start from ${run.name}'s; Auto is off.`);
     },
     removeRun: async (runId) => {
       await deleteRun(await getDb(), runId);

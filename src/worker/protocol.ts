@@ -6,6 +6,11 @@ import type { LayerInfo } from '../core/backbones/layers';
 import type { AugmentConfig } from '../core/augment/augment';
 import type { BenchResult } from './bench';
 import type { BackendChoice, BackendName, BatchPoint, EpochMetrics, TrainMode } from '../core/train/run-config';
+import type { AutoPlan } from '../core/train/auto-plan';
+import type { StudyRow } from '../core/train/study';
+
+/** A row of Auto's search table as the page shows it. */
+export type StudyRowLite = StudyRow;
 
 /** The Web Lock a worker holds while it trains a run; a 'running' run without it was interrupted. */
 export const runLockName = (runId: string) => `finetune-studio-run:${runId}`;
@@ -50,6 +55,8 @@ export type FromWorker =
   | { type: 'backbone-ready'; info: BackboneInfo }
   | { type: 'backbone-imported'; spec: BackboneSpec; bytes: number }
   | { type: 'features-progress'; runId: string; done: number; total: number }
+  /** Auto: the search (candidates tried of total, best first) and then the head fit (passes done of total). */
+  | { type: 'study-progress'; runId: string; phase: 'search' | 'fit'; done: number; total: number; rows: StudyRowLite[]; plan?: AutoPlan }
   | {
       type: 'batch';
       runId: string;

@@ -7,9 +7,12 @@ import type { BackboneSpec } from '../core/backbones/catalog';
 import { applyBackbone, countParams, describeLayers, listBlocks } from '../core/backbones/layers';
 import { augmentBatch, type AugmentConfig } from '../core/augment/augment';
 import { toUnitBatch, type TrainImage } from '../core/train/data';
-import { pool, type FeatureExtractor } from '../core/train/features';
-import type { BackendChoice, BackendName, BatchPoint, TrainMode } from '../core/train/run-config';
+import { frozenExtractor, pool, type FeatureExtractor } from '../core/train/features';
+import type { EvalResult } from '../core/train/evaluate';
+import type { BackendChoice, BackendName, BatchPoint, EpochMetrics, TrainMode } from '../core/train/run-config';
+import { runAuto, type AutoOutcome } from './auto-run';
 import { Trainer, type Checkpoint } from '../core/train/trainer';
+import { EarlyStopping } from '../core/train/early-stopping';
 import { openStudioDb, type StudioDB } from '../persistence/db';
 import { listImages } from '../persistence/images-repo';
 import { getRun, heartbeat, recordEpoch, updateRun } from '../persistence/runs-repo';
@@ -250,7 +253,72 @@ export class TrainingSession {
 
     const source = new IdbPixelSource(db, cfg.backbone.preprocessing.resize);
     let pending: BatchPoint[] = [];
-    const trainer = new Trainer(this.extractor(spec, opened), opened.kind === 'layers' ? opened.model : null, source, cfg, run.classes.length, train, val, {
+    const writeEpoch = async (metrics: EpochMetrics, best: boolean) => {
+      const points = pending;
+      pending = [];
+      metrics = { ...metrics, tensors: tf.memory().numTensors };
+      await recordEpoch(db, runId, metrics, points, best ? { epoch: metrics.epoch, valAcc: metrics.valAcc ?? metrics.trainAcc, valLoss: metrics.valLoss ?? metrics.trainLoss } : undefined);
+      this.post({ type: 'epoch', runId, metrics, best, numTensors: tf.memory().numTensors });
+    };
+
+    // Auto: study the data and fit the chosen head first (again from the start if the run was
+    // interrupted before its plan was saved); a frozen plan ends the run there.
+    let trainCfg = cfg;
+    let headStart: Checkpoint['weights'] | null = null;
+    let epochOffset = run.study?.headPasses ?? 0;
+    if (cfg.auto?.enabled && !run.study) {
+      const stop = { requested: false };
+      this.autoStop = () => (stop.requested = true);
+      await updateRun(db, runId, { status: 'running', backend, backendReason: this.decision?.value.reason ?? null, error: null, heartbeatAt: Date.now(), history: [], batches: [] });
+      this.post({ type: 'status', status: 'training' });
+      let outcome: AutoOutcome | null;
+      const frozen = opened.kind === 'layers' ? frozenExtractor(spec, opened.model) : null;
+      try {
+        outcome = await runAuto({
+          run, extractor: frozen ?? this.extractor(spec, opened), source, train, val,
+          hashOf: new Map(images.map((i) => [i.id, i.hash])), fineTunable: opened.kind === 'layers' && spec.fineTunable,
+          blocks: opened.kind === 'layers' ? listBlocks(opened.model).length : 0, post: this.post, shouldStop: () => stop.requested,
+          onEpoch: writeEpoch,
+        });
+      } finally {
+        this.autoStop = null;
+        frozen?.dispose();
+      }
+      if (!outcome) {
+        await updateRun(db, runId, { status: 'stopped' });
+        this.post({ type: 'run-finished', runId, status: 'stopped', epochs: 0 });
+        this.post({ type: 'status', status: 'done' });
+        return;
+      }
+      const { plan } = outcome;
+      const last = await getRun(db, runId);
+      const kept = last?.history[last.history.length - 1];
+      const cp: Checkpoint = {
+        epoch: plan.headSteps - 1, stage: 1, step: 0, weights: outcome.weights, optimizer: { specs: [], data: new ArrayBuffer(0) },
+        state: { earlyStopping: new EarlyStopping({ patience: 1, mode: 'max', restoreBest: true }).getState(), bestValLoss: kept?.valLoss ?? null, bestValAcc: kept?.valAcc ?? null, bestEpoch: plan.headSteps },
+      };
+      await saveCheckpoint(db, toRecord(runId, cp, 'best'));
+      await saveCheckpoint(db, toRecord(runId, cp, 'last'));
+      const evaluation = outcome.validation ? toEvaluation(val, outcome.validation) : undefined;
+      const totalEpochs = plan.headSteps + (plan.mode === 'finetune' ? plan.finetuneEpochs : 0);
+      await updateRun(db, runId, {
+        config: outcome.config, study: outcome.study, totalEpochs, bestEpoch: plan.headSteps, bestValAcc: kept?.valAcc ?? null, bestValLoss: kept?.valLoss ?? null,
+        ...(evaluation ? { evaluation } : {}),
+      });
+      if (plan.mode === 'frozen') {
+        await updateRun(db, runId, { status: 'done' });
+        this.post({ type: 'run-finished', runId, status: 'done', epochs: plan.headSteps });
+        this.post({ type: 'status', status: 'done' });
+        return;
+      }
+      trainCfg = outcome.config;
+      headStart = outcome.weights;
+      epochOffset = plan.headSteps;
+    } else if (cfg.auto?.enabled && run.study) {
+      trainCfg = run.config;
+    }
+
+    const trainer = new Trainer(this.extractor(spec, opened), opened.kind === 'layers' ? opened.model : null, source, trainCfg, run.classes.length, train, val, {
       onStatus: (phase, done, total) => {
         if (phase === 'features') this.post({ type: 'features-progress', runId, done, total });
       },
@@ -258,17 +326,12 @@ export class TrainingSession {
         const point = { step: p.step, loss: p.loss, smooth: p.smooth, lr: p.lr };
         pending.push(point);
         const mem = tf.memory();
-        this.post({ type: 'batch', runId, point, epoch: p.epoch + 1, batch: p.batch, batches: p.batches, imagesPerSecond: p.imagesPerSecond, numTensors: mem.numTensors, numBytes: mem.numBytes });
+        this.post({ type: 'batch', runId, point, epoch: p.epoch + 1 + epochOffset, batch: p.batch, batches: p.batches, imagesPerSecond: p.imagesPerSecond, numTensors: mem.numTensors, numBytes: mem.numBytes });
       },
-      onEpoch: async (metrics, best) => {
-        const points = pending;
-        pending = [];
-        metrics = { ...metrics, tensors: tf.memory().numTensors };
-        await recordEpoch(db, runId, metrics, points, best ? { epoch: metrics.epoch, valAcc: metrics.valAcc ?? metrics.trainAcc, valLoss: metrics.valLoss ?? metrics.trainLoss } : undefined);
-        this.post({ type: 'epoch', runId, metrics, best, numTensors: tf.memory().numTensors });
-      },
+      onEpoch: (metrics, best) => writeEpoch({ ...metrics, epoch: metrics.epoch + epochOffset }, best),
       onCheckpoint: (cp, kind) => saveCheckpoint(db, toRecord(runId, cp, kind)),
     });
+    if (headStart) trainer.loadWeights(headStart);
     this.trainer = trainer;
     const beat = setInterval(() => void heartbeat(db, runId).catch(() => undefined), 3000);
     try {
@@ -279,16 +342,14 @@ export class TrainingSession {
         if (rec) checkpoint = fromRecord(rec);
         const bestRec = rec && (await getCheckpoint(db, runId, 'best'));
         if (bestRec) best = fromRecord(bestRec);
-      } else if (run.parentRunId) {
+      } else if (run.parentRunId && !headStart) {
         const parent = (await getCheckpoint(db, run.parentRunId, 'best')) ?? (await getCheckpoint(db, run.parentRunId, 'last'));
         if (parent) trainer.loadWeights({ specs: parent.weights, data: parent.weightData });
       }
       await updateRun(db, runId, { status: 'running', backend, backendReason: this.decision?.value.reason ?? null, error: null, heartbeatAt: Date.now() });
       this.post({ type: 'status', status: 'training' });
       const result = await trainer.run(checkpoint, best?.weights);
-      const evaluation = result.validation
-        ? { imageIds: val.map((v) => v.id), labels: result.validation.labels, probabilities: Array.from(result.validation.probabilities), numClasses: result.validation.numClasses }
-        : undefined;
+      const evaluation = result.validation ? toEvaluation(val, result.validation) : undefined;
       await updateRun(db, runId, { status: result.status === 'stopped' ? 'stopped' : 'done', ...(evaluation ? { evaluation } : {}) });
       this.post({ type: 'run-finished', runId, status: result.status, epochs: result.epochs });
       this.post({ type: 'status', status: 'done' });
@@ -309,7 +370,13 @@ export class TrainingSession {
   }
   stop() {
     this.trainer?.stop();
+    this.autoStop?.();
   }
+  private autoStop: (() => void) | null = null;
+}
+
+function toEvaluation(val: TrainImage[], v: EvalResult) {
+  return { imageIds: val.map((x) => x.id), labels: v.labels, probabilities: Array.from(v.probabilities), numClasses: v.numClasses };
 }
 
 function toRecord(runId: string, cp: Checkpoint, kind: 'last' | 'best') {

@@ -3,6 +3,7 @@
 import type { ScheduleConfig } from './schedules';
 import type { AugmentConfig } from '../augment/augment';
 import type { BackboneSpec } from '../backbones/catalog';
+import { DEFAULT_AUTO, type AutoSettings } from './auto-plan';
 
 export type TrainMode = 'frozen' | 'finetune';
 export type OptimizerKind = 'adam' | 'adamw' | 'sgd' | 'rmsprop';
@@ -61,6 +62,11 @@ export interface RunConfig {
   augmentViews: number;
   seed: number;
   backend: BackendChoice;
+  /**
+   * Auto: the studio studies the data and chooses the run (see auto-plan). Absent in runs made
+   * before it existed, which were manual. The config a run stores is the one Auto chose.
+   */
+  auto?: AutoSettings;
 }
 
 /** Per-epoch metrics; val metrics are null when there is no validation set. */
@@ -114,5 +120,6 @@ export function defaultRunConfig(backbone: BackboneSpec): RunConfig {
     augmentViews: 4,
     seed: 42,
     backend: 'auto',
+    auto: { ...DEFAULT_AUTO },
   };
 }

@@ -75,12 +75,20 @@ export function LivePanel() {
       <dl className="live-stats" data-testid="live-stats">
         <div>
           <dt>Status</dt>
-          <dd>{live.features ? `Computing features ${live.features.done}/${live.features.total}` : message ?? status}</dd>
+          <dd>
+            {live.features
+              ? `Computing features ${live.features.done}/${live.features.total}`
+              : live.study?.phase === 'search' && !live.finished
+                ? `Auto: ${live.study.done}/${live.study.total} settings tried`
+                : live.study?.phase === 'fit' && live.study.done < live.study.total && !live.finished
+                  ? `Auto: training the chosen classifier`
+                  : message ?? status}
+          </dd>
         </div>
         <div>
           <dt>Epoch</dt>
           <dd data-testid="live-epoch">
-            {Math.min(live.epoch, live.totalEpochs)} / {live.totalEpochs}
+            {Math.min(Math.max(live.epoch, last?.epoch ?? 0), live.totalEpochs)} / {live.totalEpochs || '–'}
           </dd>
         </div>
         <div>

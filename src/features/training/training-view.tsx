@@ -9,6 +9,7 @@ import { AugmentPanel } from './augment-panel';
 import { HyperPanel } from './hyper-panel';
 import { BackendPanel } from './backend-panel';
 import { LivePanel } from './live-panel';
+import { AutoSettings, AutoStatus } from './auto-panel';
 import './training-view.css';
 
 // The settings panels read the store themselves; memo keeps them from re-rendering with this view.
@@ -31,11 +32,13 @@ export function TrainingView() {
   useEffect(() => {
     void loadRuns();
   }, [loadRuns, project?.id]);
+  const auto = useStudio((s) => s.trainConfig.auto?.enabled ?? false);
   const used = classes.filter((c) => c.imageCount > 0);
   const images = used.reduce((a, c) => a + c.imageCount, 0);
   return (
     <div className="training">
       <div className="training-config">
+        {auto && <p className="muted auto-note">Auto chooses what to train, the classifier and its settings from your photos. The backbone, augmentation and seed below are still yours; turn Auto off to set everything yourself.</p>}
         <Backbone />
         <Freeze />
         <Augment />
@@ -54,12 +57,14 @@ export function TrainingView() {
               </button>
             </div>
           )}
+          <AutoSettings />
           <p className="muted">
             {used.length < 2 ? 'Add images to at least 2 classes on the Dataset tab to train.' : `${plural(images, 'image')} in ${used.length} classes.`}
           </p>
           <button type="button" className="primary big" disabled={busy || used.length < 2} onClick={() => void start()}>
-            {busy ? 'Training…' : 'Start training'}
+            {busy ? 'Training…' : auto ? 'Train' : 'Start training'}
           </button>
+          <AutoStatus />
         </section>
         <Live />
       </div>

@@ -1,0 +1,143 @@
+// Auto through the real UI: a new project trains with Auto by default; the run stores the study
+// (folds, every setting tried) and the plan, the Train tab says in plain words what was chosen,
+// the kept model's validation accuracy is the last epoch's, and Auto's choice can seed the manual
+// settings. With ../shared present, the same on real photos and the real MobileNetV2.
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { createProject, idbAll, newPage, screenshot, SHARED, startApp, waitForImport, type App } from './support/harness';
+import { drawDataset } from './support/datasets';
+
+let app: App;
+let dir: string;
+let dataset: string;
+const REAL_BACKBONE = join(SHARED, 'backbones/mobilenet-v2-0.35-224-no-top');
+const FLOWERS = join(SHARED, 'datasets/flowers5');
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'studio-auto-'));
+  dataset = drawDataset(join(dir, 'shapes'), ['red', 'blue', 'green'], 12);
+  app = await startApp({ '/shared-backbones/': join(SHARED, 'backbones') });
+});
+afterAll(async () => {
+  await app?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface StoredRun {
+  status: string;
+  config: { mode: string; auto?: { enabled: boolean }; epochs: number; head: { hiddenUnits: number; l2: number } };
+  history: { epoch: number; stage: number; valAcc: number | null; trainAcc: number }[];
+  bestValAcc: number | null;
+  bestEpoch: number | null;
+  totalEpochs: number;
+  split: { train: string[]; val: string[] };
+  evaluation?: { imageIds: string[]; labels: number[]; probabilities: number[]; numClasses: number };
+  study?: {
+    k: number;
+    rows: { accuracy: number; spread: number; steps: number; foldAccuracy: number[]; candidate: { l2: number; hiddenUnits: number } }[];
+    plan: { mode: string; reason: string; headSteps: number; cvAccuracy: number };
+    headPasses: number;
+  };
+}
+
+async function waitFinished(page: Page, timeout = 300_000) {
+  await page.getByRole('heading', { name: /Training finished|Stopped early|Training failed|Training stopped/ }).waitFor({ timeout });
+  const failed = await page.getByRole('heading', { name: 'Training failed' }).count();
+  if (failed) throw new Error(`training failed: ${await page.getByRole('alert').allTextContents()}`);
+}
+
+function evalAccuracy(e: NonNullable<StoredRun['evaluation']>) {
+  let right = 0;
+  e.labels.forEach((l, i) => {
+    const row = e.probabilities.slice(i * e.numClasses, (i + 1) * e.numClasses);
+    if (row.indexOf(Math.max(...row)) === l) right++;
+  });
+  return right / e.labels.length;
+}
+
+describe('Auto', () => {
+  it('is on for a new project, studies the data, explains its choice and keeps the model it reports', async () => {
+    const { page, context, errors } = await newPage(app);
+    await createProject(page, 'Auto colours');
+    await page.getByTestId('folder-input').setInputFiles(dataset);
+    await waitForImport(page);
+    await page.getByRole('link', { name: 'Train' }).click();
+    await page.getByLabel(/Or your own TF.js layers model/).fill(`${app.url}fixtures/tiny-backbone/model.json`);
+    await page.getByRole('button', { name: 'Use this model' }).click();
+    const auto = page.getByTestId('auto-settings').getByRole('checkbox', { name: /Auto/ });
+    await expect.poll(() => auto.isChecked()).toBe(true);
+    await page.getByLabel('Time to study settings (seconds)').fill('30');
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await waitFinished(page);
+    await page.getByTestId('auto-plan').waitFor();
+    await screenshot(page, 'auto-01-done');
+    const [run] = await idbAll<StoredRun>(page, 'runs');
+    expect(run.status).toBe('done');
+    expect(run.config.auto?.enabled).toBe(true);
+    const study = run.study!;
+    // 12 per class, 15% validation: 10 training images per class → 5 folds; every family fits a 30 s budget here.
+    expect(study.k).toBe(5);
+    expect(study.rows.length).toBeGreaterThanOrEqual(8);
+    for (const r of study.rows) expect(r.foldAccuracy).toHaveLength(5);
+    // Best first.
+    for (let i = 1; i < study.rows.length; i++) expect(study.rows[i].accuracy).toBeLessThanOrEqual(study.rows[i - 1].accuracy);
+    // Too few images per class to fine-tune: the frozen plan, with the chosen head in the stored config.
+    expect(study.plan.mode).toBe('frozen');
+    expect(study.plan.reason).toMatch(/3 classes, about 10 images each; frozen features separate them at \d+%/);
+    expect(run.config.mode).toBe('frozen');
+    expect(run.config.head.l2).toBe(study.rows[0].candidate.l2);
+    // The head fit is the run's history; the kept model is its last epoch, and the evaluation says the same.
+    expect(run.history.at(-1)!.epoch).toBe(study.plan.headSteps);
+    expect(run.bestEpoch).toBe(study.plan.headSteps);
+    expect(run.bestValAcc).toBe(run.history.at(-1)!.valAcc);
+    expect(run.evaluation!.imageIds.sort()).toEqual([...run.split.val].sort());
+    expect(evalAccuracy(run.evaluation!)).toBeCloseTo(run.bestValAcc!, 6);
+    expect(run.bestValAcc).toBeGreaterThanOrEqual(0.8);
+    // In plain words on the Train tab, with the table behind a disclosure.
+    await expect.poll(() => page.getByTestId('auto-plan').textContent()).toMatch(/Auto chose:.*frozen features/);
+    await page.getByText(/What Auto tried: \d+ settings, 5-fold cross-validation/).click();
+    await expect.poll(() => page.getByTestId('auto-status').locator('tbody tr').count()).toBe(study.rows.length);
+    await screenshot(page, 'auto-02-table');
+    // Auto's choice seeds the manual settings.
+    await page.getByRole('button', { name: "Start from Auto's choice in the manual settings" }).click();
+    await expect.poll(() => auto.isChecked()).toBe(false);
+    await expect.poll(() => page.getByLabel('Head L2').inputValue()).toBe(String(study.rows[0].candidate.l2));
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it.skipIf(!existsSync(join(REAL_BACKBONE, 'model.json')) || !existsSync(FLOWERS))('on real flower photos with the real MobileNetV2', async () => {
+    // 30 photos of each of the 5 flower classes, copied to a temporary folder (the folder input does not follow links).
+    const photos = join(dir, 'flowers');
+    for (const c of readdirSync(FLOWERS).filter((d) => !d.startsWith('.')).sort()) {
+      mkdirSync(join(photos, c), { recursive: true });
+      for (const f of readdirSync(join(FLOWERS, c)).filter((f) => /\.jpe?g$/i.test(f)).sort().slice(0, 30)) copyFileSync(join(FLOWERS, c, f), join(photos, c, f));
+    }
+    const { page, context, errors } = await newPage(app);
+    await createProject(page, 'Auto flowers');
+    await page.getByTestId('folder-input').setInputFiles(photos);
+    await waitForImport(page);
+    await page.getByRole('link', { name: 'Train' }).click();
+    await page.getByLabel(/Or your own TF.js layers model/).fill(`${app.url}shared-backbones/mobilenet-v2-0.35-224-no-top/model.json`);
+    await page.getByRole('button', { name: 'Use this model' }).click();
+    await page.getByLabel(/May fine-tune the backbone/).uncheck();
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await waitFinished(page);
+    await page.getByTestId('auto-plan').waitFor();
+    await screenshot(page, 'auto-03-flowers');
+    const [run] = await idbAll<StoredRun>(page, 'runs');
+    const study = run.study!;
+    console.log(`[auto] flowers: ${study.rows.length} settings, ${study.k} folds, best ${(study.rows[0].accuracy * 100).toFixed(1)}% out of fold; validation ${((run.bestValAcc ?? 0) * 100).toFixed(1)}% on ${run.split.val.length}; ${study.plan.reason}`);
+    expect(study.plan.mode).toBe('frozen');
+    expect(study.plan.reason).toMatch(/fine-tuning is turned off/);
+    // Five classes: chance is 20%; frozen MobileNetV2 features do far better on flowers.
+    expect(study.rows[0].accuracy).toBeGreaterThan(0.5);
+    expect(run.bestValAcc).toBeGreaterThan(0.5);
+    expect(evalAccuracy(run.evaluation!)).toBeCloseTo(run.bestValAcc!, 6);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});

@@ -1,0 +1,114 @@
+// Auto on the Train tab: the switch and its two settings, what Auto is doing during a run, and
+// what it chose and why (in plain words, with the search's table behind a disclosure) after it.
+import { useStudio } from '../../stores/studio-store';
+import { DEFAULT_AUTO, describeHead, type AutoPlan } from '../../core/train/auto-plan';
+import type { StudyRowLite } from '../../worker/protocol';
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+export function AutoSettings() {
+  const cfg = useStudio((s) => s.trainConfig);
+  const set = useStudio((s) => s.setTrainConfig);
+  const auto = cfg.auto ?? { ...DEFAULT_AUTO, enabled: false };
+  const patch = (p: Partial<typeof auto>) => set({ auto: { ...auto, ...p } });
+  return (
+    <div className="auto-settings" data-testid="auto-settings">
+      <label className="check-label">
+        <input type="checkbox" checked={auto.enabled} onChange={(e) => patch({ enabled: e.target.checked })} />
+        <span>
+          <strong>Auto</strong> (recommended): the studio studies your photos and chooses how to train
+        </span>
+      </label>
+      {auto.enabled ? (
+        <div className="field-row auto-fields">
+          <div className="field">
+            <label htmlFor="auto-budget">Time to study settings (seconds)</label>
+            <input id="auto-budget" type="number" min={2} max={300} step={1} value={auto.budgetSec} onChange={(e) => patch({ budgetSec: Math.max(2, Math.min(300, Number(e.target.value) || DEFAULT_AUTO.budgetSec)) })} />
+            <small className="muted">More time tries more settings; the simplest ones always run.</small>
+          </div>
+          <label className="check-label">
+            <input type="checkbox" checked={auto.allowFinetune} onChange={(e) => patch({ allowFinetune: e.target.checked })} />
+            <span>May fine-tune the backbone (slower; used only when it is likely to help)</span>
+          </label>
+        </div>
+      ) : (
+        <p className="muted small-note">Manual: the settings on this page are used as they are.</p>
+      )}
+    </div>
+  );
+}
+
+/** Auto's progress during a run, and its choice once made. */
+export function AutoStatus() {
+  const study = useStudio((s) => s.live?.study ?? null);
+  const runId = useStudio((s) => s.live?.runId ?? null);
+  const stored = useStudio((s) => (runId ? s.runs.find((r) => r.id === runId)?.study : null) ?? null);
+  const applyToManual = useStudio((s) => s.adoptRunSettings);
+  if (!study && !stored) return null;
+  const plan = study?.plan ?? stored?.plan ?? null;
+  const rows = stored?.rows ?? study?.rows ?? [];
+  return (
+    <div className="auto-status" data-testid="auto-status" aria-live="polite">
+      {study?.phase === 'search' && !plan && (
+        <>
+          <p>
+            Studying your photos: {study.done} of {study.total || '…'} settings tried
+          </p>
+          <progress className="wide" max={Math.max(1, study.total)} value={study.done} aria-label="Auto's search progress" />
+        </>
+      )}
+      {plan && <PlanSummary plan={plan} />}
+      {rows.length > 0 && <StudyTable rows={rows} k={plan?.k ?? stored?.k ?? 0} skipped={stored?.skipped ?? 0} seconds={(stored?.elapsedMs ?? 0) / 1000} />}
+      {stored && runId && (
+        <button type="button" className="small" onClick={() => applyToManual(runId)}>
+          Start from Auto's choice in the manual settings
+        </button>
+      )}
+    </div>
+  );
+}
+
+function PlanSummary({ plan }: { plan: AutoPlan }) {
+  return (
+    <p className="auto-plan" data-testid="auto-plan">
+      <strong>Auto chose:</strong> {plan.reason}
+    </p>
+  );
+}
+
+function StudyTable({ rows, k, skipped, seconds }: { rows: StudyRowLite[]; k: number; skipped: number; seconds: number }) {
+  return (
+    <details className="auto-table">
+      <summary>
+        What Auto tried: {rows.length} settings, {k}-fold cross-validation{seconds ? ` in ${seconds.toFixed(1)} s` : ''}
+        {skipped ? ` (${skipped} left out by the time limit)` : ''}
+      </summary>
+      <div className="table-scroll">
+        <table className="probe-table">
+          <thead>
+            <tr>
+              <th scope="col">Classifier</th>
+              <th scope="col" className="num">Accuracy on held-out folds</th>
+              <th scope="col" className="num">Passes</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r, i) => (
+              <tr key={i} className={i === 0 ? 'layer-on' : undefined}>
+                <td>{describeHead(r.candidate)}</td>
+                <td className="num">
+                  {pct(r.accuracy)} ± {pct(r.spread)}
+                </td>
+                <td className="num">{r.steps}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <p className="muted small-note">
+        Each setting trains on {k - 1} of {k} parts of the training images and is scored on the part it did not see; ± is the spread across parts. The
+        validation images are not used for these choices.
+      </p>
+    </details>
+  );
+}

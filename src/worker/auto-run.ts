@@ -1,0 +1,122 @@
+// Auto in the training worker: backbone features of the run's images (the pass frozen training
+// needs anyway), the cross-validated study on them, the plan, and the final head fit, recorded
+// as the run's first epochs. A frozen plan ends here; a fine-tune plan hands the fitted head to
+// the trainer, which runs the fine-tuning stage.
+import * as tf from '@tensorflow/tfjs';
+import { applyPlan, chooseAutoPlan, type AutoPlan } from '../core/train/auto-plan';
+import { computeFeatures, type FeatureCache, type FeatureExtractor } from '../core/train/features';
+import type { PixelSource, TrainImage } from '../core/train/data';
+import { evaluateLogits, type EvalResult } from '../core/train/evaluate';
+import { buildHead } from '../core/train/head';
+import { runStudy } from '../core/train/study';
+import { fitHead } from '../core/train/study-fit';
+import { applyNamedWeights, encodeNamed, type EncodedWeights } from '../core/train/weights';
+import type { EpochMetrics, RunConfig } from '../core/train/run-config';
+import type { RunRecord, RunStudy } from '../persistence/db';
+import type { FromWorker, StudyRowLite } from './protocol';
+
+export interface AutoContext {
+  run: RunRecord;
+  extractor: FeatureExtractor;
+  source: PixelSource;
+  train: TrainImage[];
+  val: TrainImage[];
+  /** Content hash of each image id (folds follow content, not ids). */
+  hashOf: Map<string, string>;
+  fineTunable: boolean;
+  blocks: number;
+  post: (msg: FromWorker) => void;
+  shouldStop: () => boolean;
+  /** `kept`: the last epoch of the head fit, whose weights the run keeps. */
+  onEpoch: (m: EpochMetrics, kept: boolean) => Promise<void>;
+}
+
+export interface AutoOutcome {
+  plan: AutoPlan;
+  config: RunConfig;
+  study: RunStudy;
+  /** The fitted head, named as checkpoints name it. */
+  weights: EncodedWeights;
+  /** Validation predictions of that head (frozen plans keep it as the run's model). */
+  validation: EvalResult | null;
+}
+
+const lite = (rows: RunStudy['rows']): StudyRowLite[] => rows.slice(0, 12);
+
+/** Resolves to null when the user stopped it. */
+export async function runAuto(ctx: AutoContext): Promise<AutoOutcome | null> {
+  const { run, extractor, train, val } = ctx;
+  const runId = run.id;
+  const settings = run.config.auto!;
+  const total = train.length + val.length;
+  const features = async (items: TrainImage[], offset: number): Promise<FeatureCache | null> =>
+    computeFeatures({
+      extractor, source: ctx.source, ids: items.map((t) => t.id), views: 1, augment: null, seed: run.config.seed,
+      onProgress: (d) => ctx.post({ type: 'features-progress', runId, done: offset + d, total }),
+      shouldStop: ctx.shouldStop,
+    });
+  const trainF = await features(train, 0);
+  const valF = trainF && (await features(val, train.length));
+  if (!trainF || !valF) return null;
+  const dim = trainF.dim;
+  const labels = train.map((t) => t.label);
+  const numClasses = run.classes.length;
+
+  ctx.post({ type: 'study-progress', runId, phase: 'search', done: 0, total: 1, rows: [] });
+  const study = await runStudy({
+    features: trainF.views[0], dim, labels, numClasses, keys: train.map((t) => ctx.hashOf.get(t.id) ?? t.id), seed: run.config.seed,
+    budgetMs: settings.budgetSec * 1000, shouldStop: ctx.shouldStop,
+    onProgress: (p) => ctx.post({ type: 'study-progress', runId, phase: 'search', done: p.done, total: p.total, rows: lite(p.rows) }),
+  });
+  if (ctx.shouldStop()) return null;
+  const counts = Array.from({ length: numClasses }, (_, c) => labels.filter((l) => l === c).length);
+  const plan = chooseAutoPlan({ study, classNames: run.classes.map((c) => c.name), counts, fineTunable: ctx.fineTunable, allowFinetune: settings.allowFinetune, blocks: ctx.blocks });
+  const config = applyPlan(run.config, plan);
+  const record: RunStudy = {
+    k: study.k, rows: study.rows, skipped: study.skipped, budgetMs: study.budgetMs, elapsedMs: study.elapsedMs, plan, headPasses: plan.headSteps,
+  };
+  ctx.post({ type: 'study-progress', runId, phase: 'fit', done: 0, total: plan.headSteps, rows: lite(study.rows), plan });
+
+  const started = performance.now();
+  let last = started;
+  let lastStep = 0;
+  const fit = await fitHead({
+    features: trainF.views[0], dim, labels, numClasses, candidate: plan.head, steps: plan.headSteps, seed: run.config.seed,
+    mean: study.mean, std: study.std, val: val.length ? { features: valF.views[0], labels: val.map((v) => v.label) } : undefined,
+    shouldStop: ctx.shouldStop,
+    onEval: async (e) => {
+      const now = performance.now();
+      const passes = e.step - lastStep;
+      lastStep = e.step;
+      const seconds = (now - last) / 1000;
+      last = now;
+      ctx.post({ type: 'study-progress', runId, phase: 'fit', done: e.step, total: plan.headSteps, rows: lite(study.rows), plan });
+      await ctx.onEpoch({
+        epoch: e.step, stage: 1, trainLoss: e.loss[0], trainAcc: e.accuracy[0], valLoss: e.valLoss?.[0] ?? null, valAcc: e.valAccuracy?.[0] ?? null,
+        lr: plan.head.lr, seconds, imagesPerSecond: seconds > 0 ? (passes * train.length) / seconds : 0,
+      }, e.step === plan.headSteps);
+    },
+  });
+  try {
+    if (fit.stopped) return null;
+    const weights = await encodeNamed(fit.weights);
+    const validation = val.length ? await scoreHead(weights, dim, numClasses, config, valF.views[0], val.map((v) => v.label)) : null;
+    return { plan, config, study: record, weights, validation };
+  } finally {
+    tf.dispose(fit.weights.map((w) => w.tensor));
+  }
+}
+
+/** Validation predictions of a fitted head on cached features. */
+async function scoreHead(weights: EncodedWeights, dim: number, numClasses: number, cfg: RunConfig, features: Float32Array, labels: number[]): Promise<EvalResult> {
+  const head = buildHead(dim, numClasses, cfg.head, cfg.seed);
+  try {
+    applyNamedWeights(weights, [{ prefix: 'head', model: head }]);
+    const logits = tf.tidy(() => head.apply(tf.tensor2d(features, [labels.length, dim]), { training: false }) as tf.Tensor2D);
+    const res = await evaluateLogits(logits, labels);
+    logits.dispose();
+    return res;
+  } finally {
+    head.dispose();
+  }
+}
