@@ -2,7 +2,8 @@
 // (folds, every setting tried) and the plan, the Train tab says in plain words what was chosen,
 // the kept model's validation accuracy is the last epoch's, and Auto's choice can seed the manual
 // settings. With ../shared present, the same on real photos and the real MobileNetV2.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { PNG } from 'pngjs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +106,49 @@ describe('Auto', () => {
     await page.getByRole('button', { name: "Start from Auto's choice in the manual settings" }).click();
     await expect.poll(() => auto.isChecked()).toBe(false);
     await expect.poll(() => page.getByLabel('Head L2').inputValue()).toBe(String(study.rows[0].candidate.l2));
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('fine-tunes from the fitted head when frozen features do not separate the classes', async () => {
+    // Two classes of pure noise: nothing separates them, and 26 images each are enough to fine-tune.
+    const noise = join(dir, 'noise');
+    let s = 5;
+    const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (const c of ['left', 'right']) {
+      mkdirSync(join(noise, c), { recursive: true });
+      for (let i = 0; i < 26; i++) {
+        const png = new PNG({ width: 40, height: 40 });
+        for (let p = 0; p < png.data.length; p++) png.data[p] = p % 4 === 3 ? 255 : Math.floor(rand() * 256);
+        writeFileSync(join(noise, c, `${c}-${i}.png`), PNG.sync.write(png));
+      }
+    }
+    const { page, context, errors } = await newPage(app);
+    await createProject(page, 'Auto noise');
+    await page.getByTestId('folder-input').setInputFiles(noise);
+    await waitForImport(page);
+    await page.getByRole('link', { name: 'Train' }).click();
+    await page.getByLabel(/Or your own TF.js layers model/).fill(`${app.url}fixtures/tiny-backbone/model.json`);
+    await page.getByRole('button', { name: 'Use this model' }).click();
+    await page.getByLabel('Time to study settings (seconds)').fill('5');
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await page.getByTestId('auto-plan').waitFor({ timeout: 300_000 });
+    await waitFinished(page, 600_000);
+    await screenshot(page, 'auto-04-finetune');
+    const [run] = await idbAll<StoredRun>(page, 'runs');
+    const plan = run.study!.plan;
+    expect(run.status).toBe('done');
+    expect(plan.mode).toBe('finetune');
+    expect(plan.reason).toMatch(/2 classes, about 22 images each; frozen features separate them at \d+%.*: fine-tuning the last \d+ blocks for \d+ epochs/);
+    expect(run.config).toMatchObject({ mode: 'finetune', epochs: 0 });
+    // The head fit's passes, then the fine-tuning epochs numbered on from them.
+    const head = run.history.filter((h) => h.stage === 1);
+    const tuned = run.history.filter((h) => h.stage === 2);
+    expect(head.at(-1)!.epoch).toBe(plan.headSteps);
+    expect(tuned.length).toBeGreaterThanOrEqual(1);
+    expect(tuned[0].epoch).toBe(plan.headSteps + 1);
+    expect(run.totalEpochs).toBe(plan.headSteps + (run.config as unknown as { finetune: { epochs: number } }).finetune.epochs);
+    expect(run.evaluation!.imageIds.length).toBe(run.split.val.length);
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -12,7 +12,12 @@ import { runStudy } from '../core/train/study';
 import { fitHead } from '../core/train/study-fit';
 import { applyNamedWeights, encodeNamed, type EncodedWeights } from '../core/train/weights';
 import type { EpochMetrics, RunConfig } from '../core/train/run-config';
-import type { RunRecord, RunStudy } from '../persistence/db';
+import type { RunRecord, RunStudy, StudioDB } from '../persistence/db';
+import { getRun, updateRun } from '../persistence/runs-repo';
+import { saveCheckpoint } from '../persistence/checkpoints-repo';
+import { EarlyStopping } from '../core/train/early-stopping';
+import type { Checkpoint } from '../core/train/trainer';
+import { toEvaluation, toRecord } from './run-records';
 import type { FromWorker, StudyRowLite } from './protocol';
 
 export interface AutoContext {
@@ -119,4 +124,43 @@ async function scoreHead(weights: EncodedWeights, dim: number, numClasses: numbe
   } finally {
     head.dispose();
   }
+}
+
+/**
+ * Runs Auto and stores what it chose: the plan and study on the run, the fitted head as its best
+ * and last checkpoint, the validation predictions. A frozen plan (or a stop) finishes the run;
+ * a fine-tune plan returns the config and head the trainer goes on from.
+ */
+export async function autoStage(
+  db: StudioDB,
+  ctx: AutoContext,
+): Promise<{ finished: true } | { finished: false; config: RunConfig; weights: EncodedWeights; headPasses: number }> {
+  const runId = ctx.run.id;
+  const outcome = await runAuto(ctx);
+  if (!outcome) {
+    await updateRun(db, runId, { status: 'stopped' });
+    ctx.post({ type: 'run-finished', runId, status: 'stopped', epochs: 0 });
+    ctx.post({ type: 'status', status: 'done' });
+    return { finished: true };
+  }
+  const { plan } = outcome;
+  const kept = (await getRun(db, runId))?.history.at(-1);
+  const cp: Checkpoint = {
+    epoch: plan.headSteps - 1, stage: 1, step: 0, weights: outcome.weights, optimizer: { specs: [], data: new ArrayBuffer(0) },
+    state: { earlyStopping: new EarlyStopping({ patience: 1, mode: 'max', restoreBest: true }).getState(), bestValLoss: kept?.valLoss ?? null, bestValAcc: kept?.valAcc ?? null, bestEpoch: plan.headSteps },
+  };
+  await saveCheckpoint(db, toRecord(runId, cp, 'best'));
+  await saveCheckpoint(db, toRecord(runId, cp, 'last'));
+  const evaluation = outcome.validation ? toEvaluation(ctx.val, outcome.validation) : undefined;
+  await updateRun(db, runId, {
+    config: outcome.config, study: outcome.study, totalEpochs: plan.headSteps + (plan.mode === 'finetune' ? plan.finetuneEpochs : 0),
+    bestEpoch: plan.headSteps, bestValAcc: kept?.valAcc ?? null, bestValLoss: kept?.valLoss ?? null, ...(evaluation ? { evaluation } : {}),
+  });
+  if (plan.mode === 'frozen') {
+    await updateRun(db, runId, { status: 'done' });
+    ctx.post({ type: 'run-finished', runId, status: 'done', epochs: plan.headSteps });
+    ctx.post({ type: 'status', status: 'done' });
+    return { finished: true };
+  }
+  return { finished: false, config: outcome.config, weights: outcome.weights, headPasses: plan.headSteps };
 }

@@ -8,11 +8,10 @@ import { applyBackbone, countParams, describeLayers, listBlocks } from '../core/
 import { augmentBatch, type AugmentConfig } from '../core/augment/augment';
 import { toUnitBatch, type TrainImage } from '../core/train/data';
 import { frozenExtractor, pool, type FeatureExtractor } from '../core/train/features';
-import type { EvalResult } from '../core/train/evaluate';
 import type { BackendChoice, BackendName, BatchPoint, EpochMetrics, TrainMode } from '../core/train/run-config';
-import { runAuto, type AutoOutcome } from './auto-run';
+import { autoStage } from './auto-run';
+import { fromRecord, toEvaluation, toRecord } from './run-records';
 import { Trainer, type Checkpoint } from '../core/train/trainer';
-import { EarlyStopping } from '../core/train/early-stopping';
 import { openStudioDb, type StudioDB } from '../persistence/db';
 import { listImages } from '../persistence/images-repo';
 import { getRun, heartbeat, recordEpoch, updateRun } from '../persistence/runs-repo';
@@ -271,10 +270,10 @@ export class TrainingSession {
       this.autoStop = () => (stop.requested = true);
       await updateRun(db, runId, { status: 'running', backend, backendReason: this.decision?.value.reason ?? null, error: null, heartbeatAt: Date.now(), history: [], batches: [] });
       this.post({ type: 'status', status: 'training' });
-      let outcome: AutoOutcome | null;
       const frozen = opened.kind === 'layers' ? frozenExtractor(spec, opened.model) : null;
+      let next: Awaited<ReturnType<typeof autoStage>>;
       try {
-        outcome = await runAuto({
+        next = await autoStage(db, {
           run, extractor: frozen ?? this.extractor(spec, opened), source, train, val,
           hashOf: new Map(images.map((i) => [i.id, i.hash])), fineTunable: opened.kind === 'layers' && spec.fineTunable,
           blocks: opened.kind === 'layers' ? listBlocks(opened.model).length : 0, post: this.post, shouldStop: () => stop.requested,
@@ -284,38 +283,8 @@ export class TrainingSession {
         this.autoStop = null;
         frozen?.dispose();
       }
-      if (!outcome) {
-        await updateRun(db, runId, { status: 'stopped' });
-        this.post({ type: 'run-finished', runId, status: 'stopped', epochs: 0 });
-        this.post({ type: 'status', status: 'done' });
-        return;
-      }
-      const { plan } = outcome;
-      const last = await getRun(db, runId);
-      const kept = last?.history[last.history.length - 1];
-      const cp: Checkpoint = {
-        epoch: plan.headSteps - 1, stage: 1, step: 0, weights: outcome.weights, optimizer: { specs: [], data: new ArrayBuffer(0) },
-        state: { earlyStopping: new EarlyStopping({ patience: 1, mode: 'max', restoreBest: true }).getState(), bestValLoss: kept?.valLoss ?? null, bestValAcc: kept?.valAcc ?? null, bestEpoch: plan.headSteps },
-      };
-      await saveCheckpoint(db, toRecord(runId, cp, 'best'));
-      await saveCheckpoint(db, toRecord(runId, cp, 'last'));
-      const evaluation = outcome.validation ? toEvaluation(val, outcome.validation) : undefined;
-      const totalEpochs = plan.headSteps + (plan.mode === 'finetune' ? plan.finetuneEpochs : 0);
-      await updateRun(db, runId, {
-        config: outcome.config, study: outcome.study, totalEpochs, bestEpoch: plan.headSteps, bestValAcc: kept?.valAcc ?? null, bestValLoss: kept?.valLoss ?? null,
-        ...(evaluation ? { evaluation } : {}),
-      });
-      if (plan.mode === 'frozen') {
-        await updateRun(db, runId, { status: 'done' });
-        this.post({ type: 'run-finished', runId, status: 'done', epochs: plan.headSteps });
-        this.post({ type: 'status', status: 'done' });
-        return;
-      }
-      trainCfg = outcome.config;
-      headStart = outcome.weights;
-      epochOffset = plan.headSteps;
-    } else if (cfg.auto?.enabled && run.study) {
-      trainCfg = run.config;
+      if (next.finished) return;
+      ({ config: trainCfg, weights: headStart, headPasses: epochOffset } = next);
     }
 
     const trainer = new Trainer(this.extractor(spec, opened), opened.kind === 'layers' ? opened.model : null, source, trainCfg, run.classes.length, train, val, {
@@ -373,35 +342,4 @@ export class TrainingSession {
     this.autoStop?.();
   }
   private autoStop: (() => void) | null = null;
-}
-
-function toEvaluation(val: TrainImage[], v: EvalResult) {
-  return { imageIds: val.map((x) => x.id), labels: v.labels, probabilities: Array.from(v.probabilities), numClasses: v.numClasses };
-}
-
-function toRecord(runId: string, cp: Checkpoint, kind: 'last' | 'best') {
-  return {
-    runId,
-    kind,
-    epoch: cp.epoch,
-    stage: cp.stage,
-    step: cp.step,
-    createdAt: Date.now(),
-    weights: cp.weights.specs,
-    weightData: cp.weights.data,
-    optimizer: cp.optimizer.specs,
-    optimizerData: cp.optimizer.data,
-    state: cp.state as unknown as Record<string, unknown>,
-  };
-}
-
-function fromRecord(rec: Awaited<ReturnType<typeof getCheckpoint>> & object): Checkpoint {
-  return {
-    epoch: rec.epoch,
-    stage: rec.stage,
-    step: rec.step,
-    weights: { specs: rec.weights, data: rec.weightData },
-    optimizer: { specs: rec.optimizer, data: rec.optimizerData },
-    state: rec.state as unknown as Checkpoint['state'],
-  };
 }

@@ -50,8 +50,8 @@ export interface RunConfig {
   labelSmoothing: number;
   balance: 'none' | 'class-weights' | 'oversample';
   /**
-   * `monitor`: what picks the best epoch and stops the run, validation loss (Keras' default,
-   * the default here) or validation accuracy; without validation images, the training figure.
+   * `monitor`: what picks the best epoch and stops the run, validation loss (Keras' default)
+   * or validation accuracy (the default here); without validation images, the training figure.
    * Absent in runs made before it existed, which watched the loss.
    */
   earlyStopping: { enabled: boolean; patience: number; minDelta: number; restoreBest: boolean; monitor?: 'loss' | 'accuracy' };
@@ -113,7 +113,8 @@ export function defaultRunConfig(backbone: BackboneSpec): RunConfig {
     schedule: { kind: 'constant' },
     labelSmoothing: 0,
     balance: 'class-weights',
-    earlyStopping: { enabled: true, patience: 5, minDelta: 0.001, restoreBest: true, monitor: 'loss' },
+    // Auto's studies on four photo sets: loss stopped heads at epoch ~10 while accuracy still climbed.
+    earlyStopping: { enabled: true, patience: 10, minDelta: 0.001, restoreBest: true, monitor: 'accuracy' },
     valFraction: 0.15,
     augment: {},
     augmentEnabled: false,

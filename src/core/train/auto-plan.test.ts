@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { getBackbone } from '../backbones/catalog';
+import { applyPlan, chooseAutoPlan, describeHead, SEPARATED } from './auto-plan';
+import type { HeadCandidate } from './head-search';
+import { defaultRunConfig } from './run-config';
+import type { StudyResult } from './study';
+
+const head: HeadCandidate = { hiddenUnits: 0, dropout: 0, lr: 0.01, l2: 0.01, labelSmoothing: 0.1, standardize: true, balance: 'none' };
+
+function study(accuracy: number, k = 5): StudyResult {
+  const best = { candidate: head, accuracy, spread: 0.04, loss: 0.5, steps: 48, foldAccuracy: Array(k).fill(accuracy), ms: 10 };
+  return { k, folds: [], rows: [best], best, skipped: 0, budgetMs: 1000, elapsedMs: 500, mean: new Float32Array(1), std: new Float32Array(1) };
+}
+
+const base = { classNames: ['a', 'b', 'c'], fineTunable: true, allowFinetune: true, blocks: 18 };
+
+describe('chooseAutoPlan', () => {
+  it('keeps the backbone frozen when frozen features already separate the classes', () => {
+    const p = chooseAutoPlan({ ...base, study: study(SEPARATED + 0.01), counts: [60, 60, 60] });
+    expect(p.mode).toBe('frozen');
+    expect(p.headSteps).toBe(48);
+    expect(p.reason).toMatch(/^3 classes, about 60 images each; frozen features separate them at 91% \(± 4% over 5 folds\): training the classifier on frozen features \(fine-tuning would add little/);
+  });
+
+  it('fine-tunes when they do not and there is enough data; more blocks when separation is poor and data plentiful', () => {
+    const some = chooseAutoPlan({ ...base, study: study(0.8), counts: [30, 30, 30] });
+    expect(some.mode).toBe('finetune');
+    expect(some.trainableBlocks).toBe(4);
+    expect(some.reason).toMatch(/fine-tuning the last 4 blocks for \d+ epochs/);
+    const more = chooseAutoPlan({ ...base, study: study(0.6), counts: [80, 80, 80] });
+    expect(more.trainableBlocks).toBe(6);
+    expect(more.finetuneEpochs).toBeGreaterThanOrEqual(6);
+    expect(more.finetuneEpochs).toBeLessThanOrEqual(12);
+  });
+
+  it('stays frozen, saying why, for too few images, a frozen-only backbone, or fine-tuning turned off', () => {
+    expect(chooseAutoPlan({ ...base, study: study(0.6), counts: [12, 40, 40] }).reason).toMatch(/12 images in the smallest class are too few/);
+    expect(chooseAutoPlan({ ...base, study: study(0.6), counts: [12, 40, 40] }).reason).toMatch(/3 classes, 12 to 40 images each/);
+    expect(chooseAutoPlan({ ...base, fineTunable: false, study: study(0.6), counts: [50, 50, 50] }).reason).toMatch(/can only be used frozen/);
+    expect(chooseAutoPlan({ ...base, allowFinetune: false, study: study(0.6), counts: [50, 50, 50] }).mode).toBe('frozen');
+  });
+
+  it('applyPlan writes the chosen head and, for fine-tuning, a head-less first stage with augmentation', () => {
+    const cfg = defaultRunConfig(getBackbone('mobilenet-v2-0.35')!);
+    const frozen = applyPlan(cfg, chooseAutoPlan({ ...base, study: study(0.95), counts: [40, 40, 40] }));
+    expect(frozen).toMatchObject({ mode: 'frozen', epochs: 48, head: { hiddenUnits: 0, dropout: 0, l2: 0.01 }, labelSmoothing: 0.1, balance: 'none', seed: cfg.seed });
+    const ft = applyPlan(cfg, chooseAutoPlan({ ...base, study: study(0.7), counts: [40, 40, 40] }));
+    expect(ft).toMatchObject({ mode: 'finetune', epochs: 0, trainableBlocks: 6, augmentEnabled: true });
+    expect(ft.earlyStopping.monitor).toBe('accuracy');
+    expect(describeHead(head)).toBe('a linear head, L2 0.01, label smoothing 0.1, standardized features');
+  });
+});
