@@ -133,7 +133,7 @@ describe('configDiff', () => {
     const byKey = Object.fromEntries(rows.map((r) => [r.key, r.values[0]]));
     expect(byKey).toMatchObject({
       mode: 'Frozen backbone', lr: '1e-3', 'finetune.lr': '–', batchSize: '16', optimizer: 'Adam', schedule: 'Constant',
-      balance: 'Class weights', earlyStopping: 'Loss, patience 5, min Δ 1e-3, restore best', valFraction: '15%', augment: 'Off',
+      balance: 'Class weights', earlyStopping: 'Accuracy, patience 10, min Δ 1e-3, restore best', valFraction: '15%', augment: 'Off',
       'head.hiddenUnits': '100', seed: '42', backend: 'webgl',
     });
   });
