@@ -104,6 +104,8 @@ export interface RunStudy {
   rows: StudyRow[];
   /** Candidates the time budget left untried. */
   skipped: number;
+  /** The budget cut a family's training short (absent: it did not). */
+  truncated?: boolean;
   budgetMs: number;
   elapsedMs: number;
   plan: AutoPlan;

@@ -72,13 +72,16 @@ export async function runAuto(ctx: AutoContext): Promise<AutoOutcome | null> {
     features: trainF.views[0], dim, labels, numClasses, keys: train.map((t) => ctx.hashOf.get(t.id) ?? t.id), seed: run.config.seed,
     budgetMs: settings.budgetSec * 1000, shouldStop: ctx.shouldStop,
     onProgress: (p) => ctx.post({ type: 'study-progress', runId, phase: 'search', done: p.done, total: p.total, rows: lite(p.rows) }),
+  }).catch((e: unknown) => {
+    if (ctx.shouldStop()) return null; // stopped before any setting was scored
+    throw e;
   });
-  if (ctx.shouldStop()) return null;
+  if (!study || ctx.shouldStop()) return null;
   const counts = Array.from({ length: numClasses }, (_, c) => labels.filter((l) => l === c).length);
   const plan = chooseAutoPlan({ study, classNames: run.classes.map((c) => c.name), counts, fineTunable: ctx.fineTunable, allowFinetune: settings.allowFinetune, blocks: ctx.blocks });
   const config = applyPlan(run.config, plan);
   const record: RunStudy = {
-    k: study.k, rows: study.rows, skipped: study.skipped, budgetMs: study.budgetMs, elapsedMs: study.elapsedMs, plan, headPasses: plan.headSteps,
+    k: study.k, rows: study.rows, skipped: study.skipped, truncated: study.truncated, budgetMs: study.budgetMs, elapsedMs: study.elapsedMs, plan, headPasses: plan.headSteps,
   };
   ctx.post({ type: 'study-progress', runId, phase: 'fit', done: 0, total: plan.headSteps, rows: lite(study.rows), plan });
 

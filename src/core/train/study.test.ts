@@ -97,6 +97,9 @@ describe('runStudy', () => {
     });
     expect(res.rows).toHaveLength(2);
     expect(res.skipped).toBe(1);
+    // The first family stopped at its first reading (4 of 16 passes) instead of running on.
+    expect(res.truncated).toBe(true);
+    for (const r of res.rows) expect(r.steps).toBe(4);
   });
 
   it('default families try linear heads first and add class weighting when classes are out of balance', () => {

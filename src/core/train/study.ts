@@ -2,7 +2,8 @@
 // Candidates train in families (see head-search) over k stratified, seeded folds; each gets
 // its out-of-fold accuracy ± spread across folds and the number of passes that scored best,
 // read off the out-of-fold curve rather than guessed by patience. The search stops starting new
-// families when its time budget runs out, and always finishes the first.
+// training when its time budget runs out, keeping what the curves reached (the first reading
+// of the first family always counts).
 import * as tf from '@tensorflow/tfjs';
 import { trainFamily, type HeadCandidate } from './head-search';
 import { chooseK, stratifiedFolds } from './study-folds';
@@ -30,6 +31,8 @@ export interface StudyResult {
   best: StudyRow;
   /** Candidates the budget left untried. */
   skipped: number;
+  /** A family's training was cut short by the budget (its curves end early). */
+  truncated: boolean;
   budgetMs: number;
   elapsedMs: number;
   /** Feature standardization learned on all study images (folded into the final head). */
@@ -110,7 +113,8 @@ export async function runStudy(inp: StudyInput): Promise<StudyResult> {
   const rows: StudyRow[] = [];
   let done = 0;
   let skipped = 0;
-  let msPerUnit: number | null = null; // wall time per (slice × output width × pass)
+  let msPerUnit: number | null = null;
+  let truncated = false; // wall time per (slice × output width × pass)
   const xs: Partial<Record<'raw' | 'std', tf.Tensor2D>> = {};
   try {
     for (const family of families) {
@@ -124,14 +128,20 @@ export async function runStudy(inp: StudyInput): Promise<StudyResult> {
       const kind = family[0].standardize ? 'std' : 'raw';
       xs[kind] ??= tf.tensor2d(kind === 'std' ? standardizeRows(inp.features, dim, mean, std) : inp.features, [n, dim]);
       const start = now();
+      // The budget holds inside a family too: once it is spent, training stops at the next pass
+      // and the family is judged on the part of its curves it reached (at least one reading).
+      let readings = 0;
       const res = await trainFamily({
-        x: xs[kind]!, labels, numClasses, candidates: family, folds, k, steps, evalEvery, seed: inp.seed, shouldStop: inp.shouldStop,
+        x: xs[kind]!, labels, numClasses, candidates: family, folds, k, steps, evalEvery, seed: inp.seed,
+        onEval: () => void readings++,
+        shouldStop: () => inp.shouldStop?.() === true || (readings > 0 && now() - t0 > inp.budgetMs),
       });
       const ms = now() - start;
-      if (res.stopped && rows.length > 0) {
+      if (res.evals.length === 0) {
         skipped += family.length;
         continue;
       }
+      if (res.stopped) truncated = true;
       msPerUnit = Math.max(msPerUnit ?? 0, ms / units);
       family.forEach((candidate, j) => {
         // The pass with the best out-of-fold accuracy; ties go to the lower loss, then the earlier pass.
@@ -153,5 +163,6 @@ export async function runStudy(inp: StudyInput): Promise<StudyResult> {
     tf.dispose(Object.values(xs));
   }
   const ranked = rankRows(rows);
-  return { k, folds, rows: ranked, best: ranked[0], skipped, budgetMs: inp.budgetMs, elapsedMs: now() - t0, mean, std };
+  if (ranked.length === 0) throw new Error('The study was stopped before any setting was scored.');
+  return { k, folds, rows: ranked, best: ranked[0], skipped, truncated, budgetMs: inp.budgetMs, elapsedMs: now() - t0, mean, std };
 }

@@ -58,7 +58,7 @@ export function AutoStatus() {
         </>
       )}
       {plan && <PlanSummary plan={plan} />}
-      {rows.length > 0 && <StudyTable rows={rows} k={plan?.k ?? stored?.k ?? 0} skipped={stored?.skipped ?? 0} seconds={(stored?.elapsedMs ?? 0) / 1000} />}
+      {rows.length > 0 && <StudyTable rows={rows} k={plan?.k ?? stored?.k ?? 0} skipped={stored?.skipped ?? 0} truncated={stored?.truncated ?? false} seconds={(stored?.elapsedMs ?? 0) / 1000} />}
       {stored && runId && (
         <button type="button" className="small" onClick={() => applyToManual(runId)}>
           Start from Auto's choice in the manual settings
@@ -76,12 +76,12 @@ function PlanSummary({ plan }: { plan: AutoPlan }) {
   );
 }
 
-function StudyTable({ rows, k, skipped, seconds }: { rows: StudyRowLite[]; k: number; skipped: number; seconds: number }) {
+function StudyTable({ rows, k, skipped, truncated, seconds }: { rows: StudyRowLite[]; k: number; skipped: number; truncated: boolean; seconds: number }) {
   return (
     <details className="auto-table">
       <summary>
         What Auto tried: {rows.length} settings, {k}-fold cross-validation{seconds ? ` in ${seconds.toFixed(1)} s` : ''}
-        {skipped ? ` (${skipped} left out by the time limit)` : ''}
+        {skipped ? ` (${skipped} left out by the time limit)` : truncated ? ' (the time limit cut the last ones short)' : ''}
       </summary>
       <div className="table-scroll">
         <table className="probe-table">
