@@ -9,7 +9,7 @@ import { balancedClassWeights, oversampleIndices } from './class-weights';
 import { toModelRange, toUnitBatch, type PixelSource, type TrainImage } from './data';
 import { augmentView, buildBoundaryCache, DEFAULT_BOUNDARY_BUDGET, gatherBoundary, type BoundaryCaches } from './boundary';
 import { EarlyStopping, type EarlyStoppingState } from './early-stopping';
-import { gatherFeatures, pool, viewSeed, type FeatureExtractor } from './features';
+import { gatherFeatures, pool, viewSeed, type FeatureExtractor, type FeatureStore } from './features';
 import { computeRunFeatures, type RunFeatures } from './run-features';
 import { buildHead, headL2 } from './head';
 import { weightedCategoricalCrossEntropy } from './losses';
@@ -34,13 +34,12 @@ export interface TrainerEvents {
   onBatch?: (p: BatchPoint & { epoch: number; batch: number; batches: number; imagesPerSecond: number }) => void;
   onEpoch?: (m: EpochMetrics, best: boolean) => void | Promise<void>;
   onCheckpoint?: (cp: Checkpoint, kind: 'last' | 'best') => Promise<void>;
-  /** A line for the run's log (what the trainer chose and why). */
-  onLog?: (line: string) => void;
+  onLog?: (line: string) => void; // a line for the run's log: what the trainer chose and why
 }
 
 export interface TrainerOptions {
-  /** Bytes the fine-tune boundary cache may take (default 512 MB); 0 turns it off. */
-  boundaryBudget?: number;
+  boundaryBudget?: number; // bytes the fine-tune boundary cache may take (default 512 MB); 0 turns it off
+  featureStore?: { store: FeatureStore; contentKey: (id: string) => string }; // only for a backbone with its stored weights
 }
 
 export interface TrainResult {
@@ -193,7 +192,7 @@ export class Trainer {
     this.cache ??= await computeRunFeatures({
       extractor: this.extractor, backbone: this.backbone, source: this.source, train: this.train.map((t) => t.id), val: this.val.map((t) => t.id),
       views: this.cfg.augmentViews, augment: this.cfg.augmentEnabled ? this.cfg.augment : null, seed: this.cfg.seed,
-      onProgress: (d, t) => this.events.onStatus?.('features', d, t), shouldStop: () => this.stopRequested,
+      onProgress: (d, t) => this.events.onStatus?.('features', d, t), shouldStop: () => this.stopRequested, store: this.options.featureStore, onLog: this.events.onLog,
     });
     return this.cache;
   }
