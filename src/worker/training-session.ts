@@ -12,7 +12,8 @@ import type { BackendChoice, BackendName, BatchPoint, TrainMode } from '../core/
 import { Trainer, type Checkpoint } from '../core/train/trainer';
 import { openStudioDb, type StudioDB } from '../persistence/db';
 import { listImages } from '../persistence/images-repo';
-import { getRun, heartbeat, recordEpoch, updateRun } from '../persistence/runs-repo';
+import { appendRunLog, getRun, heartbeat, recordEpoch, updateRun } from '../persistence/runs-repo';
+import { featureStore } from '../persistence/features-repo';
 import { getCheckpoint, saveCheckpoint } from '../persistence/checkpoints-repo';
 import { runLockName, type FromWorker, type PreviewImage } from './protocol';
 import { openBackbone, type OpenedBackbone } from './backbone-store';
@@ -250,6 +251,11 @@ export class TrainingSession {
 
     const source = new IdbPixelSource(db, cfg.backbone.preprocessing.resize);
     let pending: BatchPoint[] = [];
+    // Stored features are valid only for the backbone's stored weights: not after a fine-tuned parent's weights go in.
+    const parent = !resume && run.parentRunId ? await getRun(db, run.parentRunId) : null;
+    const pristine = !parent || parent.config.mode !== 'finetune';
+    const imageKey = new Map(images.map((i) => [i.id, `${i.hash}:${i.width}x${i.height}:${i.trainingBytes}`]));
+    let logged: Promise<unknown> = Promise.resolve();
     const trainer = new Trainer(this.extractor(spec, opened), opened.kind === 'layers' ? opened.model : null, source, cfg, run.classes.length, train, val, {
       onStatus: (phase, done, total) => {
         if (phase === 'features') this.post({ type: 'features-progress', runId, done, total });
@@ -268,7 +274,8 @@ export class TrainingSession {
         this.post({ type: 'epoch', runId, metrics, best, numTensors: tf.memory().numTensors });
       },
       onCheckpoint: (cp, kind) => saveCheckpoint(db, toRecord(runId, cp, kind)),
-    });
+      onLog: (line) => void (logged = logged.then(() => appendRunLog(db, runId, line)).catch(() => undefined)),
+    }, pristine ? { featureStore: { store: featureStore(db), contentKey: (id) => imageKey.get(id) ?? id } } : {});
     this.trainer = trainer;
     const beat = setInterval(() => void heartbeat(db, runId).catch(() => undefined), 3000);
     try {
@@ -296,6 +303,12 @@ export class TrainingSession {
       clearInterval(beat);
       trainer.dispose();
       this.trainer = null;
+      await logged;
+      // Fine-tuning (or a fine-tuned parent's weights) changed the backbone: the next run loads it afresh.
+      if ((cfg.mode === 'finetune' || !pristine) && this.backbone?.opened.kind === 'layers') {
+        this.backbone.opened.model.dispose();
+        this.backbone = null;
+      }
     }
   }
 
