@@ -46,5 +46,5 @@ describe('computeFeatures with a FeatureStore', () => {
     expect(reseeded).toMatchObject({ computed: 40, reused: 20 });
     expect(tf.memory().numTensors).toBe(before);
     bb.dispose();
-  });
+  }, 60_000);
 });
