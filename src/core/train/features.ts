@@ -1,6 +1,7 @@
 // Backbone features for the frozen stage: each image (and each augmented view of it) goes through
 // the backbone once, is average-pooled to a vector and kept in plain Float32Arrays, so head
-// epochs cost almost nothing and no GPU memory is held between epochs.
+// epochs cost almost nothing and no GPU memory is held between epochs. With a FeatureStore, the
+// vectors are also kept across runs, keyed by what they depend on (see featureKey).
 import * as tf from '@tensorflow/tfjs';
 import { augmentBatch, type AugmentConfig } from '../augment/augment';
 import type { BackboneSpec } from '../backbones/catalog';
