@@ -18,7 +18,7 @@ describe('openStudioDb', () => {
     const db = await openStudioDb(uniqueName());
     expect(db.version).toBe(STUDIO_DB_VERSION);
     expect([...db.objectStoreNames].sort()).toEqual(
-      ['backbones', 'checkpoints', 'classes', 'images', 'meta', 'originals', 'projects', 'runs', 'thumbnails', 'training'].sort(),
+      ['backbones', 'checkpoints', 'classes', 'features', 'images', 'meta', 'originals', 'projects', 'runs', 'thumbnails', 'training'].sort(),
     );
     const tx = db.transaction(['projects', 'classes', 'images', 'originals', 'meta']);
     expect(tx.objectStore('projects').keyPath).toBe('id');
@@ -111,8 +111,8 @@ describe('upgrade from v1', () => {
     v1.close();
 
     const db = await openStudioDb(name);
-    expect(db.version).toBe(2);
-    expect([...db.objectStoreNames]).toEqual(expect.arrayContaining(['runs', 'checkpoints', 'backbones']));
+    expect(db.version).toBe(STUDIO_DB_VERSION);
+    expect([...db.objectStoreNames]).toEqual(expect.arrayContaining(['runs', 'checkpoints', 'backbones', 'features']));
     expect(await getProject(db, 'p1')).toEqual(project);
     expect(await listClasses(db, 'p1')).toEqual([cls]);
     expect(await listImages(db, 'p1')).toEqual([image]);
@@ -129,7 +129,7 @@ describe('upgrade from v1', () => {
     expect(await listRuns(db, 'p1')).toEqual([run]);
     db.close();
 
-    const again = await openStudioDb(name); // v2 → v2: no upgrade step runs again
+    const again = await openStudioDb(name); // same version: no upgrade step runs again
     expect(await again.count('runs')).toBe(1);
     expect(await getProject(again, 'p1')).toEqual(project);
     again.close();

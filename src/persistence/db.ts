@@ -8,7 +8,7 @@ import type { BackendName, BatchPoint, EpochMetrics, RunConfig } from '../core/t
 
 export const DEFAULT_DB_NAME = 'finetune-studio';
 /** Bump together with a new `if (oldVersion < N)` step in `upgrade` below. */
-export const STUDIO_DB_VERSION = 2;
+export const STUDIO_DB_VERSION = 3;
 /** Shortest side of the training copies for new projects. */
 export const DEFAULT_TRAINING_SIZE = 256;
 
@@ -94,6 +94,8 @@ export interface RunRecord {
   evaluation?: RunEvaluation;
   /** Auto's study and plan (Auto runs only). */
   study?: RunStudy;
+  /** What the trainer chose and why (caches used, fallbacks), one line each, oldest first. */
+  log?: string[];
 }
 
 /** What Auto studied and chose; its head fit is recorded as the run's first `headPasses` epochs. */
@@ -110,6 +112,13 @@ export interface RunStudy {
   elapsedMs: number;
   plan: AutoPlan;
   headPasses: number;
+}
+
+/** One image view's backbone features, kept across runs (schema v3); see core/train/features featureKey. */
+export interface FeatureRecord {
+  key: string;
+  features: Float32Array;
+  storedAt: number;
 }
 
 export interface RunEvaluation {
@@ -182,6 +191,8 @@ export interface StudioSchema extends DBSchema {
   runs: { key: string; value: RunRecord; indexes: { 'by-project': string } };
   checkpoints: { key: [string, CheckpointKind]; value: CheckpointRecord; indexes: { 'by-run': string } };
   backbones: { key: string; value: BackboneCacheRecord };
+  /** v3 */
+  features: { key: string; value: FeatureRecord };
 }
 
 export type StudioDB = IDBPDatabase<StudioSchema>;
@@ -225,7 +236,11 @@ export function openStudioDb(
         checkpoints.createIndex('by-run', 'runId');
         db.createObjectStore('backbones', { keyPath: 'id' });
       }
-      // Future: if (oldVersion < 3) { ... } — use the upgrade transaction (4th argument) to
+      if (oldVersion < 3) {
+        // A new store only: features are derived data, rebuilt on demand.
+        db.createObjectStore('features', { keyPath: 'key' });
+      }
+      // Future: if (oldVersion < 4) { ... } — use the upgrade transaction (4th argument) to
       // reach existing stores.
     },
     blocking() {

@@ -224,3 +224,8 @@ export async function deleteRun(db: StudioDB, id: string): Promise<void> {
     ]);
   });
 }
+
+/** Appends a line to the run's log (what the trainer chose and why). */
+export async function appendRunLog(db: StudioDB, id: string, line: string): Promise<RunRecord> {
+  return changeRun(db, id, (run, now) => ({ ...run, log: [...(run.log ?? []), line], updatedAt: now }));
+}

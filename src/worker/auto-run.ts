@@ -4,7 +4,7 @@
 // the trainer, which runs the fine-tuning stage.
 import * as tf from '@tensorflow/tfjs';
 import { applyPlan, chooseAutoPlan, type AutoPlan } from '../core/train/auto-plan';
-import { computeFeatures, type FeatureCache, type FeatureExtractor } from '../core/train/features';
+import { computeFeatures, type FeatureCache, type FeatureExtractor, type FeatureStore } from '../core/train/features';
 import type { PixelSource, TrainImage } from '../core/train/data';
 import { evaluateLogits, type EvalResult } from '../core/train/evaluate';
 import { buildHead } from '../core/train/head';
@@ -34,6 +34,8 @@ export interface AutoContext {
   shouldStop: () => boolean;
   /** `kept`: the last epoch of the head fit, whose weights the run keeps. */
   onEpoch: (m: EpochMetrics, kept: boolean) => Promise<void>;
+  /** Features kept across runs (the same store and scope as a frozen run's), when the backbone has its stored weights. */
+  store?: { store: FeatureStore; scope: string; contentKey: (id: string) => string };
 }
 
 export interface AutoOutcome {
@@ -59,6 +61,7 @@ export async function runAuto(ctx: AutoContext): Promise<AutoOutcome | null> {
       extractor, source: ctx.source, ids: items.map((t) => t.id), views: 1, augment: null, seed: run.config.seed,
       onProgress: (d) => ctx.post({ type: 'features-progress', runId, done: offset + d, total }),
       shouldStop: ctx.shouldStop,
+      store: ctx.store ? { store: ctx.store.store, scope: ctx.store.scope, contentKeys: items.map((t) => ctx.store!.contentKey(t.id)) } : undefined,
     });
   const trainF = await features(train, 0);
   const valF = trainF && (await features(val, train.length));

@@ -7,14 +7,15 @@ import type { BackboneSpec } from '../core/backbones/catalog';
 import { applyBackbone, countParams, describeLayers, listBlocks } from '../core/backbones/layers';
 import { augmentBatch, type AugmentConfig } from '../core/augment/augment';
 import { toUnitBatch, type TrainImage } from '../core/train/data';
-import { frozenExtractor, pool, type FeatureExtractor } from '../core/train/features';
+import { featureScope, frozenExtractor, pool, type FeatureExtractor } from '../core/train/features';
 import type { BackendChoice, BackendName, BatchPoint, EpochMetrics, TrainMode } from '../core/train/run-config';
 import { autoStage } from './auto-run';
 import { fromRecord, toEvaluation, toRecord } from './run-records';
 import { Trainer, type Checkpoint } from '../core/train/trainer';
 import { openStudioDb, type StudioDB } from '../persistence/db';
 import { listImages } from '../persistence/images-repo';
-import { getRun, heartbeat, recordEpoch, updateRun } from '../persistence/runs-repo';
+import { appendRunLog, getRun, heartbeat, recordEpoch, updateRun } from '../persistence/runs-repo';
+import { featureStore } from '../persistence/features-repo';
 import { getCheckpoint, saveCheckpoint } from '../persistence/checkpoints-repo';
 import { runLockName, type FromWorker, type PreviewImage } from './protocol';
 import { openBackbone, type OpenedBackbone } from './backbone-store';
@@ -260,6 +261,12 @@ export class TrainingSession {
       this.post({ type: 'epoch', runId, metrics, best, numTensors: tf.memory().numTensors });
     };
 
+    // Stored features are valid only for the backbone's stored weights: not after a fine-tuned parent's weights go in.
+    const parent = !resume && run.parentRunId ? await getRun(db, run.parentRunId) : null;
+    const pristine = !parent || parent.config.mode !== 'finetune';
+    const imageKey = new Map(images.map((i) => [i.id, `${i.hash}:${i.width}x${i.height}:${i.trainingBytes}`]));
+    let logged: Promise<unknown> = Promise.resolve();
+
     // Auto: study the data and fit the chosen head first (again from the start if the run was
     // interrupted before its plan was saved); a frozen plan ends the run there.
     let trainCfg = cfg;
@@ -278,6 +285,7 @@ export class TrainingSession {
           hashOf: new Map(images.map((i) => [i.id, i.hash])), fineTunable: opened.kind === 'layers' && spec.fineTunable,
           blocks: opened.kind === 'layers' ? listBlocks(opened.model).length : 0, post: this.post, shouldStop: () => stop.requested,
           onEpoch: writeEpoch,
+          store: pristine && frozen ? { store: featureStore(db), scope: featureScope(spec, 'frozen-extractor'), contentKey: (id) => imageKey.get(id) ?? id } : undefined,
         });
       } finally {
         this.autoStop = null;
@@ -299,7 +307,8 @@ export class TrainingSession {
       },
       onEpoch: (metrics, best) => writeEpoch({ ...metrics, epoch: metrics.epoch + epochOffset }, best),
       onCheckpoint: (cp, kind) => saveCheckpoint(db, toRecord(runId, cp, kind)),
-    });
+      onLog: (line) => void (logged = logged.then(() => appendRunLog(db, runId, line)).catch(() => undefined)),
+    }, pristine ? { featureStore: { store: featureStore(db), contentKey: (id) => imageKey.get(id) ?? id } } : {});
     if (headStart) trainer.loadWeights(headStart);
     this.trainer = trainer;
     const beat = setInterval(() => void heartbeat(db, runId).catch(() => undefined), 3000);
@@ -326,6 +335,12 @@ export class TrainingSession {
       clearInterval(beat);
       trainer.dispose();
       this.trainer = null;
+      await logged;
+      // Fine-tuning (or a fine-tuned parent's weights) changed the backbone: the next run loads it afresh.
+      if ((cfg.mode === 'finetune' || !pristine) && this.backbone?.opened.kind === 'layers') {
+        this.backbone.opened.model.dispose();
+        this.backbone = null;
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 // Backbone features for the frozen stage: each image (and each augmented view of it) goes through
 // the backbone once, is average-pooled to a vector and kept in plain Float32Arrays, so head
-// epochs cost almost nothing and no GPU memory is held between epochs.
+// epochs cost almost nothing and no GPU memory is held between epochs. With a FeatureStore, the
+// vectors are also kept across runs, keyed by what they depend on (see featureKey).
 import * as tf from '@tensorflow/tfjs';
 import { augmentBatch, type AugmentConfig } from '../augment/augment';
 import type { BackboneSpec } from '../backbones/catalog';
@@ -38,6 +39,26 @@ export interface FeatureCache {
   dim: number;
   /** views[v] holds N·dim floats: row i is image i's view v (view 0 is never augmented). */
   views: Float32Array[];
+  /** Image-views the backbone ran on, and those read from a FeatureStore instead. */
+  computed?: number;
+  reused?: number;
+}
+
+/** Features kept across runs (IndexedDB in the studio), by the keys featureKey makes. */
+export interface FeatureStore {
+  get(keys: string[]): Promise<(Float32Array | undefined)[]>;
+  put(entries: { key: string; features: Float32Array }[]): Promise<void>;
+}
+
+/** What makes a feature vector: the backbone and how its input is made, and the extractor variant. */
+export function featureScope(spec: BackboneSpec, variant: string): string {
+  const p = spec.preprocessing;
+  return `${spec.id}|${spec.url}|${spec.inputSize}|${p.scale},${p.offset},${p.resize}|${variant}`;
+}
+
+/** Key of one view of one image: view 0 is the plain image; others name the augmentation and the view's seed. */
+export function featureKey(scope: string, contentKey: string, view: number, augment: AugmentConfig | null, seed: number): string {
+  return view === 0 || !augment ? `${scope}|${contentKey}|plain` : `${scope}|${contentKey}|${JSON.stringify(augment)}|${seed}`;
 }
 
 /** Seed of one augmented view of one image, so a view is the same whatever the batching. */
@@ -55,6 +76,8 @@ export async function computeFeatures(opts: {
   batchSize?: number;
   onProgress?: (done: number, total: number) => void;
   shouldStop?: () => boolean;
+  /** Reuse and keep features across runs: `contentKeys[i]` identifies image i's pixels (e.g. its content hash). */
+  store?: { store: FeatureStore; scope: string; contentKeys: string[] };
 }): Promise<FeatureCache | null> {
   const { extractor, source, ids } = opts;
   const size = extractor.spec.inputSize;
@@ -64,45 +87,72 @@ export async function computeFeatures(opts: {
   let dim = 0;
   const total = ids.length * views;
   let done = 0;
-  // The next chunk's pixels load (IndexedDB read, image decode) while this chunk runs the backbone.
-  const loadChunk = (start: number) => {
-    const p = source.load(ids.slice(start, start + bs), size);
+  let computed = 0;
+  const writes: Promise<void>[] = [];
+  const st = opts.store;
+  const keysOf = (start: number, n: number, v: number) =>
+    Array.from({ length: n }, (_, j) => featureKey(st!.scope, st!.contentKeys[start + j], v, opts.augment, viewSeed(opts.seed, start + j, v)));
+  // A chunk's stored features are looked up, and its pixels loaded (IndexedDB read, decode) only
+  // when some view is missing, while the chunk before runs the backbone.
+  const prepare = async (start: number) => {
+    const n = Math.min(bs, ids.length - start);
+    const stored: (Float32Array | undefined)[][] = [];
+    for (let v = 0; v < views; v++) stored.push(st ? await st.store.get(keysOf(start, n, v)) : Array(n).fill(undefined));
+    const missing = stored.some((row) => row.some((f) => !f || (dim && f.length !== dim)));
+    return { stored, pixels: missing ? await source.load(ids.slice(start, start + n), size) : null };
+  };
+  const begin = (start: number) => {
+    const p = prepare(start);
     p.catch(() => undefined); // awaited below; a chunk never reached (stop) must not reject unhandled
     return p;
   };
-  let next = ids.length ? loadChunk(0) : null;
+  let next = ids.length ? begin(0) : null;
   for (let start = 0; start < ids.length; start += bs) {
     if (opts.shouldStop?.()) return null;
     const chunk = ids.slice(start, start + bs);
-    const pixels = await next!;
-    next = start + bs < ids.length ? loadChunk(start + bs) : null;
-    const unit = toUnitBatch(pixels, size);
+    const { stored, pixels } = await next!;
+    next = start + bs < ids.length ? begin(start + bs) : null;
+    const unit = pixels ? toUnitBatch(pixels, size) : null;
     try {
       for (let v = 0; v < views; v++) {
-        const feats = tf.tidy(() => {
-          let x = unit;
-          if (v > 0 && opts.augment) {
-            // One seed per (image, view): augment images one by one within the batch.
-            const parts = chunk.map((_, j) =>
-              augmentBatch(unit.slice([j, 0, 0, 0], [1, size, size, 3]), opts.augment!, viewSeed(opts.seed, start + j, v)),
-            );
-            x = tf.concat(parts, 0);
+        const have = stored[v];
+        if (have.every((f) => f && (!dim || f.length === dim))) {
+          dim ||= have[0]!.length;
+          if (!out[v]) out[v] = new Float32Array(ids.length * dim);
+          have.forEach((f, j) => out[v].set(f!, (start + j) * dim));
+        } else {
+          const feats = tf.tidy(() => {
+            let x = unit!;
+            if (v > 0 && opts.augment) {
+              // One seed per (image, view): augment images one by one within the batch.
+              const parts = chunk.map((_, j) =>
+                augmentBatch(unit!.slice([j, 0, 0, 0], [1, size, size, 3]), opts.augment!, viewSeed(opts.seed, start + j, v)),
+              );
+              x = tf.concat(parts, 0);
+            }
+            return extractor.forward(toModelRange(x, extractor.spec.preprocessing));
+          });
+          const data = (await feats.data()) as Float32Array;
+          dim = feats.shape[1];
+          feats.dispose();
+          if (!out[v]) out[v] = new Float32Array(ids.length * dim);
+          out[v].set(data, start * dim);
+          computed += chunk.length;
+          if (st) {
+            const keys = keysOf(start, chunk.length, v);
+            // Derived data: a failed write (storage full) only means the next run computes these again.
+            writes.push(st.store.put(keys.map((key, j) => ({ key, features: data.slice(j * dim, (j + 1) * dim) }))).catch(() => undefined));
           }
-          return extractor.forward(toModelRange(x, extractor.spec.preprocessing));
-        });
-        const data = (await feats.data()) as Float32Array;
-        dim = feats.shape[1];
-        feats.dispose();
-        if (!out[v]) out[v] = new Float32Array(ids.length * dim);
-        out[v].set(data, start * dim);
+        }
         done += chunk.length;
         opts.onProgress?.(done, total);
       }
     } finally {
-      unit.dispose();
+      unit?.dispose();
     }
   }
-  return { dim, views: out };
+  await Promise.all(writes);
+  return { dim, views: out, computed, reused: total - computed };
 }
 
 /** Rows `indices` of view `viewOf(i)` as a [B, dim] tensor. */

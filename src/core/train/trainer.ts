@@ -3,12 +3,14 @@
 // on augmented pixels with discriminative learning rates. It reports every batch and epoch,
 // checkpoints at each epoch end, pauses and stops between batches, and resumes from a checkpoint.
 import * as tf from '@tensorflow/tfjs';
-import { augmentBatch } from '../augment/augment';
-import { setTrainableLastBlocks, listBlocks, describeLayers } from '../backbones/layers';
+import { setTrainableLastBlocks } from '../backbones/layers';
+import { backboneBlockWeights } from './param-groups';
 import { balancedClassWeights, oversampleIndices } from './class-weights';
 import { toModelRange, toUnitBatch, type PixelSource, type TrainImage } from './data';
+import { augmentView, buildBoundaryCache, DEFAULT_BOUNDARY_BUDGET, gatherBoundary, type BoundaryCaches } from './boundary';
 import { EarlyStopping, type EarlyStoppingState } from './early-stopping';
-import { computeFeatures, frozenExtractor, gatherFeatures, pool, viewSeed, type FeatureCache, type FeatureExtractor } from './features';
+import { gatherFeatures, pool, viewSeed, type FeatureExtractor, type FeatureStore } from './features';
+import { computeRunFeatures, type RunFeatures } from './run-features';
 import { buildHead, headL2 } from './head';
 import { weightedCategoricalCrossEntropy } from './losses';
 import { makeOptimizer, setLearningRate, getOptimizerState, setOptimizerState } from './optimizers';
@@ -32,6 +34,12 @@ export interface TrainerEvents {
   onBatch?: (p: BatchPoint & { epoch: number; batch: number; batches: number; imagesPerSecond: number }) => void;
   onEpoch?: (m: EpochMetrics, best: boolean) => void | Promise<void>;
   onCheckpoint?: (cp: Checkpoint, kind: 'last' | 'best') => Promise<void>;
+  onLog?: (line: string) => void; // a line for the run's log: what the trainer chose and why
+}
+
+export interface TrainerOptions {
+  boundaryBudget?: number; // bytes the fine-tune boundary cache may take (default 512 MB); 0 turns it off
+  featureStore?: { store: FeatureStore; contentKey: (id: string) => string }; // only for a backbone with its stored weights
 }
 
 export interface TrainResult {
@@ -53,10 +61,12 @@ export class Trainer {
   readonly head: tf.Sequential;
   private paused: { promise: Promise<void>; resolve: () => void } | null = null;
   private stopRequested = false;
-  private cache: { train: FeatureCache; val: FeatureCache } | null = null;
+  private cache: RunFeatures | null = null;
   private groups: Group[] = [];
   private groupsStage: 1 | 2 | 0 = 0;
   private smooth: number | null = null;
+  /** Fine-tune boundary cache: undefined until stage 2 first needs it, null when off. */
+  private boundary: BoundaryCaches | null | undefined;
 
   constructor(
     private readonly extractor: FeatureExtractor,
@@ -67,6 +77,7 @@ export class Trainer {
     private readonly train: TrainImage[],
     private readonly val: TrainImage[],
     private readonly events: TrainerEvents = {},
+    private readonly options: TrainerOptions = {},
   ) {
     if (cfg.mode === 'finetune' && !backbone) throw new Error('Fine-tuning needs a layers-model backbone; this backbone is frozen-only.');
     this.head = buildHead(extractor.spec.featureDim, numClasses, cfg.head, cfg.seed);
@@ -102,25 +113,7 @@ export class Trainer {
     return this.cfg.mode === 'finetune' && epoch >= this.cfg.epochs ? 2 : 1;
   }
 
-  /** Unfreezes the chosen blocks (plus per-layer overrides) and returns the backbone's trainable weights, grouped by block. */
-  private backboneGroups(): { block: string; vars: { name: string; variable: tf.LayerVariable }[] }[] {
-    const bb = this.backbone!;
-    setTrainableLastBlocks(bb, this.cfg.trainableBlocks);
-    for (const [name, on] of Object.entries(this.cfg.layerOverrides)) {
-      const layer = bb.layers.find((l) => l.name === name);
-      if (layer) layer.trainable = on;
-    }
-    const blockOf = new Map(describeLayers(bb).map((l) => [l.name, l.block]));
-    const groups = new Map<string, { name: string; variable: tf.LayerVariable }[]>();
-    for (const w of layerWeights(bb, 'backbone', (l) => l.trainable)) {
-      if (!w.variable.trainable) continue;
-      const block = blockOf.get(w.name.split('/')[1]) ?? 'other';
-      if (!groups.has(block)) groups.set(block, []);
-      groups.get(block)!.push(w);
-    }
-    const order = listBlocks(bb);
-    return [...groups].sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0])).map(([block, vars]) => ({ block, vars }));
-  }
+  private backboneGroups = () => backboneBlockWeights(this.backbone!, this.cfg.trainableBlocks, this.cfg.layerOverrides);
 
   private makeGroups(stage: 1 | 2) {
     for (const g of this.groups) g.opt.dispose();
@@ -196,50 +189,51 @@ export class Trainer {
   }
 
   private async features() {
-    if (this.cache) return this.cache;
-    // The backbone does not change while features are computed: run it with BatchNorm folded.
-    const frozen = this.backbone ? frozenExtractor(this.extractor.spec, this.backbone) : null;
-    try {
-      return await this.computeCache(frozen ?? this.extractor);
-    } finally {
-      frozen?.dispose();
-    }
-  }
-
-  private async computeCache(extractor: FeatureExtractor) {
-    const augment = this.cfg.augmentEnabled ? this.cfg.augment : null;
-    const total = this.train.length * (augment ? Math.max(1, this.cfg.augmentViews) : 1) + this.val.length;
-    let trainDone = 0;
-    const train = await computeFeatures({
-      extractor, source: this.source, ids: this.train.map((t) => t.id), views: this.cfg.augmentViews, augment, seed: this.cfg.seed,
-      onProgress: (d) => this.events.onStatus?.('features', (trainDone = d), total), shouldStop: () => this.stopRequested,
+    this.cache ??= await computeRunFeatures({
+      extractor: this.extractor, backbone: this.backbone, source: this.source, train: this.train.map((t) => t.id), val: this.val.map((t) => t.id),
+      views: this.cfg.augmentViews, augment: this.cfg.augmentEnabled ? this.cfg.augment : null, seed: this.cfg.seed,
+      onProgress: (d, t) => this.events.onStatus?.('features', d, t), shouldStop: () => this.stopRequested, store: this.options.featureStore, onLog: this.events.onLog,
     });
-    const val = train && (await computeFeatures({
-      extractor, source: this.source, ids: this.val.map((t) => t.id), views: 1, augment: null, seed: this.cfg.seed,
-      onProgress: (d) => this.events.onStatus?.('features', trainDone + d, total), shouldStop: () => this.stopRequested,
-    }));
-    if (!train || !val) return null;
-    this.cache = { train, val };
     return this.cache;
   }
 
   /** Logits for a batch of training images in the current stage (features from cache in stage 1). */
-  private async batchLogits(stage: 1 | 2, idx: number[], epoch: number, step: number, training: boolean, set: 'train' | 'val'): Promise<() => tf.Tensor2D> {
+  private async batchLogits(stage: 1 | 2, idx: number[], epoch: number, training: boolean, set: 'train' | 'val'): Promise<() => tf.Tensor2D> {
     if (stage === 1) {
       const cache = set === 'train' ? this.cache!.train : this.cache!.val;
       const rng = createRng(viewSeed(this.cfg.seed, epoch, 17));
       const x = gatherFeatures(cache, idx, () => (set === 'train' ? rng.int(cache.views.length) : 0));
       return Object.assign(() => this.head.apply(x, { training }) as tf.Tensor2D, { dispose: () => x.dispose() });
     }
+    // Each training image shows one of its K views per epoch (view 0 is the plain image).
+    const k = this.viewCount();
+    const views = idx.map((i) => (training && set === 'train' && k > 1 ? viewSeed(this.cfg.seed ^ 0x5bd1e995, i, epoch) % k : 0));
+    const bc = this.boundary;
+    if (bc) {
+      const x = gatherBoundary(set === 'train' ? bc.train : bc.val, idx, views);
+      return Object.assign(() => this.head.apply(pool(bc.split.suffix(x)), { training }) as tf.Tensor2D, { dispose: () => x.dispose() });
+    }
     const images = set === 'train' ? this.train : this.val;
     const size = this.extractor.spec.inputSize;
     const unit = toUnitBatch(await this.source.load(idx.map((i) => images[i].id), size), size);
-    const x = tf.tidy(() => {
-      const aug = training && this.cfg.augmentEnabled ? augmentBatch(unit, this.cfg.augment, viewSeed(this.cfg.seed, step, 1)) : unit;
-      return toModelRange(aug, this.extractor.spec.preprocessing);
-    });
+    const x = tf.tidy(() => toModelRange(augmentView(unit, this.cfg.augment, this.cfg.seed, idx, views), this.extractor.spec.preprocessing));
     unit.dispose();
     return Object.assign(() => this.head.apply(pool(this.extractor.forward(x)), { training }) as tf.Tensor2D, { dispose: () => x.dispose() });
+  }
+
+  private viewCount = () => (this.cfg.augmentEnabled ? Math.max(1, this.cfg.augmentViews) : 1);
+
+  /** Stage 2: runs the frozen prefix once per image and view, or logs why not. False when stopped. */
+  private async prepareBoundary(): Promise<boolean> {
+    if (this.boundary !== undefined) return true;
+    const made = await buildBoundaryCache({
+      model: this.backbone!, source: this.source, spec: this.extractor.spec, train: this.train.map((t) => t.id), val: this.val.map((t) => t.id),
+      views: this.viewCount(), augment: this.cfg.augmentEnabled ? this.cfg.augment : null, seed: this.cfg.seed,
+      budget: this.options.boundaryBudget ?? DEFAULT_BOUNDARY_BUDGET, onLog: (l) => this.events.onLog?.(l),
+      onProgress: (d, t) => this.events.onStatus?.('features', d, t), shouldStop: () => this.stopRequested,
+    });
+    if (made !== 'stopped') this.boundary = made;
+    return made !== 'stopped';
   }
 
   /** Validation loss, accuracy and probabilities with the current weights. */
@@ -249,7 +243,7 @@ export class Trainer {
     const logits: tf.Tensor2D[] = [];
     for (let s = 0; s < this.val.length; s += bs) {
       const idx = Array.from({ length: Math.min(bs, this.val.length - s) }, (_, i) => s + i);
-      const f = await this.batchLogits(stage, idx, 0, 0, false, 'val');
+      const f = await this.batchLogits(stage, idx, 0, false, 'val');
       logits.push(tf.tidy(f));
       (f as unknown as { dispose: () => void }).dispose();
     }
@@ -295,6 +289,8 @@ export class Trainer {
         if (stage === 2 && this.groupsStage === 1) es.resetPatience();
         this.makeGroups(stage);
       }
+      // After makeGroups: the boundary sits where the layers it unfroze begin.
+      if (stage === 2 && !(await this.prepareBoundary())) { status = 'stopped'; break; }
       const rng = createRng(cfg.seed).fork(`epoch-${epoch}`);
       const order = cfg.balance === 'oversample' ? oversampleIndices(labels, rng.fork('oversample')) : labels.map((_, i) => i);
       rng.shuffle(order);
@@ -312,7 +308,7 @@ export class Trainer {
         const idx = order.slice(b * bs, (b + 1) * bs);
         const y = oneHot(idx, this.train);
         this.seedDropout(epoch * batches + b);
-        const logitsOf = await this.batchLogits(stage, idx, epoch, step, true, 'train');
+        const logitsOf = await this.batchLogits(stage, idx, epoch, true, 'train');
         const vars = this.groups.flatMap((g) => g.vars.map((v) => v.variable.read() as tf.Variable));
         let predictions: tf.Tensor | null = null;
         const { value, grads } = tf.variableGrads(() => {

@@ -278,6 +278,16 @@ function RunDetails({ run, onClose }: { run: RunRecord; onClose: () => void }) {
           </>
         )}
       </dl>
+      {run.log && run.log.length > 0 && (
+        <>
+          <h4>Log</h4>
+          <ul className="run-log" data-testid="run-log">
+            {run.log.map((line, i) => (
+              <li key={i}>{line}</li>
+            ))}
+          </ul>
+        </>
+      )}
       {history.length === 0 && points.length === 0 ? (
         <p className="muted">No metrics recorded yet.</p>
       ) : (
