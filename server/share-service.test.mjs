@@ -90,7 +90,13 @@ function validParts() {
   const model = {
     format: 'layers-model',
     generatedBy: 'test',
-    modelTopology: { class_name: 'Sequential', config: { name: 'seq', layers: [] } },
+    modelTopology: {
+      class_name: 'Sequential',
+      config: {
+        name: 'seq',
+        layers: [{ class_name: 'Dense', config: { name: 'dense', units: 3, activation: 'softmax', batch_input_shape: [null, 4] } }],
+      },
+    },
     weightsManifest: [
       {
         paths: ['group1-shard1of2.bin', 'group1-shard2of2.bin'],
