@@ -61,13 +61,6 @@ export function sendJson(res, status, body, headers = {}) {
   res.end(res.req?.method === 'HEAD' ? undefined : text);
 }
 
-/** Whether the client asked to close the connection after this request (or speaks HTTP/1.0). */
-/** @param {import('node:http').IncomingMessage} req */
-export function wantsClose(req) {
-  const c = String(req.headers.connection || '').toLowerCase();
-  return c.split(',').some((t) => t.trim() === 'close') || (req.httpVersionMajor === 1 && req.httpVersionMinor === 0 && !c.includes('keep-alive'));
-}
-
 /**
  * Keeps reading and discarding a request body; calls `onDone(finished)` once it ended (true) or the
  * limits were passed (false). The caller decides what to do with the socket then.

@@ -19,14 +19,14 @@
 //   * Nothing from the request ever becomes a path; reads check id and file name against strict
 //     patterns. Delete tokens are shown once; only their SHA-256 is stored, compared in constant time.
 //   * Error responses are JSON `{ error }` with a clear reason and never carry paths or stacks.
-//   * A rejected body is drained before the reply for `Connection: close` clients, so they read
-//     the 413 instead of a reset.
+//   * A rejected body is answered at once, then the connection is half-closed and the rest of the
+//     body read and discarded (up to a time limit), so every client reads the 413 instead of a reset.
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, readFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { demoPageHtml, drain, HttpError, readBody, SECURITY_HEADERS, sendJson, wantsClose } from './http-helpers.mjs';
+import { demoPageHtml, drain, HttpError, readBody, SECURITY_HEADERS, sendJson } from './http-helpers.mjs';
 import { checkInWorker } from './upload-check.mjs';
 import { createShareStore, ID_PATTERN, SERVED_FILE_PATTERN } from './share-store.mjs';
 
@@ -145,16 +145,19 @@ export function createShareService({
       return;
     }
     const pending = !(req.complete || req.readableEnded || req.destroyed);
-    if (pending && wantsClose(req) && status !== 408) {
-      drain(req, { maxBytes: 2 * maxBytes, track: lingering }, (finished) => {
-        if (res.destroyed) return;
-        sendJson(res, status, { error: message }, { ...headers, Connection: 'close' });
-        if (!finished) res.once('finish', () => req.socket.destroy());
-      });
-      return;
+    if (pending) {
+      // The body is still arriving: answer now, then only half-close (FIN) and keep reading and
+      // discarding it, so a client that writes its whole body before reading still finds the reply.
+      // Node's default for a closing response destroys the socket with the body unread, which
+      // resets the connection and loses the reply (EPIPE / ECONNRESET on the client).
+      const sock = req.socket;
+      sock.destroySoon = () => {
+        if (sock.writable) sock.end();
+      };
+      headers = { ...headers, Connection: 'close' };
     }
     sendJson(res, status, { error: message }, headers);
-    if (pending) drain(req, { maxBytes, track: lingering }, (finished) => finished || req.socket.destroy());
+    if (pending) drain(req, { maxBytes: 64 * maxBytes, track: lingering }, (finished) => finished || req.socket.destroy());
   }
 
   /**

@@ -9,8 +9,13 @@
 // an entry whose real size or CRC-32 differs from the central directory is refused by name.
 import { Inflate } from 'fflate';
 
-/** Compressed bytes handed to the inflater per push: bounds the overshoot to ~1032× this. */
-const PUSH_BYTES = 8 * 1024;
+/**
+ * Deflate expands at most ~1032×, so each push hands over only as much input as the bytes still
+ * allowed could come from (at least 1 KiB, at most 64 KiB): the work past a lying entry's declared
+ * size is bounded by about 1 MiB of output, whatever the stream would inflate to.
+ */
+const MIN_PUSH = 1024;
+const MAX_PUSH = 64 * 1024;
 
 /** Thrown for every problem with an archive or one of its entries; `entry` names the entry. */
 export class ZipError extends Error {
@@ -153,8 +158,11 @@ export function readZipEntry(zip, entry, { maxBytes = Number.MAX_SAFE_INTEGER } 
       written += chunk.length;
     });
     try {
-      for (let o = 0; o < src.length && !over; o += PUSH_BYTES) {
-        inflater.push(src.subarray(o, Math.min(o + PUSH_BYTES, src.length)), o + PUSH_BYTES >= src.length);
+      for (let o = 0; o < src.length && !over; ) {
+        const step = Math.min(MAX_PUSH, Math.max(MIN_PUSH, Math.ceil((size - written) / 1032) + 1));
+        const end = Math.min(o + step, src.length);
+        inflater.push(src.subarray(o, end), end >= src.length);
+        o = end;
       }
     } catch (err) {
       if (!over) throw new ZipError(`zip entry "${name}" is damaged (${err instanceof Error ? err.message : String(err)})`, name);
