@@ -37,13 +37,13 @@ export async function startService(options) {
 /**
  * One bounded HTTP request with a raw path (no URL normalization).
  * @param {number} port
- * @param {{ method?: string, path: string, headers?: Record<string, string>, body?: Uint8Array | string }} opts
+ * @param {{ method?: string, path: string, headers?: Record<string, string>, body?: Uint8Array | string, timeout?: number }} opts
  * @returns {Promise<Res>}
  */
-export function req(port, { method = 'GET', path, headers = {}, body }) {
+export function req(port, { method = 'GET', path, headers = {}, body, timeout = REQUEST_TIMEOUT_MS }) {
   return new Promise((resolvePromise, reject) => {
     const r = httpRequest(
-      { host: '127.0.0.1', port, method, path, headers, agent: false, timeout: REQUEST_TIMEOUT_MS },
+      { host: '127.0.0.1', port, method, path, headers, agent: false, timeout },
       (res) => {
         /** @type {Buffer[]} */
         const chunks = [];
