@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { forgeZip, deflatedZeros } from '../scripts/zip-forge.mjs';
-import { assertError, bytes, MAX_BYTES, req, startService, uploadZip, validParts, validZip } from './test-helpers.mjs';
+import { assertError, bytes, MAX_BYTES, makeZip, req, startService, uploadZip, validParts, validZip } from './test-helpers.mjs';
 
 let dir = '';
 let n = 0;
@@ -120,6 +120,27 @@ test('a 413 reaches a Connection: close client that writes its whole 5 MB body b
     for (let i = 0; i < 20; i++) answers.push(await writeThenRead(svc.port, body));
     const ok = answers.filter((a) => /^HTTP\/1\.1 413 [^]*byte limit/.test(a));
     assert.equal(ok.length, 20, `answers: ${[...new Set(answers.map((a) => a.slice(0, 30)))].join(' | ')}`);
+  } finally {
+    await svc.stop();
+  }
+});
+
+test('the server checks the topology against the compute budget before storing anything', async () => {
+  const svc = await startService({ dir: fresh() });
+  try {
+    const parts = validParts();
+    parts.model.modelTopology = {
+      class_name: 'Sequential',
+      config: {
+        name: 'seq',
+        layers: [
+          { class_name: 'InputLayer', config: { name: 'in', batch_input_shape: [null, 32, 32, 3] } },
+          ...[1, 2, 3, 4, 5].map((i) => ({ class_name: 'UpSampling2D', config: { name: `up${i}`, size: [4, 4] } })),
+        ],
+      },
+    };
+    assertError(await uploadZip(svc.port, makeZip(parts)), 400, /layer 'up4' \(UpSampling2D\) would output 8192 × 8192 × 3 = 201,326,592 values per image/);
+    assert.equal((await req(svc.port, { path: '/api/health' })).json().shares, 0);
   } finally {
     await svc.stop();
   }
