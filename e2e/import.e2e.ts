@@ -64,6 +64,7 @@ describe('import', () => {
     expect(reasons).toMatch(/0 bytes/);
     expect(reasons).toMatch(/HEIC/);
     expect(reasons).toMatch(/truncated JPEG/);
+    expect(reasons).toMatch(/too large \(30,000 × 30,000 px\)/);
     await screenshot(page, '04-import-report');
 
     // The EXIF-rotated photo is stored upright (portrait), the 16k x 16k one downscaled.

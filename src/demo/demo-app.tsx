@@ -7,6 +7,7 @@ import { ClassifyPanel } from './classify-panel';
 import { ErrorPanel } from './error-panel';
 import { parseDemoHash, type DemoSource } from './hash';
 import { LoadingPanel } from './loading-panel';
+import { foreignOrigins, OriginNotice } from './origin-notice';
 
 /** `hash`: the fragment the state belongs to (a stale state is shown as loading). */
 type State = { hash: string } & (
@@ -55,8 +56,12 @@ export function DemoApp() {
   const [current, setState] = useState<State>({ hash: '\0', kind: 'loading', progress: START, info: null });
   const state: State = current.hash === hash ? current : { hash, kind: 'loading', progress: START, info: null };
   const [backend, setBackend] = useState('');
+  const origins = useMemo(() => foreignOrigins(source, window.location.origin), [source]);
+  const [allowed, setAllowed] = useState('');
+  const asking = origins !== null && allowed !== hash;
 
   useEffect(() => {
+    if (asking) return;
     if (!parsed.ok) {
       setState({ hash, kind: 'error', reason: parsed.reason });
       return;
@@ -92,7 +97,7 @@ export function DemoApp() {
       abort.abort();
       opened?.dispose();
     };
-  }, [hash, parsed]);
+  }, [hash, parsed, asking]);
 
   const name = state.kind === 'ready' ? state.classifier.name : state.kind === 'loading' ? state.info?.name : undefined;
   useEffect(() => {
@@ -108,8 +113,9 @@ export function DemoApp() {
         <span className="demo-tag">Model demo</span>
       </header>
       <main className="demo-main">
-        {state.kind === 'error' && <ErrorPanel reason={state.reason} source={source} />}
-        {state.kind === 'loading' && (
+        {asking && source?.kind === 'model' && <OriginNotice origins={origins} modelUrl={source.modelUrl} onLoad={() => setAllowed(hash)} />}
+        {!asking && state.kind === 'error' && <ErrorPanel reason={state.reason} source={source} />}
+        {!asking && state.kind === 'loading' && (
           <>
             {state.info ? (
               <ModelHeader name={state.info.name} labels={state.info.labels} />

@@ -1,6 +1,6 @@
 // A model the user dropped (a folder or zip with model.json and its weight files): validated
 // before anything is kept, then stored in the IndexedDB backbone cache so it works offline.
-import { unzipSync } from 'fflate';
+import { unzipBounded, ZipError } from '../core/data/bounded-unzip.mjs';
 import type { BackboneSpec } from '../core/backbones/catalog';
 import { ioHandlerFromFiles, validateModel } from '../core/backbones/validate';
 import type { StudioDB } from '../persistence/db';
@@ -16,13 +16,14 @@ function modelFolder(files: DroppedFile[]): { json: Uint8Array; files: Map<strin
   let entries: { path: string; bytes: Uint8Array }[] = files.map((f) => ({ path: f.path.replace(/\\/g, '/'), bytes: new Uint8Array(f.data) }));
   const zips = entries.filter((e) => /\.zip$/i.test(e.path));
   if (zips.length === 1 && entries.length === 1) {
-    let unzipped: Record<string, Uint8Array>;
+    let unzipped: Map<string, Uint8Array>;
     try {
-      unzipped = unzipSync(zips[0].bytes, { filter: (f) => !f.name.endsWith('/') && !f.name.includes('..') && !f.name.startsWith('/') && f.originalSize < 512 * 1024 * 1024 });
-    } catch {
-      throw new Error(`${zips[0].path}: the zip could not be read`);
+      const accept = (f: { name: string }) => !f.name.endsWith('/') && !f.name.includes('..') && !f.name.startsWith('/');
+      unzipped = unzipBounded(zips[0].bytes, { accept, maxEntryBytes: 512 * 1024 * 1024, maxTotalBytes: 1024 * 1024 * 1024 });
+    } catch (e) {
+      throw new Error(`${zips[0].path}: ${e instanceof ZipError ? e.message : 'the zip could not be read'}`);
     }
-    entries = Object.entries(unzipped).map(([path, bytes]) => ({ path, bytes }));
+    entries = [...unzipped].map(([path, bytes]) => ({ path, bytes }));
   }
   const jsons = entries.filter((e) => e.path.split('/').pop() === 'model.json' && !e.path.includes('__MACOSX'));
   if (jsons.length === 0) throw new Error('no model.json found in what was dropped');

@@ -3,6 +3,7 @@
 /// <reference lib="webworker" />
 import { checkComplete, describeSkip, sniffFormat } from '../core/data/sniff';
 import { readImageSize } from '../core/data/image-header';
+import { refuseDeclaredSize } from '../core/data/image-limits';
 import { sha256Hex } from '../core/data/hash';
 import { listZipEntries } from '../core/data/zip';
 import { MIME_BY_FORMAT, SUPPORTED_FORMATS } from '../core/data/types';
@@ -12,8 +13,6 @@ declare const self: DedicatedWorkerGlobalScope;
 
 /** Above this many pixels the image is reduced while decoding instead of decoded at full size. */
 const DIRECT_DECODE_LIMIT = 40_000_000;
-/** Above this many pixels we refuse: the browser cannot hold the decoded bitmap. */
-const MAX_PIXELS = 1_000_000_000;
 
 function scaleToShortest(w: number, h: number, shortest: number) {
   const s = Math.min(1, shortest / Math.min(w, h));
@@ -45,13 +44,9 @@ async function decode(req: DecodeRequest): Promise<DecodeResult> {
     };
   }
   const header = readImageSize(format, bytes);
-  if (header && header.width * header.height > MAX_PIXELS) {
-    return {
-      ok: false,
-      code: 'too-large',
-      reason: `image is too large to decode (${header.width} x ${header.height} px)`,
-    };
-  }
+  // Refused from the header's dimensions, before any decoding.
+  const tooLarge = header ? refuseDeclaredSize(header.width, header.height) : null;
+  if (tooLarge) return { ok: false, code: 'too-large', reason: tooLarge };
   const hash = await sha256Hex(bytes);
   const blob = new Blob([bytes], { type: MIME_BY_FORMAT[format] });
   let bitmap: ImageBitmap;

@@ -2,7 +2,7 @@
 // as a model version: the classifier is split into its backbone (stored like an imported
 // backbone) and head, and saved as a finished run whose checkpoint holds all the weights.
 import * as tf from '@tensorflow/tfjs';
-import { unzipSync } from 'fflate';
+import { unzipBounded, ZipError } from '../core/data/bounded-unzip.mjs';
 import type { BackboneSpec } from '../core/backbones/catalog';
 import { ioHandlerFromFiles, validateModel } from '../core/backbones/validate';
 import { modelArtifacts } from '../core/export/assemble';
@@ -24,9 +24,10 @@ interface StudioMetadata {
 export async function importExportedModel(db: StudioDB, projectId: string, zipName: string, zip: ArrayBuffer): Promise<{ runId: string; name: string }> {
   let files: Record<string, Uint8Array>;
   try {
-    files = unzipSync(new Uint8Array(zip), { filter: (f) => !f.name.includes('/') && !f.name.includes('..') && f.originalSize < 300 * 1024 * 1024 });
-  } catch {
-    throw new Error(`${zipName}: not a readable zip`);
+    const accept = (f: { name: string }) => !f.name.includes('/') && !f.name.includes('..');
+    files = Object.fromEntries(unzipBounded(new Uint8Array(zip), { accept, maxEntryBytes: 300 * 1024 * 1024, maxTotalBytes: 600 * 1024 * 1024 }));
+  } catch (e) {
+    throw new Error(`${zipName}: ${e instanceof ZipError ? e.message : 'not a readable zip'}`);
   }
   for (const need of ['model.json', 'metadata.json']) if (!files[need]) throw new Error(`${zipName}: ${need} is missing; export a model from the studio or Teachable Machine`);
   const decode = (b: Uint8Array, what: string) => {

@@ -141,3 +141,30 @@ describe('helpers', () => {
     expect((await readBody(new Response(null), () => {})).byteLength).toBe(0);
   });
 });
+
+describe('a custom backbone URL is untrusted', () => {
+  it('refuses a model whose activations pass the budget before fetching any shard, with the reason', async () => {
+    const m = tf.sequential();
+    m.add(tf.layers.inputLayer({ inputShape: [32, 32, 3] }));
+    for (let i = 0; i < 5; i++) m.add(tf.layers.upSampling2d({ size: [4, 4], name: `up${i + 1}` }));
+    m.add(tf.layers.conv2d({ filters: 1, kernelSize: 1, name: 'c' }));
+    const topology = m.toJSON(null, false);
+    const weights = m.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: 'float32' }));
+    m.dispose();
+    const json = { format: 'layers-model', modelTopology: topology, weightsManifest: [{ paths: ['w.bin'], weights }] };
+    const files = new Map([['model.json', new TextEncoder().encode(JSON.stringify(json))], ['w.bin', new Uint8Array(16)]]);
+    const { fetchFn, requested } = memoryFetch(BASE, files);
+    await expect(loadBackbone(spec({ cutLayer: undefined }), { fetchFn })).rejects.toThrow(/layer 'up4' \(UpSampling2D\) would output 8192 × 8192 × 3/);
+    expect(requested).toEqual([`${BASE}model.json`]);
+  });
+
+  it('stops reading a shard larger than the manifest and refuses a shard of the wrong size', async () => {
+    const long = new Map(served);
+    long.set('tiny.weights.bin', new Uint8Array(served.get('tiny.weights.bin')!.byteLength * 3));
+    await expect(loadBackbone(spec(), { fetchFn: memoryFetch(BASE, long).fetchFn })).rejects.toThrow(/weight file 'tiny\.weights\.bin' is larger than the \d+ bytes the manifest lists/);
+    const short = new Map(served);
+    short.set('tiny.weights.bin', served.get('tiny.weights.bin')!.slice(0, 100));
+    await expect(loadBackbone(spec(), { fetchFn: memoryFetch(BASE, short).fetchFn })).rejects.toThrow(/has 100 bytes but its weights need/);
+  });
+});
+

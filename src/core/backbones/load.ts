@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { modelJsonUrl, type BackboneSpec } from './catalog';
 import { manifestByteSize, parseModelJson, type ManifestGroup } from './manifest';
-import { ioHandlerFromFiles, validateModelJson, type ModelFiles, type ValidateOptions } from './validate';
+import { ioHandlerFromFiles, validateModel, validateModelJson, type ModelFiles, type ValidateOptions } from './validate';
 
 export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
 /** Bytes received so far and the expected total (model.json plus every weight shard). */
@@ -14,7 +14,7 @@ export interface FetchModelOptions {
   fetchFn?: FetchFn;
   onProgress?: ProgressFn;
   signal?: AbortSignal;
-  /** Check model.json (see validateModelJson) before fetching any shard; false skips the check. */
+  /** Check model.json (see validateModelJson) before fetching any shard, and every shard's bytes after; false skips both. */
   validate?: ValidateOptions | false;
 }
 
@@ -27,10 +27,17 @@ export type LoadedBackbone =
   | { kind: 'layers'; model: tf.LayersModel; spec: BackboneSpec }
   | { kind: 'graph'; model: tf.GraphModel; spec: BackboneSpec };
 
-/** Reads a response body chunk by chunk (ReadableStream reader), reporting each chunk's size. */
-export async function readBody(res: Response, onChunk: (bytes: number) => void): Promise<Uint8Array> {
+/** Largest model.json read from a URL (MobileNet's is about 100 KB; TF Hub graphs a few MB). */
+export const MAX_MODEL_JSON_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Reads a response body chunk by chunk (ReadableStream reader), reporting each chunk's size, and
+ * stops with `tooLarge()` as soon as more than `maxBytes` arrived.
+ */
+export async function readBody(res: Response, onChunk: (bytes: number) => void, maxBytes = Infinity, tooLarge = () => `the response is larger than ${maxBytes} bytes`): Promise<Uint8Array> {
   if (!res.body) {
     const all = new Uint8Array(await res.arrayBuffer());
+    if (all.byteLength > maxBytes) throw new Error(tooLarge());
     onChunk(all.byteLength);
     return all;
   }
@@ -40,8 +47,12 @@ export async function readBody(res: Response, onChunk: (bytes: number) => void):
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    chunks.push(value);
     length += value.byteLength;
+    if (length > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new Error(tooLarge());
+    }
+    chunks.push(value);
     onChunk(value.byteLength);
   }
   if (chunks.length === 1) return chunks[0];
@@ -92,7 +103,7 @@ export async function fetchModelFiles(url: string, opts: FetchModelOptions = {})
   };
   const jsonRes = await get(fetchFn, url, opts.signal);
   total = Number(jsonRes.headers.get('content-length')) || 0;
-  const jsonBytes = await readBody(jsonRes, report);
+  const jsonBytes = await readBody(jsonRes, report, MAX_MODEL_JSON_BYTES, () => `model.json is larger than the ${MAX_MODEL_JSON_BYTES}-byte limit`);
   const parsed = parseModelJson(jsonBytes);
   if (!parsed.ok) throw new Error(parsed.reason);
   if (opts.validate !== false) {
@@ -103,10 +114,19 @@ export async function fetchModelFiles(url: string, opts: FetchModelOptions = {})
   total = jsonBytes.byteLength + manifestByteSize(groups);
   opts.onProgress?.(loaded, Math.max(total, loaded));
   const paths = groups.flatMap((g) => g.paths);
+  // No shard can be larger than all the weights the manifest lists; a server sending more is cut off.
+  const weightBytes = manifestByteSize(groups);
   const bodies = await Promise.all(
-    paths.map(async (p) => readBody(await get(fetchFn, weightUrl(url, p), opts.signal), report)),
+    paths.map(async (p) =>
+      readBody(await get(fetchFn, weightUrl(url, p), opts.signal), report, weightBytes, () => `weight file '${p}' is larger than the ${weightBytes} bytes the manifest lists in all`),
+    ),
   );
-  return { modelJson: parsed.json, files: new Map(paths.map((p, i) => [p, bodies[i]])) };
+  const files: ModelFiles = { modelJson: parsed.json, files: new Map(paths.map((p, i) => [p, bodies[i]])) };
+  if (opts.validate !== false) {
+    const full = validateModel(files, opts.validate ?? {});
+    if (!full.ok) throw new Error(full.reason);
+  }
+  return files;
 }
 
 /** An IOHandler that loads over HTTP through fetchModelFiles (so with byte progress). */
@@ -140,7 +160,8 @@ export function cutLayersModel(full: tf.LayersModel, cutLayer: string): tf.Layer
 
 /** Loads a backbone: layers models are cut at spec.cutLayer; graph models load as they are. */
 export async function loadBackbone(spec: BackboneSpec, opts: LoadBackboneOptions = {}): Promise<LoadedBackbone> {
-  const handler = opts.ioHandler ?? httpHandler(modelJsonUrl(spec), { ...opts, validate: false });
+  // Custom URLs are untrusted: validated like a drop. Catalog models come from their known publishers.
+  const handler = opts.ioHandler ?? httpHandler(modelJsonUrl(spec), { ...opts, validate: spec.family === 'custom' ? {} : false });
   if (spec.format === 'graph') return { kind: 'graph', model: await tf.loadGraphModel(handler), spec };
   const full = await tf.loadLayersModel(handler);
   const model = spec.cutLayer ? cutLayersModel(full, spec.cutLayer) : full;

@@ -11,6 +11,7 @@ import {
   type JsonObject,
   type ManifestGroup,
 } from './manifest';
+import { checkGraphBudget, checkModelBudget, type ModelBudget } from './model-budget.mjs';
 
 export type ModelFormat = 'layers-model' | 'graph-model';
 export type ImageInputShape = [null, number, number, 3];
@@ -23,6 +24,8 @@ export interface ValidateOptions {
   /** Accepted range of input height and width (default 32..1024). */
   minSide?: number;
   maxSide?: number;
+  /** Compute budget at batch 1 (layer count, per-layer output, activation memory, FLOPs); see model-budget.mjs. */
+  budget?: Partial<ModelBudget>;
 }
 
 export type ValidationResult =
@@ -160,6 +163,7 @@ export function validateModelJson(modelJson: unknown, options: ValidateOptions =
     maxElements: DEFAULT_MAX_ELEMENTS,
     minSide: 32,
     maxSide: 1024,
+    budget: {},
     ...options,
   };
   const parsed = parseModelJson(modelJson);
@@ -182,6 +186,9 @@ export function validateModelJson(modelJson: unknown, options: ValidateOptions =
   if (!rawShape.ok) return rawShape;
   const shape = checkImageShape(rawShape.value, opts);
   if (!shape.ok) return shape;
+  // Weight bytes say nothing about what a model computes: check its cost before tfjs builds it.
+  const budget = format.value === 'graph-model' ? checkGraphBudget(json.modelTopology.node) : checkModelBudget(json.modelTopology, opts.budget);
+  if (!budget.ok) return fail(budget.reason);
   const { bytes, count } = manifest.value;
   return { ok: true, format: format.value, inputShape: shape.value, totalBytes: bytes, weightCount: count };
 }

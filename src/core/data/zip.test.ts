@@ -2,6 +2,8 @@
 import { strToU8, zipSync, type Zippable } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { MAX_ZIP_ENTRY_BYTES, listZipEntries } from './zip';
+// @ts-expect-error plain JavaScript test helper without type declarations
+import { forgeZip, deflatedZeros } from '../../../scripts/zip-forge.mjs';
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9]);
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -166,5 +168,13 @@ describe('listZipEntries', () => {
     const r = listZipEntries(z, 'dup.zip');
     expect(r.entries.map((e) => e.path)).toEqual(['a.jpg']);
     expect(r.skipped).toMatchObject([{ path: 'dup.zip/a.jpg', code: 'duplicate' }]);
+  });
+
+  it('refuses an entry that declares 1,000 bytes but inflates to 1 GiB, naming it, without inflating it all', () => {
+    const z = forgeZip([
+      { name: 'cls/ok.jpg', data: JPEG },
+      { name: 'cls/bomb.jpg', raw: deflatedZeros(1024), size: 1000, crc: 0 },
+    ]);
+    expect(() => listZipEntries(z, 'lie.zip')).toThrow(/^lie\.zip: the zip could not be read; entry "cls\/bomb\.jpg" inflates to more than the 1000 bytes it declares/);
   });
 });

@@ -1,6 +1,7 @@
 // Lists the files inside a dropped zip archive safely: unsafe, hidden and oversized entries are
-// never inflated, nested zips are not opened, and zip bombs are refused from declared sizes.
-import { unzipSync, type UnzipFileInfo } from 'fflate';
+// never inflated, nested zips are not opened, zip bombs are refused from declared sizes, and an
+// entry whose real size or CRC differs from what it declares is refused by the bounded reader.
+import { listZip, readZipEntry, ZipError, type ZipEntryInfo } from './bounded-unzip.mjs';
 import { findEmptyFolders, isIgnoredPath, normalizePath } from './paths';
 import { describeSkip, sniffFormat } from './sniff';
 import type { SkipEntry } from './types';
@@ -37,9 +38,9 @@ export function listZipEntries(bytes: Uint8Array, zipName: string, limits: ZipLi
     skipped.push({ path: `${zipName}/${name}`, code, reason });
 
   // Pass 1: read the central directory only (the filter refuses everything, so nothing is inflated).
-  const infos: UnzipFileInfo[] = [];
+  let infos: ZipEntryInfo[];
   try {
-    unzipSync(bytes, { filter: (info) => (infos.push(info), false) });
+    infos = listZip(bytes);
   } catch (e) {
     throw new Error(`${zipName}: the zip could not be read; it may be damaged or incomplete (${errorText(e)})`);
   }
@@ -66,52 +67,42 @@ export function listZipEntries(bytes: Uint8Array, zipName: string, limits: ZipLi
       continue;
     }
     filePaths.push(path);
-    if (info.compression !== 0 && info.compression !== 8) {
-      skip(name, 'unsupported-format', `stored with zip compression method ${info.compression}, which cannot be unpacked here; re-create the zip with standard (deflate) compression`);
+    if (info.method !== 0 && info.method !== 8) {
+      skip(name, 'unsupported-format', `stored with zip compression method ${info.method}, which cannot be unpacked here; re-create the zip with standard (deflate) compression`);
       continue;
     }
-    if (info.originalSize > maxEntry) {
-      skip(name, 'too-large', `too large: ${formatMB(info.originalSize)} uncompressed (the limit is ${formatMB(maxEntry)})`);
+    if (info.size > maxEntry) {
+      skip(name, 'too-large', `too large: ${formatMB(info.size)} uncompressed (the limit is ${formatMB(maxEntry)})`);
       continue;
     }
-    total += info.originalSize;
+    total += info.size;
     accept[accept.length - 1] = path;
   }
   if (total > maxTotal) {
     throw new Error(`${zipName}: the zip would unpack to ${formatMB(total)}, more than the ${formatMB(maxTotal)} limit; split it into smaller zips`);
   }
 
-  // Pass 2: inflate only the accepted entries, matched by central-directory index (names may repeat).
+  // Pass 2: inflate only the accepted entries, each bounded by its declared size; a repeated name keeps one copy.
   const entries: ZipListing['entries'] = [];
-  let index = -1;
-  let current = '';
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes, {
-      filter: (info) => {
-        index++;
-        current = info.name;
-        return accept[index] != null;
-      },
-    });
-  } catch (e) {
-    throw new Error(`${zipName}: the zip could not be read; entry "${current}" is damaged (${errorText(e)})`);
-  }
-  // fflate keys its result by name, so read it back in central-directory order; a repeated name keeps one copy.
   const seen = new Set<string>();
   for (let i = 0; i < infos.length; i++) {
     const path = accept[i];
     const name = infos[i].name;
-    const data = files[name];
-    if (path == null || data === undefined) continue;
+    if (path == null) continue;
     if (seen.has(name)) {
       skip(name, 'duplicate', 'the zip holds two entries with this name; only one was extracted');
-    } else if (sniffFormat(data) === 'zip') {
-      skip(name, 'nested-zip', describeSkip('zip').reason);
-    } else {
-      entries.push({ path, bytes: data });
+      continue;
     }
     seen.add(name);
+    let data: Uint8Array;
+    try {
+      data = readZipEntry(bytes, infos[i], { maxBytes: maxEntry });
+    } catch (e) {
+      const why = e instanceof ZipError ? e.message.replace(/^zip entry "/, 'entry "') : `entry "${name}" is damaged (${errorText(e)})`;
+      throw new Error(`${zipName}: the zip could not be read; ${why}`);
+    }
+    if (sniffFormat(data) === 'zip') skip(name, 'nested-zip', describeSkip('zip').reason);
+    else entries.push({ path, bytes: data });
   }
   const emptyFolders = findEmptyFolders(dirs, filePaths).map((d) => `${zipName}/${d}`);
   return { entries, skipped, emptyFolders };
