@@ -87,7 +87,7 @@ describe('fine-tuning on WebGPU', () => {
     cpu = await run({ backend: 'cpu', ...opts });
     const wasm = await run({ backend: 'wasm', ...opts });
     const gpu = await run({ backend: 'webgpu', ...opts });
-    console.log(`WebGPU adapter: ${gpu.adapter}`);
+    console.log(`WebGPU adapter: ${gpu.adapter}; runs took cpu ${(cpu.totalMs / 1000).toFixed(1)} s, wasm ${(wasm.totalMs / 1000).toFixed(1)} s, webgpu ${(gpu.totalMs / 1000).toFixed(1)} s (first batch after ${(gpu.firstBatchMs / 1000).toFixed(1)} s)`);
     expect([cpu.backend, wasm.backend, gpu.backend]).toEqual(['cpu', 'wasm', 'webgpu']);
     expect(cpu.losses).toHaveLength(2);
     // The unfrozen part: the stem's 3x3 stride-2 conv, block_4 (1x1, depthwise, 1x1) and Conv_1.
@@ -100,4 +100,37 @@ describe('fine-tuning on WebGPU', () => {
     console.log(`largest weight difference after 2 steps: wasm ${dWasm.toExponential(2)}, webgpu ${dGpu.toExponential(2)}; losses ${cpu.losses.map((l) => l.loss.toFixed(6)).join(', ')}`);
     for (const r of [cpu, wasm, gpu]) expect(r.tensorsAfter, `${r.backend} leaked tensors`).toBe(r.tensorsBefore);
   });
+
+  it('on WebGPU: tensors and GPU bytes stay flat across epochs, and a paused run and a run resumed in a new worker end where an uninterrupted run ends', async () => {
+    const opts = { backend: 'webgpu', epochs: 3, optimizer: 'adam', lr: 0.01 } as const;
+    const straight = await run(opts);
+    expect(straight.backend).toBe('webgpu');
+    expect(straight.losses).toHaveLength(6);
+    frozenUntouched(straight);
+    const tensors = straight.memory.map((m) => m.numTensors);
+    const gpuBytes = straight.memory.map((m) => m.numBytesInGPU ?? -1);
+    console.log(`webgpu, per epoch: tensors ${tensors.join(', ')}; GPU bytes ${gpuBytes.join(', ')}`);
+    expect(tensors).toHaveLength(3);
+    expect(new Set(tensors).size, 'tensor count changes across epochs').toBe(1);
+    expect(gpuBytes[0]).toBeGreaterThan(0);
+    expect(new Set(gpuBytes).size, 'GPU bytes change across epochs').toBe(1);
+    expect(straight.tensorsAfter).toBe(straight.tensorsBefore);
+
+    // The same six Adam steps on cpu: the optimizer's state, step by step, agrees too.
+    const dCpu = compare(straight, await run({ ...opts, backend: 'cpu' }), 'webgpu vs cpu, adam');
+
+    const paused = await run({ ...opts, pauseAtEpoch: 1, pauseMs: 1500 });
+    expect(paused.batchesAfterPause, 'batches after the pause').toBeLessThanOrEqual(1);
+    expect(paused.batchesWhilePaused, 'batches ran while paused').toBe(0);
+    const dPause = compare(paused, straight, 'paused and resumed vs uninterrupted');
+
+    const restarted = await run({ ...opts, restartAfterEpoch: 0 });
+    expect(restarted.workers).toBe(2);
+    expect(restarted.backend).toBe('webgpu');
+    expect(restarted.checkpoints.map((c) => c.epoch)).toEqual([0, 1, 2]);
+    frozenUntouched(restarted);
+    const dRestart = compare(restarted, straight, 'resumed in a new worker vs uninterrupted');
+    console.log(`largest weight difference after 6 adam steps: cpu ${dCpu.toExponential(2)}, paused ${dPause.toExponential(2)}, restarted ${dRestart.toExponential(2)}`);
+    for (const [what, r] of Object.entries({ straight, paused, restarted })) console.log(`${what}: first batch after ${(r.firstBatchMs / 1000).toFixed(1)} s, batches at ${r.losses.map((l) => (l.ms / 1000).toFixed(1)).join(', ')} s, total ${(r.totalMs / 1000).toFixed(1)} s`);
+  }, 420_000);
 });

@@ -23,27 +23,31 @@ export interface CheckResult {
   backend: string;
   adapter: string | null;
   status: string;
-  losses: { epoch: number; batch: number; loss: number }[];
+  losses: { epoch: number; batch: number; loss: number; ms: number }[];
   memory: EpochMemory[];
   checkpoints: { epoch: number; weights: NamedValues[] }[];
   weights: Extract<FromCheckWorker, { type: 'done' }>['weights'];
   head: NamedValues[];
   tensorsBefore: number;
   tensorsAfter: number;
-  /** Batches reported while paused (after the batch in flight finished): must be 0. */
+  /** Batches reported after the pause was acknowledged: the one in flight, at most. */
+  batchesAfterPause?: number;
+  /** Batches reported while paused, once the batch in flight finished: must be 0. */
   batchesWhilePaused?: number;
-  pausedMs?: number;
   workers: number;
+  /** Milliseconds from the request to the first batch, and for the whole run (for the log only). */
+  firstBatchMs: number;
+  totalMs: number;
 }
 
 const modelUrl = new URL('../fixtures/tiny-backbone-32/model.json', location.href).href;
 
-function startWorker(onMessage: (m: FromCheckWorker, w: Worker) => void, fail: (e: Error) => void): Worker {
-  const w = new Worker(new URL('./finetune.worker.ts', import.meta.url), { type: 'module' });
-  w.onmessage = (ev: MessageEvent<FromCheckWorker>) => onMessage(ev.data, w);
-  w.onerror = (ev) => fail(new Error(`worker failed: ${ev.message}`));
-  return w;
+function startWorker(): Worker {
+  return new Worker(new URL('./finetune.worker.ts', import.meta.url), { type: 'module' });
 }
+
+/** One worker per backend, kept between runs (a fresh WebGPU worker compiles every shader again); a restart replaces it. */
+const workers = new Map<string, Worker>();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -55,7 +59,10 @@ async function check(opts: CheckOptions): Promise<CheckResult> {
     let batchesWhilePaused = 0;
     let restarted = false;
     const send = (w: Worker, m: ToCheckWorker) => w.postMessage(m);
+    let current: Worker | null = null;
+    const t0 = performance.now();
     const onMessage = (m: FromCheckWorker, w: Worker) => {
+      if (w !== current) return; // a terminated worker's last words
       switch (m.type) {
         case 'started':
           out.backend ??= m.backend;
@@ -64,7 +71,8 @@ async function check(opts: CheckOptions): Promise<CheckResult> {
           break;
         case 'batch':
           if (paused) batchesWhilePaused++;
-          out.losses.push({ epoch: m.epoch, batch: m.batch, loss: m.loss });
+          out.firstBatchMs ??= performance.now() - t0;
+          out.losses.push({ epoch: m.epoch, batch: m.batch, loss: m.loss, ms: performance.now() - t0 });
           if (opts.pauseAtEpoch === m.epoch && m.batch === 1 && !pauseDone) {
             pauseDone = true;
             send(w, { type: 'pause' });
@@ -72,12 +80,14 @@ async function check(opts: CheckOptions): Promise<CheckResult> {
           break;
         case 'paused':
           void (async () => {
-            // The batch in flight when the pause arrived may still finish; after it, nothing moves.
-            await sleep(300);
+            // The batch in flight when the pause arrived may still finish (wait up to 10 s for it);
+            // after it, nothing may move for `pauseMs`.
+            const atAck = out.losses.length;
+            const deadline = performance.now() + 10_000;
+            while (out.losses.length === atAck && performance.now() < deadline) await sleep(50);
+            out.batchesAfterPause = out.losses.length - atAck;
             paused = true;
-            const t0 = performance.now();
             await sleep(opts.pauseMs ?? 1500);
-            out.pausedMs = performance.now() - t0;
             out.batchesWhilePaused = batchesWhilePaused;
             paused = false;
             send(w, { type: 'resume' });
@@ -91,22 +101,33 @@ async function check(opts: CheckOptions): Promise<CheckResult> {
           if (opts.restartAfterEpoch === m.checkpoint.epoch && !restarted) {
             restarted = true;
             w.terminate();
+            workers.delete(opts.backend);
             out.workers = 2;
-            const next = startWorker(onMessage, reject);
+            // The batches the first worker ran after its checkpoint are lost with it; the new one reruns them.
+            out.losses = out.losses.filter((l) => l.epoch <= m.checkpoint.epoch);
+            const next = attach(startWorker());
+            workers.set(opts.backend, next);
             send(next, { type: 'train', backend: opts.backend, modelUrl, epochs: opts.epochs, optimizer: opts.optimizer, lr: opts.lr, resume: m.checkpoint as Checkpoint });
           }
           break;
         case 'done':
-          w.terminate();
-          resolve({ ...(out as CheckResult), status: m.status, weights: m.weights, head: m.head, tensorsBefore: m.tensorsBefore, tensorsAfter: m.tensorsAfter });
+          w.onmessage = null;
+          resolve({ ...(out as CheckResult), totalMs: performance.now() - t0, status: m.status, weights: m.weights, head: m.head, tensorsBefore: m.tensorsBefore, tensorsAfter: m.tensorsAfter });
           break;
         case 'error':
           w.terminate();
+          workers.delete(opts.backend);
           reject(new Error(m.message));
           break;
       }
     };
-    const first = startWorker(onMessage, reject);
+    const attach = (w: Worker) => {
+      w.onmessage = (ev: MessageEvent<FromCheckWorker>) => onMessage(ev.data, w);
+      w.onerror = (ev) => reject(new Error(`worker failed: ${ev.message}`));
+      return (current = w);
+    };
+    const first = attach(workers.get(opts.backend) ?? startWorker());
+    workers.set(opts.backend, first);
     send(first, { type: 'train', backend: opts.backend, modelUrl, epochs: opts.epochs, optimizer: opts.optimizer, lr: opts.lr });
   });
 }
