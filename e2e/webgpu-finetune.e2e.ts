@@ -3,13 +3,15 @@
 // a depthwise conv, BatchNorm in inference mode and ReLU6 in the unfrozen part, on each backend
 // from the same seed and data. Unfrozen weights and losses agree, frozen weights stay bit-identical;
 // on WebGPU a paused run and a run resumed from its checkpoint in a new worker end where an
-// uninterrupted run ends, and tensor count and GPU bytes stay flat across epochs.
+// uninterrupted run ends (the latter saved in the studio's IndexedDB with its run record, the
+// worker terminated, the run resumed from the stored checkpoint), and tensor count and GPU bytes
+// stay flat across epochs.
 // The page and worker are test-only (e2e/webgpu/, built by `npm run fixtures`).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { FIXTURES, ROOT, newPage, startApp, type App } from './support/harness';
+import { FIXTURES, ROOT, idbCounts, newPage, startApp, type App } from './support/harness';
 import type { CheckOptions } from './webgpu/page';
 
 const BUILT = join(ROOT, 'e2e/.out/webgpu-finetune');
@@ -127,7 +129,10 @@ describe('fine-tuning on WebGPU', () => {
     const restarted = await run({ ...opts, restartAfterEpoch: 0 });
     expect(restarted.workers).toBe(2);
     expect(restarted.backend).toBe('webgpu');
-    expect(restarted.checkpoints.map((c) => c.epoch)).toEqual([0, 1, 2]);
+    // Checkpoints saved in IndexedDB with the run record, by the first worker (epoch 0) and the second.
+    expect(restarted.checkpoints.map((c) => [c.epoch, c.lastCheckpointEpoch])).toEqual([[0, 0], [1, 1], [2, 2]]);
+    expect(new Set(restarted.checkpoints.map((c) => c.runId)).size).toBe(1);
+    expect(await idbCounts(page, ['runs', 'checkpoints'])).toEqual([1, 2]);
     frozenUntouched(restarted);
     const dRestart = compare(restarted, straight, 'resumed in a new worker vs uninterrupted');
     console.log(`largest weight difference after 6 adam steps: cpu ${dCpu.toExponential(2)}, paused ${dPause.toExponential(2)}, restarted ${dRestart.toExponential(2)}`);

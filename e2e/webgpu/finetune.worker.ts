@@ -12,6 +12,12 @@ import { TEST_SPEC, memorySource, syntheticDataset } from '../../src/core/train/
 import { Trainer } from '../../src/core/train/trainer';
 import { decodeNamed } from '../../src/core/train/weights';
 import { setupTf, webgpuAdapter } from '../../src/worker/tf-setup';
+import { fromRecord, toRecord } from '../../src/worker/training-session';
+import { openStudioDb } from '../../src/persistence/db';
+import { createProject } from '../../src/persistence/projects-repo';
+import { createRun, getRun } from '../../src/persistence/runs-repo';
+import { getCheckpoint, saveCheckpoint } from '../../src/persistence/checkpoints-repo';
+import type { Checkpoint } from '../../src/core/train/trainer';
 import type { FromCheckWorker, NamedValues, ToCheckWorker, TrainRequest, WeightRecord } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -57,6 +63,19 @@ async function train(req: TrainRequest) {
   const model = await tf.loadLayersModel(req.modelUrl);
   const before = await weightValues(model);
   const cfg = config(req);
+  // A persisted run lives in the studio's own IndexedDB, as a run record with its checkpoints.
+  const db = req.persist || req.resumeRunId ? await openStudioDb() : null;
+  let runId = req.resumeRunId ?? null;
+  let resume: Checkpoint | null = null;
+  if (db && runId) {
+    const rec = await getCheckpoint(db, runId, 'last');
+    if (!rec) throw new Error(`run ${runId} has no checkpoint to resume from`);
+    resume = fromRecord(rec);
+  } else if (db) {
+    const project = await createProject(db, 'WebGPU check');
+    const ids = data.items.map((i) => i.id);
+    runId = (await createRun(db, { projectId: project.id, status: 'running', config: cfg, classes: [{ id: 'c0', name: 'red' }, { id: 'c1', name: 'blue' }], split: { train: ids, val: [] }, totalEpochs: req.epochs, parentRunId: null })).id;
+  }
   const extractor = { spec: cfg.backbone, forward: (x: tf.Tensor4D) => tf.tidy(() => pool(applyBackbone(model, x))) };
   trainer = new Trainer(extractor, model, memorySource(data.images), cfg, 2, data.items, [], {
     onBatch: (p) => post({ type: 'batch', epoch: p.epoch, batch: p.batch, loss: p.loss }),
@@ -65,15 +84,17 @@ async function train(req: TrainRequest) {
       post({ type: 'epoch', memory: { epoch: m.epoch, numTensors: mem.numTensors, numBytes: mem.numBytes, numBytesInGPU: mem.numBytesInGPU } });
     },
     onCheckpoint: async (cp, kind) => {
+      if (db && runId) await saveCheckpoint(db, toRecord(runId, cp, kind));
       if (kind !== 'last') return;
       const decoded = decodeNamed(cp.weights);
       const weights: NamedValues[] = [];
       for (const d of decoded) weights.push({ name: d.name, values: (await d.tensor.data()) as Float32Array });
       tf.dispose(decoded.map((d) => d.tensor));
-      post({ type: 'checkpoint', checkpoint: cp, weights });
+      const lastCheckpointEpoch = db && runId ? ((await getRun(db, runId))?.lastCheckpointEpoch ?? null) : null;
+      post({ type: 'checkpoint', epoch: cp.epoch, runId, lastCheckpointEpoch, weights });
     },
   });
-  const result = await trainer.run(req.resume ?? null);
+  const result = await trainer.run(resume);
   const after = await weightValues(model);
   const weights: WeightRecord[] = model.layers.flatMap((l) =>
     l.weights.map((w, i) => {
@@ -86,6 +107,7 @@ async function train(req: TrainRequest) {
   trainer.dispose();
   trainer = null;
   model.dispose();
+  db?.close();
   post({ type: 'done', status: result.status, epochs: result.epochs, weights, head, tensorsBefore, tensorsAfter: tf.memory().numTensors });
 }
 

@@ -1,7 +1,6 @@
 // Test-only page: starts the fine-tuning check worker and runs the scenarios the browser test asks
 // for through `window.fineTuneCheck`: a plain run, a run paused and resumed mid-epoch, and a run
 // whose worker is terminated after its first checkpoint and resumed from it in a new worker.
-import type { Checkpoint } from '../../src/core/train/trainer';
 import type { BackendName, OptimizerKind } from '../../src/core/train/run-config';
 import type { EpochMemory, FromCheckWorker, NamedValues, ToCheckWorker } from './protocol';
 
@@ -15,7 +14,10 @@ export interface CheckOptions {
   /** Pause when this (0-based) epoch's first batch is reported, wait `pauseMs`, then resume. */
   pauseAtEpoch?: number;
   pauseMs?: number;
-  /** Terminate the worker once this epoch's checkpoint arrives, then resume it in a new worker. */
+  /**
+   * Keep the run in IndexedDB, terminate the worker once this epoch's checkpoint is saved there,
+   * and resume the run from that stored checkpoint in a new worker.
+   */
   restartAfterEpoch?: number;
 }
 
@@ -25,7 +27,7 @@ export interface CheckResult {
   status: string;
   losses: { epoch: number; batch: number; loss: number; ms: number }[];
   memory: EpochMemory[];
-  checkpoints: { epoch: number; weights: NamedValues[] }[];
+  checkpoints: { epoch: number; runId: string | null; lastCheckpointEpoch: number | null; weights: NamedValues[] }[];
   weights: Extract<FromCheckWorker, { type: 'done' }>['weights'];
   head: NamedValues[];
   tensorsBefore: number;
@@ -97,17 +99,17 @@ async function check(opts: CheckOptions): Promise<CheckResult> {
           out.memory.push(m.memory);
           break;
         case 'checkpoint':
-          out.checkpoints.push({ epoch: m.checkpoint.epoch, weights: m.weights });
-          if (opts.restartAfterEpoch === m.checkpoint.epoch && !restarted) {
+          out.checkpoints.push({ epoch: m.epoch, runId: m.runId, lastCheckpointEpoch: m.lastCheckpointEpoch, weights: m.weights });
+          if (opts.restartAfterEpoch === m.epoch && m.runId && !restarted) {
             restarted = true;
             w.terminate();
             workers.delete(opts.backend);
             out.workers = 2;
             // The batches the first worker ran after its checkpoint are lost with it; the new one reruns them.
-            out.losses = out.losses.filter((l) => l.epoch <= m.checkpoint.epoch);
+            out.losses = out.losses.filter((l) => l.epoch <= m.epoch);
             const next = attach(startWorker());
             workers.set(opts.backend, next);
-            send(next, { type: 'train', backend: opts.backend, modelUrl, epochs: opts.epochs, optimizer: opts.optimizer, lr: opts.lr, resume: m.checkpoint as Checkpoint });
+            send(next, { type: 'train', backend: opts.backend, modelUrl, epochs: opts.epochs, optimizer: opts.optimizer, lr: opts.lr, resumeRunId: m.runId });
           }
           break;
         case 'done':
@@ -128,7 +130,7 @@ async function check(opts: CheckOptions): Promise<CheckResult> {
     };
     const first = attach(workers.get(opts.backend) ?? startWorker());
     workers.set(opts.backend, first);
-    send(first, { type: 'train', backend: opts.backend, modelUrl, epochs: opts.epochs, optimizer: opts.optimizer, lr: opts.lr });
+    send(first, { type: 'train', backend: opts.backend, modelUrl, epochs: opts.epochs, optimizer: opts.optimizer, lr: opts.lr, persist: opts.restartAfterEpoch != null });
   });
 }
 

@@ -1,5 +1,4 @@
 // Messages between the fine-tuning check page and its worker (test-only, see vite.config.ts).
-import type { Checkpoint } from '../../src/core/train/trainer';
 import type { BackendName, OptimizerKind } from '../../src/core/train/run-config';
 
 export interface TrainRequest {
@@ -11,7 +10,10 @@ export interface TrainRequest {
   optimizer: OptimizerKind;
   /** Head learning rate; the backbone blocks get it × 0.5, graded down to × 0.125 for the stem. */
   lr: number;
-  resume?: Checkpoint;
+  /** Keep the run and its checkpoints in the studio's IndexedDB (a project and run record are made). */
+  persist?: boolean;
+  /** Resume this run from its 'last' checkpoint in IndexedDB. */
+  resumeRunId?: string;
 }
 
 export type ToCheckWorker = TrainRequest | { type: 'pause' } | { type: 'resume' };
@@ -41,7 +43,8 @@ export type FromCheckWorker =
   | { type: 'started'; backend: string; adapter: string | null }
   | { type: 'batch'; epoch: number; batch: number; loss: number }
   | { type: 'epoch'; memory: EpochMemory }
-  | { type: 'checkpoint'; checkpoint: Checkpoint; weights: NamedValues[] }
+  /** A 'last' checkpoint, sent once it is saved (in IndexedDB when the run persists). */
+  | { type: 'checkpoint'; epoch: number; runId: string | null; lastCheckpointEpoch: number | null; weights: NamedValues[] }
   | { type: 'paused' }
   | {
       type: 'done';
