@@ -6,6 +6,7 @@ import { freshPage, seconds } from './browser.mjs';
 /** The whole section stays under this; a backend that would not fit is skipped, saying so. */
 const SECTION_BUDGET_MS = 6 * 60_000;
 const PER_BACKEND_MS = 170_000;
+const SOFTWARE_GPU_MS = 300_000;
 
 /** WebGPU's adapter as the page sees it: a real GPU, a software one (SwiftShader), or none. */
 async function webgpuAdapter(page) {
@@ -112,7 +113,9 @@ export async function runBackends(bench, opts, log) {
     }
     const s = Date.now();
     const finetune = finetuneShapeFor(backend, out.adapter, spec.inputSize);
-    const r = await benchOne(page, bench.workerUrl, spec, backend, batch, reps, Math.min(PER_BACKEND_MS, left), finetune);
+    // Its shaders (forward and backward) compile on the CPU first, which takes minutes on a busy machine.
+    const limit = softwareGpu ? SOFTWARE_GPU_MS : PER_BACKEND_MS;
+    const r = await benchOne(page, bench.workerUrl, spec, backend, batch, reps, Math.min(limit, left), finetune);
     row.seconds = seconds(Date.now() - s);
     await page.evaluate(() => window.__benchWorker?.terminate());
     if (r.timedOut) {
