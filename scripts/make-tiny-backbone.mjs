@@ -2,11 +2,14 @@
 // Builds a tiny MobileNetV2-shaped backbone (same layer names as Keras' MobileNetV2, 4 blocks, few
 // channels) so tests and e2e runs can exercise "custom backbone" loading without a real download.
 //
-//   node scripts/make-tiny-backbone.mjs [outDir]     (default e2e/fixtures/generated/tiny-backbone/)
+//   node scripts/make-tiny-backbone.mjs [outDir] [--size N]  (default e2e/fixtures/generated/tiny-backbone/, 224)
 //
 // Writes model.json (TF.js layers format, weightsManifest paths ['tiny.weights.bin']) and the .bin.
-// Weights come from a seeded PRNG, so the bytes are identical on every run. Input 224x224x3,
-// output `out_relu` 28x28x64. Uses @tensorflow/tfjs on the cpu backend (no tfjs-node).
+// Weights come from a seeded PRNG, so the bytes are identical on every run. Input NxNx3 (224 by
+// default: output `out_relu` 28x28x64; N/8 in general). A small N (32) keeps a fine-tuning step
+// cheap enough for a software WebGPU adapter. The layers: a 3x3 stride-2 conv, 1x1 convs,
+// depthwise 3x3 (stride 1 and 2, with zero padding), BatchNorm, ReLU6 and a residual add.
+// Uses @tensorflow/tfjs on the cpu backend (no tfjs-node).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -67,8 +70,8 @@ export const TINY_BLOCKS = [
 ];
 
 /** The tiny model with seeded weights. The caller disposes it. */
-export function buildTinyBackbone(seed = 1234) {
-  const input = tf.input({ shape: [224, 224, 3], name: 'input_1' });
+export function buildTinyBackbone(seed = 1234, size = 224) {
+  const input = tf.input({ shape: [size, size, 3], name: 'input_1' });
   let x = pad('Conv1_pad').apply(input);
   x = tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'valid', useBias: false, name: 'Conv1' }).apply(x);
   x = bn('bn_Conv1').apply(x);
@@ -82,7 +85,7 @@ export function buildTinyBackbone(seed = 1234) {
   x = conv1x1(64, 'Conv_1').apply(x);
   x = bn('Conv_1_bn').apply(x);
   x = relu6('out_relu').apply(x);
-  const model = tf.model({ inputs: input, outputs: x, name: 'tiny_mobilenetv2_224' });
+  const model = tf.model({ inputs: input, outputs: x, name: `tiny_mobilenetv2_${size}` });
 
   const rand = prng(seed);
   const uniform = (n, lo, hi) => Float32Array.from({ length: n }, () => lo + (hi - lo) * rand());
@@ -110,8 +113,8 @@ export function buildTinyBackbone(seed = 1234) {
 }
 
 /** model.json object and weight bytes of the tiny model, exactly as written to disk. */
-export async function serializeTinyBackbone(seed = 1234) {
-  const model = buildTinyBackbone(seed);
+export async function serializeTinyBackbone(seed = 1234, size = 224) {
+  const model = buildTinyBackbone(seed, size);
   let result;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
@@ -132,8 +135,8 @@ export async function serializeTinyBackbone(seed = 1234) {
 }
 
 /** Writes model.json and tiny.weights.bin into outDir; returns their paths, sizes and the parameter count. */
-export async function writeTinyBackbone(outDir = DEFAULT_OUT, seed = 1234) {
-  const { modelJson, weights, params } = await serializeTinyBackbone(seed);
+export async function writeTinyBackbone(outDir = DEFAULT_OUT, seed = 1234, size = 224) {
+  const { modelJson, weights, params } = await serializeTinyBackbone(seed, size);
   fs.mkdirSync(outDir, { recursive: true });
   const jsonPath = path.join(outDir, 'model.json');
   const binPath = path.join(outDir, WEIGHTS_FILE);
@@ -145,9 +148,16 @@ export async function writeTinyBackbone(outDir = DEFAULT_OUT, seed = 1234) {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   await tf.setBackend('cpu');
-  const out = path.resolve(process.argv[2] ?? DEFAULT_OUT);
-  const r = await writeTinyBackbone(out);
-  console.log(`tiny backbone: ${r.params} params`);
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--size');
+  const size = at >= 0 ? Number(args.splice(at, 2)[1]) : 224;
+  if (!Number.isInteger(size) || size < 16 || size % 8 !== 0) {
+    console.error(`--size must be a multiple of 8, at least 16 (got ${args[at + 1] ?? 'nothing'})`);
+    process.exit(2);
+  }
+  const out = path.resolve(args[0] ?? DEFAULT_OUT);
+  const r = await writeTinyBackbone(out, 1234, size);
+  console.log(`tiny backbone (${size} px): ${r.params} params`);
   console.log(`  ${path.relative(process.cwd(), r.jsonPath) || r.jsonPath}: ${r.jsonBytes} bytes`);
   console.log(`  ${path.relative(process.cwd(), r.binPath) || r.binPath}: ${r.weightBytes} bytes`);
 }

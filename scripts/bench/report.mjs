@@ -15,12 +15,18 @@ const pct = (v) => (v == null ? '–' : `${(v * 100).toFixed(1)}%`);
 const mark = (ok) => (ok == null ? '' : ok ? ' ✓' : ' ✗');
 const table = (head, rows) => [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
+/** ' (batch 2, 96 px)' when fine-tuning was timed at another batch or input size than the row's. */
+function finetuneShapeNote(r, b) {
+  if (r.finetuneBatch == null || (r.finetuneBatch === r.batch && r.finetuneInputSize === b.inputSize)) return '';
+  return ` (batch ${r.finetuneBatch}, ${r.finetuneInputSize} px)`;
+}
+
 function backendsSection(b) {
   const ad = b.adapter;
   const adapter = ad?.available ? `${ad.architecture || ad.vendor || 'unknown'}, ${ad.software ? 'software (no GPU)' : 'hardware GPU'}${ad.isFallbackAdapter ? ', fallback adapter' : ''}` : (ad?.note ?? 'n/a');
   const rows = b.results.map((r) => {
     if (!r.ok) return [r.backend, `failed: ${r.error}`, '', '', '', '', '', '', '', ''];
-    const ft = r.finetuneImgPerSec != null ? f(r.finetuneImgPerSec, 2) : (r.finetuneNote ?? '–').replace(/\|/g, '/');
+    const ft = r.finetuneImgPerSec != null ? f(r.finetuneImgPerSec, 2) + finetuneShapeNote(r, b) : (r.finetuneNote ?? '–').replace(/\|/g, '/');
     const targets = [];
     if (r.backend === 'wasm') targets.push(`fine-tune ≥ ${TARGETS.wasmFinetuneImgPerSec}${mark(r.finetuneImgPerSec >= TARGETS.wasmFinetuneImgPerSec)}`);
     targets.push(`≥ ${TARGETS.rooflineFraction * 100}% roofline${mark(r.rooflineFraction >= TARGETS.rooflineFraction)}`);

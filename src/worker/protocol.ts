@@ -4,7 +4,7 @@ import type { BackendDecision } from '../core/backend/choose';
 import type { BackboneSpec } from '../core/backbones/catalog';
 import type { LayerInfo } from '../core/backbones/layers';
 import type { AugmentConfig } from '../core/augment/augment';
-import type { BenchResult } from './bench';
+import type { BenchResult, FinetuneShape } from './bench';
 import type { BackendChoice, BackendName, BatchPoint, EpochMetrics, TrainMode } from '../core/train/run-config';
 import type { AutoPlan } from '../core/train/auto-plan';
 import type { StudyRow } from '../core/train/study';
@@ -32,7 +32,7 @@ export type ToWorker =
   | { type: 'import-backbone'; name: string; files: { path: string; data: ArrayBuffer }[] }
   | { type: 'augment-preview'; projectId: string; imageIds: string[]; augment: AugmentConfig; seed: number; size: number }
   | { type: 'train'; runId: string; resume: boolean; backend: BackendChoice }
-  | { type: 'bench'; spec: BackboneSpec; backends: BackendName[]; batch: number; reps: number }
+  | { type: 'bench'; spec: BackboneSpec; backends: BackendName[]; batch: number; reps: number; finetune?: FinetuneShape }
   | { type: 'predict'; requestId: number; runId: string; images: PreviewImage[] }
   | { type: 'gradcam'; requestId: number; runId: string; imageId: string; classIndex: number | null }
   | { type: 'export'; requestId: number; runId: string }

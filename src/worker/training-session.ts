@@ -20,7 +20,7 @@ import { getCheckpoint, saveCheckpoint } from '../persistence/checkpoints-repo';
 import { runLockName, type FromWorker, type PreviewImage } from './protocol';
 import { openBackbone, type OpenedBackbone } from './backbone-store';
 import { importBackbone, type DroppedFile } from './backbone-import';
-import { runBench } from './bench';
+import { runBench, type FinetuneShape } from './bench';
 import { importExportedModel } from './model-import';
 import { exportFiles, gradCamFor, openRun, predictPixels, shareLinkFor, zipFiles, type OpenRun } from './run-model';
 import { IdbPixelSource } from './idb-pixel-source';
@@ -178,10 +178,10 @@ export class TrainingSession {
     return importExportedModel(await this.getDb(), projectId, name, zip);
   }
 
-  async bench(spec: BackboneSpec, backends: BackendName[], batch: number, reps: number) {
+  async bench(spec: BackboneSpec, backends: BackendName[], batch: number, reps: number, finetune?: FinetuneShape) {
     this.backbone?.opened.model.dispose();
     this.backbone = null;
-    return runBench(await this.getDb(), spec, backends, batch, reps);
+    return runBench(await this.getDb(), spec, backends, batch, reps, finetune);
   }
 
   async importBackbone(name: string, files: DroppedFile[]) {

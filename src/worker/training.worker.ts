@@ -57,7 +57,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       job(msg.runId, () => session.train(msg.runId, msg.resume, msg.backend));
       break;
     case 'bench':
-      job(undefined, async () => post({ type: 'bench-result', result: await session.bench(msg.spec, msg.backends, msg.batch, msg.reps) }));
+      job(undefined, async () => post({ type: 'bench-result', result: await session.bench(msg.spec, msg.backends, msg.batch, msg.reps, msg.finetune) }));
       break;
     case 'predict':
       request(msg.requestId, async () => {

@@ -85,6 +85,17 @@ function probeBlock() {
 }
 
 /**
+ * Whether a probe stops after its matmul: over 4× slower than the best so far means it cannot win.
+ * Never a WebGPU probe on a real GPU: one small matmul there mostly times the readback of its
+ * result (a fixed latency of the driver), and says little about a training step, where the GPU's
+ * throughput shows; skipping it would keep a GPU from ever being picked.
+ */
+export function skipsAfterMatmul(probe: BackendProbe, reference?: BackendProbe): boolean {
+  if (probe.name === 'webgpu' && probe.adapter && !probe.adapter.software) return false;
+  return !!(reference?.matmulGflops && probe.matmulGflops != null && probe.matmulGflops * 4 < reference.matmulGflops);
+}
+
+/**
  * Measures one backend. With `reference` (the best probe so far), a backend whose matmul is over
  * 4× slower skips the block timings: it cannot win, and timing it (shader compilation, a software
  * renderer using every core) would cost seconds and starve the page.
@@ -110,7 +121,7 @@ async function probeTimed(name: BackendName, adapter?: AdapterInfo, reference?: 
   try {
     const ms = await timeIt(run(() => tf.matMul(a, b)), 50);
     probe.matmulGflops = (2 * 256 ** 3) / (ms / 1000) / 1e9;
-    if (reference?.matmulGflops && probe.matmulGflops * 4 < reference.matmulGflops) {
+    if (reference?.matmulGflops && skipsAfterMatmul(probe, reference)) {
       probe.error = `matmul ${(reference.matmulGflops / probe.matmulGflops).toFixed(0)}× slower than ${reference.name}; not timed further`;
       return probe;
     }
