@@ -21,7 +21,7 @@ describe('make-tiny-backbone.mjs', () => {
   it('is tiny and prints its parameter count and file sizes', () => {
     const bin = first.files.get('tiny.weights.bin')!;
     expect(bin.byteLength).toBeLessThan(200 * 1024);
-    expect(first.stdout).toContain('tiny backbone: 8288 params');
+    expect(first.stdout).toContain('tiny backbone (224 px): 8288 params');
     expect(first.stdout).toContain(`tiny.weights.bin: ${bin.byteLength} bytes`);
     expect(first.stdout).toContain(`model.json: ${Buffer.byteLength(first.modelJsonText)} bytes`);
   });
