@@ -52,8 +52,11 @@ export interface ImageRecord {
   trainingBytes: number;
   addedAt: number;
   source: ImageSource;
-  /** 'val': the user marked this image for the validation set (absent: the split decides). */
-  split?: 'val';
+  /**
+   * 'val': the user marked this image for the validation set; 'test': for the test set, never
+   * used by training or by any choice (absent: the split decides).
+   */
+  split?: 'val' | 'test';
 }
 
 export type RunStatus = 'running' | 'paused' | 'interrupted' | 'done' | 'stopped' | 'error';
@@ -71,7 +74,7 @@ export interface RunRecord {
   /** Label order snapshot: output unit i is classes[i]. */
   classes: { id: string; name: string }[];
   /** Image ids. */
-  split: { train: string[]; val: string[] };
+  split: { train: string[]; val: string[]; test?: string[] };
   history: EpochMetrics[];
   /** Capped, see MAX_BATCH_POINTS in runs-repo. */
   batches: BatchPoint[];
@@ -90,6 +93,8 @@ export interface RunRecord {
   heartbeatAt: number;
   /** Validation predictions of the final (or restored best) weights, for error analysis. */
   evaluation?: RunEvaluation;
+  /** Test-set predictions of the kept weights (absent: the run had no test set). */
+  testEvaluation?: RunEvaluation;
 }
 
 export interface RunEvaluation {

@@ -283,10 +283,19 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       // In name order (then content hash): the same folder imported again trains in the same order.
       const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
       const ordered = images.filter((i) => labelOf.has(i.classId)).sort((a, b) => cmp(a.name, b.name) || cmp(a.hash, b.hash));
-      const items = ordered.map((i) => ({ id: i.id, label: labelOf.get(i.classId)! }));
-      // Images the user marked for validation are the validation set; otherwise a seeded stratified share.
-      const marked = new Set(images.filter((i) => i.split === 'val' && labelOf.has(i.classId)).map((i) => i.id));
-      const split = stratifiedSplit(items, { valFraction: marked.size ? 0 : trainConfig.valFraction, seed: trainConfig.seed, forcedVal: marked });
+      // Drawn over content hashes: the same photos and seed give the same split in any project.
+      const items = ordered.map((i) => ({ id: i.id, label: labelOf.get(i.classId)!, key: i.hash }));
+      // Images the user marked for validation (or test) are that set; otherwise a seeded stratified share.
+      const markedAs = (s: 'val' | 'test') => new Set(images.filter((i) => i.split === s && labelOf.has(i.classId)).map((i) => i.id));
+      const marked = markedAs('val');
+      const markedTest = markedAs('test');
+      const split = stratifiedSplit(items, {
+        valFraction: marked.size ? 0 : trainConfig.valFraction,
+        testFraction: markedTest.size ? 0 : (trainConfig.testFraction ?? 0),
+        seed: trainConfig.seed,
+        forcedVal: marked,
+        forcedTest: markedTest,
+      });
       try {
         const run = await createRun(await getDb(), {
           projectId: project.id,

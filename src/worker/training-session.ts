@@ -10,6 +10,7 @@ import { toUnitBatch, type TrainImage } from '../core/train/data';
 import { pool, type FeatureExtractor } from '../core/train/features';
 import type { BackendChoice, BackendName, BatchPoint, TrainMode } from '../core/train/run-config';
 import { Trainer, type Checkpoint } from '../core/train/trainer';
+import { evaluateImages } from '../core/train/evaluate-set';
 import { openStudioDb, type StudioDB } from '../persistence/db';
 import { listImages } from '../persistence/images-repo';
 import { getRun, heartbeat, recordEpoch, updateRun } from '../persistence/runs-repo';
@@ -246,11 +247,13 @@ export class TrainingSession {
       ids.filter((id) => labelOf.has(classOf.get(id) ?? '')).map((id) => ({ id, label: labelOf.get(classOf.get(id)!)! }));
     const train = pick(run.split.train);
     const val = pick(run.split.val);
+    const test = pick(run.split.test ?? []);
     if (train.length === 0) throw new Error('No training images left in this run’s classes.');
 
     const source = new IdbPixelSource(db, cfg.backbone.preprocessing.resize);
     let pending: BatchPoint[] = [];
-    const trainer = new Trainer(this.extractor(spec, opened), opened.kind === 'layers' ? opened.model : null, source, cfg, run.classes.length, train, val, {
+    const extractor = this.extractor(spec, opened);
+    const trainer = new Trainer(extractor, opened.kind === 'layers' ? opened.model : null, source, cfg, run.classes.length, train, val, {
       onStatus: (phase, done, total) => {
         if (phase === 'features') this.post({ type: 'features-progress', runId, done, total });
       },
@@ -289,7 +292,12 @@ export class TrainingSession {
       const evaluation = result.validation
         ? { imageIds: val.map((v) => v.id), labels: result.validation.labels, probabilities: Array.from(result.validation.probabilities), numClasses: result.validation.numClasses }
         : undefined;
-      await updateRun(db, runId, { status: result.status === 'stopped' ? 'stopped' : 'done', ...(evaluation ? { evaluation } : {}) });
+      // The test set is scored once, after training, with the kept weights: no choice ever saw it.
+      const scored = test.length && result.status !== 'stopped' ? await evaluateImages(extractor, trainer.head, source, test, run.classes.length) : null;
+      const testEvaluation = scored
+        ? { imageIds: test.map((t) => t.id), labels: scored.labels, probabilities: Array.from(scored.probabilities), numClasses: scored.numClasses }
+        : undefined;
+      await updateRun(db, runId, { status: result.status === 'stopped' ? 'stopped' : 'done', ...(evaluation ? { evaluation } : {}), ...(testEvaluation ? { testEvaluation } : {}) });
       this.post({ type: 'run-finished', runId, status: result.status, epochs: result.epochs });
       this.post({ type: 'status', status: 'done' });
     } finally {
