@@ -22,6 +22,7 @@ import { runBench } from './bench';
 import { importExportedModel } from './model-import';
 import { exportFiles, gradCamFor, openRun, predictPixels, shareLinkFor, zipFiles, type OpenRun } from './run-model';
 import { IdbPixelSource } from './idb-pixel-source';
+import { nearDuplicatesIn } from './near-duplicates';
 import { registeredBackends, setupTf, webgpuAdapter } from './tf-setup';
 
 type Post = (msg: FromWorker, transfer?: Transferable[]) => void;
@@ -151,6 +152,10 @@ export class TrainingSession {
     const squares = images.map((img) => ({ data: img.data, width: img.width, height: img.height, channels: 4 as const }));
     if (squares.some((i) => i.width !== size || i.height !== size)) throw new Error(`images must be ${size}×${size} pixels`);
     return predictPixels(m, squares);
+  }
+
+  async nearDuplicates(imageIds: string[], onProgress: (done: number, total: number) => void) {
+    return nearDuplicatesIn(await this.getDb(), imageIds, onProgress);
   }
 
   async gradcam(runId: string, imageId: string, classIndex: number | null) {

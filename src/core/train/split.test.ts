@@ -1,6 +1,6 @@
 // Checks the stratified split: per-class quotas, edge cases, forced validation and determinism.
 import { describe, expect, it } from 'vitest';
-import { stratifiedSplit, type SplitItem } from './split';
+import { groupTogether, stratifiedSplit, type SplitItem } from './split';
 
 /** `counts[c]` items of class c with ids like "c1-007". */
 function make(counts: number[]): SplitItem[] {
@@ -138,5 +138,17 @@ describe('stratifiedSplit over content keys and with a test share', () => {
 
   it('rejects a test share outside [0, 1)', () => {
     expect(() => stratifiedSplit(make([4]), { valFraction: 0.2, testFraction: 1, seed: 1 })).toThrow(/testFraction/);
+  });
+});
+
+describe('groupTogether', () => {
+  const split = { train: ['a', 'b', 'c'], val: ['d', 'e'], test: ['f'] };
+  const key = (id: string) => ({ a: 'k5', b: 'k2', c: 'k9', d: 'k1', e: 'k7', f: 'k3' })[id]!;
+  it('moves each group to its smallest-key member’s set, or to a marked member’s set', () => {
+    const r = groupTogether(split, [['a', 'd'], ['c', 'f'], ['x', 'b']], key);
+    expect(r).toEqual({ train: ['b'], val: ['a', 'd', 'e'], test: ['c', 'f'] });
+    const marked = groupTogether(split, [['a', 'd']], key, { test: new Set(['a']) });
+    expect(marked.test).toEqual(['a', 'd', 'f']);
+    expect(marked.val).toEqual(['e']);
   });
 });

@@ -105,3 +105,24 @@ function countIn(set: Set<string>, list: SplitItem[]): number {
   for (const i of list) if (set.has(i.id)) k++;
   return k;
 }
+
+/**
+ * Puts each group of ids (near-duplicates of one photo) into one set, so a copy never sits in
+ * training while its twin is scored. A group goes where a marked member is (test before
+ * validation), else where its member with the smallest key is — so the result still depends only
+ * on content and seed. Ids not in the split are ignored.
+ */
+export function groupTogether(split: SplitResult, groups: string[][], keyOf: (id: string) => string, marked: { val?: Set<string>; test?: Set<string> } = {}): SplitResult {
+  const role = new Map<string, keyof SplitResult>();
+  for (const set of ['train', 'val', 'test'] as const) for (const id of split[set]) role.set(id, set);
+  for (const group of groups) {
+    const members = group.filter((id) => role.has(id));
+    if (members.length < 2) continue;
+    const lead = [...members].sort((a, b) => cmp(keyOf(a), keyOf(b)) || cmp(a, b))[0];
+    const dest = members.some((id) => marked.test?.has(id)) ? 'test' : members.some((id) => marked.val?.has(id)) ? 'val' : role.get(lead)!;
+    for (const id of members) role.set(id, dest);
+  }
+  const out: SplitResult = { train: [], val: [], test: [] };
+  for (const set of ['train', 'val', 'test'] as const) for (const id of split[set]) out[role.get(id)!].push(id);
+  return out;
+}

@@ -9,6 +9,7 @@ import { AugmentPanel } from './augment-panel';
 import { HyperPanel } from './hyper-panel';
 import { BackendPanel } from './backend-panel';
 import { LivePanel } from './live-panel';
+import { LeakagePanel } from './leakage-panel';
 import './training-view.css';
 
 // The settings panels read the store themselves; memo keeps them from re-rendering with this view.
@@ -61,6 +62,7 @@ export function TrainingView() {
             {busy ? 'Training…' : 'Start training'}
           </button>
         </section>
+        <LeakagePanel />
         <Live />
       </div>
     </div>
