@@ -14,9 +14,10 @@ export interface PlannedSplit {
 export function planSplit(classes: ClassRecord[], images: Pick<ImageRecord, 'id' | 'classId' | 'name' | 'hash' | 'split'>[], cfg: RunConfig, together: string[][] = []): PlannedSplit {
   const used = classes.filter((c) => c.imageCount > 0);
   const labelOf = new Map(used.map((c, i) => [c.id, i]));
-  // In name order (then content hash): the same folder imported again trains in the same order.
+  // In content-hash order (then name): the same photos train in the same order whatever their
+  // file names, ids or import order, so the same seed gives the same first-epoch loss.
   const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-  const ordered = images.filter((i) => labelOf.has(i.classId)).sort((a, b) => cmp(a.name, b.name) || cmp(a.hash, b.hash));
+  const ordered = images.filter((i) => labelOf.has(i.classId)).sort((a, b) => cmp(a.hash, b.hash) || cmp(a.name, b.name));
   // Drawn over content hashes: the same photos and seed give the same split in any project.
   const items = ordered.map((i) => ({ id: i.id, label: labelOf.get(i.classId)!, key: i.hash }));
   // Images the user marked for validation (or test) are that set; otherwise a seeded stratified share.
