@@ -51,12 +51,14 @@ async function useTinyBackbone(page: Page, opts: { test: number; seed: number })
 }
 
 async function trainAndWait(page: Page, projectId: string): Promise<Run> {
+  const t0 = Date.now();
   await page.getByRole('button', { name: 'Start training' }).click();
   let run: Run | undefined;
   await expect.poll(async () => {
     run = (await idbAll<Run>(page, 'runs')).find((r) => r.projectId === projectId && r.status !== 'running');
     return run?.status;
   }, { timeout: 240_000, interval: 500 }).toBe('done');
+  console.log(`trained in ${Math.round((Date.now() - t0) / 1000)} s`);
   return run!;
 }
 
@@ -95,7 +97,7 @@ describe('numbers a user can trust', () => {
     expect(runB.history[0].valLoss).toBe(runA.history[0].valLoss);
     expect(errors).toEqual([]);
     await context.close();
-  });
+  }, 420_000);
 
   it('a run with a test share scores the test images once and shows them beside validation with intervals', async () => {
     const { page, context, errors } = await newPage(app);
@@ -119,7 +121,9 @@ describe('numbers a user can trust', () => {
     // The leakage check finds the copy (and only it) before training.
     const panel = page.getByTestId('leakage-panel');
     await panel.getByRole('button', { name: 'Check for near-duplicates' }).click();
-    await expect.poll(async () => (await panel.getByTestId('leakage-pair').count()) + (await panel.getByTestId('leakage-none').count()), { timeout: 60_000 }).toBeGreaterThan(0);
+    page.on('console', (m) => console.log('page:', m.text()));
+    setTimeout(() => void panel.textContent().then((t) => console.log('leakage panel after 20 s:', t)).catch(() => undefined), 20_000);
+    await expect.poll(async () => (await panel.getByTestId('leakage-pair').count()) + (await panel.getByTestId('leakage-none').count()), { timeout: 180_000 }).toBeGreaterThan(0);
     const images = await idbAll<Img>(page, 'images');
     const copy = images.find((i) => i.projectId === id && i.name.endsWith('zz-resized-copy.png'))!;
     const original = images.find((i) => i.projectId === id && i.name.endsWith('red/red-003.png'))!;
@@ -173,5 +177,5 @@ describe('numbers a user can trust', () => {
     await screenshot(page, 'trust-train-390');
     expect(errors).toEqual([]);
     await context.close();
-  });
+  }, 420_000);
 });

@@ -9,7 +9,7 @@ import { mcnemar, pairByImage } from '../../core/metrics/paired';
 import type { RunRecord } from '../../persistence/db';
 import { analyseEvaluation, pct, type RunAnalysis } from './evaluate-model';
 
-const range = (i: Interval | null, f: (x: number) => string) => (i ? `${f(i.lo)}–${f(i.hi)}` : '–');
+const range = (i: Interval | null, f: (x: number) => string) => (i ? `${f(i.lo)}–${f(i.hi)}` : '');
 const auc3 = (x: number) => x.toFixed(3);
 
 function correctCount(x: RunAnalysis) {
@@ -36,7 +36,7 @@ function SetRow({ name, x, quote }: { name: string; x: RunAnalysis | null; quote
       <td>{acc.k} / {acc.n}</td>
       <td>{pct(x.avg.macro.f1)}</td>
       <td>
-        {x.roc.macroAuc == null ? '–' : auc3(x.roc.macroAuc)} <span className="muted">({range(boot?.macroAuc ?? null, auc3)})</span>
+        {x.roc.macroAuc == null ? '–' : auc3(x.roc.macroAuc)} {boot?.macroAuc && <span className="muted">({range(boot.macroAuc, auc3)})</span>}
       </td>
     </tr>
   );
@@ -47,6 +47,7 @@ function PerClassIntervals({ x, setName }: { x: RunAnalysis; setName: string }) 
   return (
     <details className="heldout-classes">
       <summary>Per class on the {setName} set, with 95% bootstrap intervals ({boot.resamples} resamples)</summary>
+      <div className="table-scroll">
       <table className="metrics-table" data-testid="per-class-intervals">
         <thead>
           <tr><th scope="col">Class</th><th scope="col">Precision</th><th scope="col">Recall</th><th scope="col">F1</th><th scope="col">AUC</th><th scope="col">n</th></tr>
@@ -64,6 +65,7 @@ function PerClassIntervals({ x, setName }: { x: RunAnalysis; setName: string }) 
           ))}
         </tbody>
       </table>
+      </div>
     </details>
   );
 }
@@ -94,6 +96,7 @@ export function HeldOutPanel({ run, other }: { run: RunRecord; other: RunRecord 
   return (
     <section className="panel heldout" aria-label="Validation and test" data-testid="heldout-panel">
       <h2>Validation and test</h2>
+      <div className="table-scroll">
       <table className="metrics-table">
         <thead>
           <tr><th scope="col">Set</th><th scope="col">Accuracy (95% interval)</th><th scope="col">Right</th><th scope="col">Macro F1</th><th scope="col">Macro AUC (95%)</th></tr>
@@ -103,6 +106,7 @@ export function HeldOutPanel({ run, other }: { run: RunRecord; other: RunRecord 
           <SetRow name="Test" x={test} quote={test != null} />
         </tbody>
       </table>
+      </div>
       <p className="small-text muted">
         {test
           ? 'Quote the test figure: the validation images helped choose the epoch, so their score runs a little high. The test images were never used for training or any choice.'
