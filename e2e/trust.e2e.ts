@@ -20,6 +20,7 @@ let dataset: string;
 interface Run {
   id: string;
   status: string;
+  error?: string | null;
   projectId: string;
   split: { train: string[]; val: string[]; test?: string[] };
   history: { trainLoss: number; valLoss?: number }[];
@@ -57,7 +58,9 @@ async function trainAndWait(page: Page, projectId: string): Promise<Run> {
   await expect.poll(async () => {
     run = (await idbAll<Run>(page, 'runs')).find((r) => r.projectId === projectId && r.status !== 'running');
     return run?.status;
-  }, { timeout: 240_000, interval: 500 }).toBe('done');
+  }, { timeout: 240_000, interval: 500 }).toBeDefined();
+  expect(run!.error ?? null, 'the run failed').toBeNull();
+  expect(run!.status).toBe('done');
   console.log(`trained in ${Math.round((Date.now() - t0) / 1000)} s`);
   return run!;
 }
@@ -97,7 +100,7 @@ describe('numbers a user can trust', () => {
     expect(runB.history[0].valLoss).toBe(runA.history[0].valLoss);
     expect(errors).toEqual([]);
     await context.close();
-  }, 420_000);
+  }, 600_000);
 
   it('a run with a test share scores the test images once and shows them beside validation with intervals', async () => {
     const { page, context, errors } = await newPage(app);
@@ -177,5 +180,5 @@ describe('numbers a user can trust', () => {
     await screenshot(page, 'trust-train-390');
     expect(errors).toEqual([]);
     await context.close();
-  }, 420_000);
+  }, 600_000);
 });
