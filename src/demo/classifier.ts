@@ -173,7 +173,7 @@ async function openModelUrl(source: Extract<DemoSource, { kind: 'model' }>, opts
       labels: meta.value.labels,
       inputSize: h,
       preprocessing: pre,
-      description: `TF.js layers model · ${h}×${h} input · ${formatBytes(check.totalBytes)} · ${preText}`,
+      description: `TF.js layers model · ${h}×${h} input · ${formatBytes(check.totalBytes)} · ${preText}${meta.value.score ? ` · ${meta.value.score}` : ''}`,
     },
     run,
     endsInSoftmax(model),

@@ -1,7 +1,7 @@
 // The demo page's untrusted inputs: URL fragments, metadata.json, and model outputs.
 import { describe, expect, it } from 'vitest';
 import { buildDemoHash, parseDemoHash } from './hash';
-import { parseMetadata, TM_PREPROCESSING } from './metadata';
+import { parseMetadata, scoreLine, TM_PREPROCESSING } from './metadata';
 import { isProbabilityVector, softmax, topK } from './topk';
 
 const PAGE = 'https://studio.example/demo.html';
@@ -100,5 +100,17 @@ describe('topK and probabilities', () => {
     const p = softmax([1000, 1000, -1000]);
     expect(p[0]).toBeCloseTo(0.5);
     expect(p[2]).toBe(0);
+  });
+});
+
+describe('scoreLine', () => {
+  it('prefers the test figure, names a validation-only figure as such, ignores malformed numbers', () => {
+    const test = { accuracy: 0.912, lo: 0.85, hi: 0.951, n: 120, correct: 109 };
+    const parsed = parseMetadata({ labels: ['a', 'b'], studio: { test, validation: { ...test, accuracy: 0.99 } } });
+    expect(parsed.ok && parsed.value.score).toBe('Test accuracy 91.2% (85.0%–95.1%, 95% interval) on 120 held-out images');
+    expect(scoreLine({ studio: { test: null, validation: test } })).toMatch(/^Validation accuracy 91\.2% .* that also chose the epoch$/);
+    expect(scoreLine({ studio: { test: { ...test, accuracy: '<b>1</b>' } } })).toBeUndefined();
+    expect(scoreLine({ studio: { test: { ...test, n: 0 } } })).toBeUndefined();
+    expect(scoreLine({})).toBeUndefined();
   });
 });

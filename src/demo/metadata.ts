@@ -17,6 +17,24 @@ export interface DemoMetadata {
   preprocessing: BackbonePreprocessing;
   /** Whether preprocessing came from the file or is Teachable Machine's default. */
   preprocessingFrom: 'metadata' | 'teachable-machine-default';
+  /** The studio's held-out accuracy, when the export carries one (a plain sentence, numbers checked). */
+  score?: string;
+}
+
+/** "Test accuracy 91.2% (85.0–95.1%, 95% interval) on 120 images" from studio.test (or .validation); undefined if absent or malformed. */
+export function scoreLine(raw: Record<string, unknown>): string | undefined {
+  const studio = raw.studio;
+  if (!isObject(studio)) return undefined;
+  for (const [key, label] of [['test', 'Test'], ['validation', 'Validation']] as const) {
+    const s = studio[key];
+    if (!isObject(s)) continue;
+    const { accuracy, lo, hi, n } = s;
+    const unit = (x: unknown): x is number => typeof x === 'number' && x >= 0 && x <= 1;
+    if (!unit(accuracy) || !unit(lo) || !unit(hi) || typeof n !== 'number' || !Number.isInteger(n) || n < 1) continue;
+    const p = (x: number) => `${(x * 100).toFixed(1)}%`;
+    return `${label} accuracy ${p(accuracy)} (${p(lo)}–${p(hi)}, 95% interval) on ${n} held-out images${key === 'validation' ? ' that also chose the epoch' : ''}`;
+  }
+  return undefined;
 }
 
 export type MetadataCheck = { ok: true; value: DemoMetadata } | { ok: false; reason: string };
@@ -48,8 +66,9 @@ export function parseMetadata(raw: unknown): MetadataCheck {
     }
     imageSize = s;
   }
+  const score = scoreLine(raw);
   if (raw.preprocessing === undefined) {
-    return { ok: true, value: { name, labels: [...labels], imageSize, preprocessing: TM_PREPROCESSING, preprocessingFrom: 'teachable-machine-default' } };
+    return { ok: true, value: { name, labels: [...labels], imageSize, preprocessing: TM_PREPROCESSING, preprocessingFrom: 'teachable-machine-default', score } };
   }
   const p = raw.preprocessing;
   if (!isObject(p) || typeof p.scale !== 'number' || !Number.isFinite(p.scale) || typeof p.offset !== 'number' || !Number.isFinite(p.offset)) {
@@ -59,6 +78,6 @@ export function parseMetadata(raw: unknown): MetadataCheck {
   if (resize !== 'center-crop' && resize !== 'stretch') return fail('"preprocessing.resize" must be "center-crop" or "stretch"');
   return {
     ok: true,
-    value: { name, labels: [...labels], imageSize, preprocessing: { scale: p.scale, offset: p.offset, resize }, preprocessingFrom: 'metadata' },
+    value: { name, labels: [...labels], imageSize, preprocessing: { scale: p.scale, offset: p.offset, resize }, preprocessingFrom: 'metadata', score },
   };
 }

@@ -54,8 +54,11 @@ export interface ImageRecord {
   trainingBytes: number;
   addedAt: number;
   source: ImageSource;
-  /** 'val': the user marked this image for the validation set (absent: the split decides). */
-  split?: 'val';
+  /**
+   * 'val': the user marked this image for the validation set; 'test': for the test set, never
+   * used by training or by any choice (absent: the split decides).
+   */
+  split?: 'val' | 'test';
 }
 
 export type RunStatus = 'running' | 'paused' | 'interrupted' | 'done' | 'stopped' | 'error';
@@ -73,7 +76,7 @@ export interface RunRecord {
   /** Label order snapshot: output unit i is classes[i]. */
   classes: { id: string; name: string }[];
   /** Image ids. */
-  split: { train: string[]; val: string[] };
+  split: { train: string[]; val: string[]; test?: string[] };
   history: EpochMetrics[];
   /** Capped, see MAX_BATCH_POINTS in runs-repo. */
   batches: BatchPoint[];
@@ -92,6 +95,8 @@ export interface RunRecord {
   heartbeatAt: number;
   /** Validation predictions of the final (or restored best) weights, for error analysis. */
   evaluation?: RunEvaluation;
+  /** Test-set predictions of the kept weights (absent: the run had no test set). */
+  testEvaluation?: RunEvaluation;
   /** Auto's study and plan (Auto runs only). */
   study?: RunStudy;
   /** What the trainer chose and why (caches used, fallbacks), one line each, oldest first. */

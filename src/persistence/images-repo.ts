@@ -42,7 +42,7 @@ export interface AddImageInput {
   originalWidth: number;
   originalHeight: number;
   source: ImageSource;
-  split?: 'val';
+  split?: 'val' | 'test';
   original: Blob;
   thumbnail: Blob;
   training: Blob;
@@ -292,8 +292,8 @@ export async function moveImagesInTx(
   return moved;
 }
 
-/** Marks images for the validation set (`'val'`) or hands them back to the split (`null`); one transaction. */
-export async function setImageSplit(db: StudioDB, ids: readonly string[], split: 'val' | null): Promise<number> {
+/** Marks images for the validation (`'val'`) or test (`'test'`) set, or hands them back to the split (`null`); one transaction. */
+export async function setImageSplit(db: StudioDB, ids: readonly string[], split: 'val' | 'test' | null): Promise<number> {
   return inTx(db.transaction('images', 'readwrite'), async (tx) => {
     let changed = 0;
     for (const id of new Set(ids)) {

@@ -27,6 +27,8 @@ export interface DatasetSlice {
   deleteImages: (ids: string[]) => Promise<void>;
   setTrainingSize: (size: number) => Promise<void>;
   markValidation: (ids: string[], val: boolean) => Promise<void>;
+  /** Marks images for the test set (`true`) or hands them back to the split. */
+  markTest: (ids: string[], test: boolean) => Promise<void>;
 }
 
 export const createDatasetSlice: Slice<DatasetSlice> = (set, get) => {
@@ -118,6 +120,9 @@ export const createDatasetSlice: Slice<DatasetSlice> = (set, get) => {
     },
     markValidation: async (ids, val) => {
       await act('Could not change the validation marks', async () => imagesRepo.setImageSplit(await getDb(), ids, val ? 'val' : null));
+    },
+    markTest: async (ids, test) => {
+      await act('Could not change the test marks', async () => imagesRepo.setImageSplit(await getDb(), ids, test ? 'test' : null));
     },
     setTrainingSize: async (size) => {
       const pid = get().project?.id;

@@ -11,7 +11,7 @@ import { errorText, type Slice } from './slice';
 export interface ImportSlice {
   importProgress: ImportProgress | null;
   importReport: ImportReport | null;
-  startImport: (target: ImportTarget, input: Collected, opts?: { asValidation?: boolean }) => Promise<void>;
+  startImport: (target: ImportTarget, input: Collected, opts?: { asValidation?: boolean; asTest?: boolean }) => Promise<void>;
   cancelImport: () => void;
   dismissReport: () => void;
   /** Remakes the training copies that are not at the project's training size (progress and cancel as an import). */
@@ -63,6 +63,7 @@ export const createImportSlice: Slice<ImportSlice> = (set, get) => {
           target,
           input,
           asValidation: opts.asValidation,
+          asTest: opts.asTest,
           onProgress: (p) => {
             set({ importProgress: p });
             // Let the grid fill in while a long import runs.

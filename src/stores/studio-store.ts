@@ -6,8 +6,9 @@ import { createDatasetSlice, type DatasetSlice } from './dataset-slice';
 import { createImportSlice, type ImportSlice } from './import-slice';
 import { createUiSlice, type UiSlice } from './ui-slice';
 import { createTrainingSlice, type TrainingSlice } from './training-slice';
+import { createLeakageSlice, type LeakageSlice } from './leakage-slice';
 
-export type StudioState = ProjectsSlice & DatasetSlice & ImportSlice & UiSlice & TrainingSlice;
+export type StudioState = ProjectsSlice & DatasetSlice & ImportSlice & UiSlice & TrainingSlice & LeakageSlice;
 
 export const useStudio = create<StudioState>()((...a) => ({
   ...createProjectsSlice(...a),
@@ -15,4 +16,5 @@ export const useStudio = create<StudioState>()((...a) => ({
   ...createImportSlice(...a),
   ...createUiSlice(...a),
   ...createTrainingSlice(...a),
+  ...createLeakageSlice(...a),
 }));

@@ -2,7 +2,6 @@
 // backbone info, the live run (throttled so charts never flood the main thread), and the runs.
 import type { BackendDecision } from '../core/backend/choose';
 import { BACKBONES, DEFAULT_BACKBONE_ID, type BackboneSpec } from '../core/backbones/catalog';
-import { stratifiedSplit } from '../core/train/split';
 import { defaultRunConfig, type BackendChoice, type BackendName, type BatchPoint, type EpochMetrics, type RunConfig } from '../core/train/run-config';
 import { getDb } from '../persistence/connection';
 import type { RunRecord } from '../persistence/db';
@@ -13,6 +12,7 @@ import type { BackboneInfo, FromWorker, PreviewImage, StudyRowLite, WorkerStatus
 import type { AutoPlan } from '../core/train/auto-plan';
 import { TrainingClient } from '../worker/training-client';
 import { errorText, type Slice } from './slice';
+import { planSplit } from './plan-split';
 
 export interface LiveRun {
   runId: string;
@@ -187,6 +187,8 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       case 'exported':
       case 'model-imported':
       case 'share-link-result':
+      case 'near-duplicates-result':
+      case 'near-duplicates-progress': // the leakage slice listens for these
       case 'request-failed':
         break; // answers to requests: the client hands them to whoever asked
       case 'backbone-imported':
@@ -294,19 +296,11 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
     startRun: async (opts = {}) => {
       const { project, classes, images, trainConfig } = get();
       if (!project) return null;
-      const used = classes.filter((c) => c.imageCount > 0);
+      const { used, split } = planSplit(classes, images, trainConfig, get().keepTogether);
       if (used.length < 2) {
         get().notify('error', 'Training needs at least 2 classes with images.');
         return null;
       }
-      const labelOf = new Map(used.map((c, i) => [c.id, i]));
-      // In name order (then content hash): the same folder imported again trains in the same order.
-      const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-      const ordered = images.filter((i) => labelOf.has(i.classId)).sort((a, b) => cmp(a.name, b.name) || cmp(a.hash, b.hash));
-      const items = ordered.map((i) => ({ id: i.id, label: labelOf.get(i.classId)! }));
-      // Images the user marked for validation are the validation set; otherwise a seeded stratified share.
-      const marked = new Set(images.filter((i) => i.split === 'val' && labelOf.has(i.classId)).map((i) => i.id));
-      const split = stratifiedSplit(items, { valFraction: marked.size ? 0 : trainConfig.valFraction, seed: trainConfig.seed, forcedVal: marked });
       try {
         const run = await createRun(await getDb(), {
           projectId: project.id,

@@ -26,6 +26,8 @@ export interface AutoContext {
   source: PixelSource;
   train: TrainImage[];
   val: TrainImage[];
+  /** Test images: scored once with the kept head, never part of a choice. */
+  test: TrainImage[];
   /** Content hash of each image id (folds follow content, not ids). */
   hashOf: Map<string, string>;
   fineTunable: boolean;
@@ -46,6 +48,8 @@ export interface AutoOutcome {
   weights: EncodedWeights;
   /** Validation predictions of that head (frozen plans keep it as the run's model). */
   validation: EvalResult | null;
+  /** Test predictions of that head, for a frozen plan (a fine-tune plan's trainer scores its own). */
+  test: EvalResult | null;
 }
 
 const lite = (rows: RunStudy['rows']): StudyRowLite[] => rows.slice(0, 12);
@@ -55,7 +59,7 @@ export async function runAuto(ctx: AutoContext): Promise<AutoOutcome | null> {
   const { run, extractor, train, val } = ctx;
   const runId = run.id;
   const settings = run.config.auto!;
-  const total = train.length + val.length;
+  const total = train.length + val.length + ctx.test.length;
   const features = async (items: TrainImage[], offset: number): Promise<FeatureCache | null> =>
     computeFeatures({
       extractor, source: ctx.source, ids: items.map((t) => t.id), views: 1, augment: null, seed: run.config.seed,
@@ -112,7 +116,14 @@ export async function runAuto(ctx: AutoContext): Promise<AutoOutcome | null> {
     if (fit.stopped) return null;
     const weights = await encodeNamed(fit.weights);
     const validation = val.length ? await scoreHead(weights, dim, numClasses, config, valF.views[0], val.map((v) => v.label)) : null;
-    return { plan, config, study: record, weights, validation };
+    let test: EvalResult | null = null;
+    if (plan.mode === 'frozen' && ctx.test.length) {
+      // Features of the test images only now, after every choice is made.
+      const testF = await features(ctx.test, train.length + val.length);
+      if (!testF) return null;
+      test = await scoreHead(weights, dim, numClasses, config, testF.views[0], ctx.test.map((t) => t.label));
+    }
+    return { plan, config, study: record, weights, validation, test };
   } finally {
     tf.dispose(fit.weights.map((w) => w.tensor));
   }
@@ -158,7 +169,9 @@ export async function autoStage(
   await saveCheckpoint(db, toRecord(runId, cp, 'best'));
   await saveCheckpoint(db, toRecord(runId, cp, 'last'));
   const evaluation = outcome.validation ? toEvaluation(ctx.val, outcome.validation) : undefined;
+  const testEvaluation = outcome.test ? toEvaluation(ctx.test, outcome.test) : undefined;
   await updateRun(db, runId, {
+    ...(testEvaluation ? { testEvaluation } : {}),
     config: outcome.config, study: outcome.study, totalEpochs: plan.headSteps + (plan.mode === 'finetune' ? plan.finetuneEpochs : 0),
     bestEpoch: plan.headSteps, bestValAcc: kept?.valAcc ?? null, bestValLoss: kept?.valLoss ?? null, ...(evaluation ? { evaluation } : {}),
   });

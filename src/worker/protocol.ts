@@ -38,6 +38,8 @@ export type ToWorker =
   | { type: 'export'; requestId: number; runId: string }
   | { type: 'import-model'; requestId: number; projectId: string; name: string; zip: ArrayBuffer }
   | { type: 'share-link'; requestId: number; runId: string }
+  /** Leakage check: near-duplicate pairs among these images (from their training copies). */
+  | { type: 'near-duplicates'; requestId: number; imageIds: string[] }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' };
@@ -77,5 +79,7 @@ export type FromWorker =
   | { type: 'exported'; requestId: number; zip: ArrayBuffer; files: Record<string, ArrayBuffer> }
   | { type: 'model-imported'; requestId: number; runId: string; name: string }
   | { type: 'share-link-result'; requestId: number; link: string }
+  | { type: 'near-duplicates-result'; requestId: number; pairs: { a: string; b: string; distance: number }[] }
+  | { type: 'near-duplicates-progress'; done: number; total: number }
   | { type: 'request-failed'; requestId: number; message: string }
   | { type: 'error'; runId?: string; message: string; kind: 'oom' | 'device-lost' | 'other' | 'import'; recoverable: boolean };

@@ -5,6 +5,7 @@ import { zipSync, strToU8 } from 'fflate';
 import type { BackboneSpec } from '../core/backbones/catalog';
 import { applyBackbone } from '../core/backbones/layers';
 import { combineModel, modelArtifacts, TM_INPUT } from '../core/export/assemble';
+import { accuracySummary } from '../core/metrics/intervals';
 import { gradCam } from '../core/explain/grad-cam';
 import { encodeShareLink } from '../core/export/share-link';
 import { shareHeadFromModel } from '../core/export/share-head';
@@ -102,9 +103,15 @@ export async function exportFiles(m: OpenRun): Promise<Record<string, Uint8Array
       preprocessing: {
         input: 'pixels x/127 − 1 (Teachable Machine convention), centre crop; the first layer converts to the backbone range',
         backbone: m.spec.preprocessing,
+        // What a consumer must do to get the studio's numbers on a photo.
+        toMatchStudio: `Take the centre square of the photo (after EXIF orientation), resize it with area-averaging (high-quality) downsampling to ${m.spec.inputSize}×${m.spec.inputSize}, and feed RGB pixels 0–255 as x/127 − 1. The studio trained on copies whose shortest side is the project’s training size (256 px by default), resized the same way; a bilinear resize of the full photo straight to ${m.spec.inputSize} px shifts probabilities by a few hundredths on real photos.`,
       },
       runConfig: m.run.config,
       metrics: best ? { epoch: best.epoch, valAccuracy: best.valAcc, valLoss: best.valLoss, trainAccuracy: best.trainAcc } : null,
+      // Accuracy on held-out images with a 95% Wilson interval. Quote the test figure: the
+      // validation images chose the epoch. null: the run had no such set.
+      validation: m.run.evaluation ? accuracySummary(m.run.evaluation.labels, m.run.evaluation.probabilities, m.run.evaluation.numClasses) : null,
+      test: m.run.testEvaluation ? accuracySummary(m.run.testEvaluation.labels, m.run.testEvaluation.probabilities, m.run.testEvaluation.numClasses) : null,
       trainedAt: new Date(m.run.updatedAt).toISOString(),
     },
   };

@@ -12,6 +12,7 @@ import type { BackendChoice, BackendName, BatchPoint, EpochMetrics, TrainMode } 
 import { autoStage } from './auto-run';
 import { fromRecord, toEvaluation, toRecord } from './run-records';
 import { Trainer, type Checkpoint } from '../core/train/trainer';
+import { evaluateImages } from '../core/train/evaluate-set';
 import { openStudioDb, type StudioDB } from '../persistence/db';
 import { listImages } from '../persistence/images-repo';
 import { appendRunLog, getRun, heartbeat, recordEpoch, updateRun } from '../persistence/runs-repo';
@@ -24,6 +25,7 @@ import { runBench, type FinetuneShape } from './bench';
 import { importExportedModel } from './model-import';
 import { exportFiles, gradCamFor, openRun, predictPixels, shareLinkFor, zipFiles, type OpenRun } from './run-model';
 import { IdbPixelSource } from './idb-pixel-source';
+import { nearDuplicatesIn } from './near-duplicates';
 import { registeredBackends, setupTf, webgpuAdapter } from './tf-setup';
 
 type Post = (msg: FromWorker, transfer?: Transferable[]) => void;
@@ -155,6 +157,10 @@ export class TrainingSession {
     return predictPixels(m, squares);
   }
 
+  async nearDuplicates(imageIds: string[], onProgress: (done: number, total: number) => void) {
+    return nearDuplicatesIn(await this.getDb(), imageIds, onProgress);
+  }
+
   async gradcam(runId: string, imageId: string, classIndex: number | null) {
     return gradCamFor(await this.getDb(), await this.runModel(runId), imageId, classIndex);
   }
@@ -249,6 +255,7 @@ export class TrainingSession {
       ids.filter((id) => labelOf.has(classOf.get(id) ?? '')).map((id) => ({ id, label: labelOf.get(classOf.get(id)!)! }));
     const train = pick(run.split.train);
     const val = pick(run.split.val);
+    const test = pick(run.split.test ?? []);
     if (train.length === 0) throw new Error('No training images left in this run’s classes.');
 
     const source = new IdbPixelSource(db, cfg.backbone.preprocessing.resize);
@@ -281,7 +288,7 @@ export class TrainingSession {
       let next: Awaited<ReturnType<typeof autoStage>>;
       try {
         next = await autoStage(db, {
-          run, extractor: frozen ?? this.extractor(spec, opened), source, train, val,
+          run, extractor: frozen ?? this.extractor(spec, opened), source, train, val, test,
           hashOf: new Map(images.map((i) => [i.id, i.hash])), fineTunable: opened.kind === 'layers' && spec.fineTunable,
           blocks: opened.kind === 'layers' ? listBlocks(opened.model).length : 0, post: this.post, shouldStop: () => stop.requested,
           onEpoch: writeEpoch,
@@ -295,7 +302,8 @@ export class TrainingSession {
       ({ config: trainCfg, weights: headStart, headPasses: epochOffset } = next);
     }
 
-    const trainer = new Trainer(this.extractor(spec, opened), opened.kind === 'layers' ? opened.model : null, source, trainCfg, run.classes.length, train, val, {
+    const extractor = this.extractor(spec, opened);
+    const trainer = new Trainer(extractor, opened.kind === 'layers' ? opened.model : null, source, trainCfg, run.classes.length, train, val, {
       onStatus: (phase, done, total) => {
         if (phase === 'features') this.post({ type: 'features-progress', runId, done, total });
       },
@@ -328,7 +336,10 @@ export class TrainingSession {
       this.post({ type: 'status', status: 'training' });
       const result = await trainer.run(checkpoint, best?.weights);
       const evaluation = result.validation ? toEvaluation(val, result.validation) : undefined;
-      await updateRun(db, runId, { status: result.status === 'stopped' ? 'stopped' : 'done', ...(evaluation ? { evaluation } : {}) });
+      // The test set is scored once, after training, with the kept weights: no choice ever saw it.
+      const scored = test.length && result.status !== 'stopped' ? await evaluateImages(extractor, trainer.head, source, test, run.classes.length) : null;
+      const testEvaluation = scored ? toEvaluation(test, scored) : undefined;
+      await updateRun(db, runId, { status: result.status === 'stopped' ? 'stopped' : 'done', ...(evaluation ? { evaluation } : {}), ...(testEvaluation ? { testEvaluation } : {}) });
       this.post({ type: 'run-finished', runId, status: result.status, epochs: result.epochs });
       this.post({ type: 'status', status: 'done' });
     } finally {

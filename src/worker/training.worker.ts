@@ -88,6 +88,12 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
     case 'share-link':
       request(msg.requestId, async () => post({ type: 'share-link-result', requestId: msg.requestId, link: await session.shareLink(msg.runId) }));
       break;
+    case 'near-duplicates':
+      request(msg.requestId, async () => {
+        const pairs = await session.nearDuplicates(msg.imageIds, (done, total) => post({ type: 'near-duplicates-progress', done, total }));
+        post({ type: 'near-duplicates-result', requestId: msg.requestId, pairs });
+      });
+      break;
     case 'pause':
       session.pause();
       break;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { wilson } from './intervals';
+import { accuracySummary, wilson } from './intervals';
 
 describe('wilson', () => {
   it('matches published values', () => {
@@ -35,5 +35,16 @@ describe('wilson', () => {
     expect(() => wilson(-1, 4)).toThrow(/k must be/);
     expect(() => wilson(1, 2.5)).toThrow(/n must be/);
     expect(Number.isNaN(wilson(0, 0).lo)).toBe(true);
+  });
+});
+
+describe('accuracySummary', () => {
+  it('counts argmax hits and attaches the Wilson interval', () => {
+    // Rows: right, right, wrong (ties go to the first class), right.
+    const s = accuracySummary([0, 1, 1, 0], [0.9, 0.1, 0.2, 0.8, 0.5, 0.5, 0.6, 0.4], 2)!;
+    expect(s).toMatchObject({ n: 4, correct: 3, accuracy: 0.75 });
+    expect(s.lo).toBeCloseTo(wilson(3, 4).lo, 12);
+    expect(s.hi).toBeCloseTo(wilson(3, 4).hi, 12);
+    expect(accuracySummary([], [], 2)).toBeNull();
   });
 });

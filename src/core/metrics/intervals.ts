@@ -32,3 +32,26 @@ export function wilson(k: number, n: number, z = Z95): Proportion {
   // At k = 0 or k = n the exact bound is 0 or 1; rounding must not move it off.
   return { k, n, p, lo: k === 0 ? 0 : Math.max(0, centre - half), hi: k === n ? 1 : Math.min(1, centre + half) };
 }
+
+export interface AccuracySummary {
+  n: number;
+  correct: number;
+  accuracy: number;
+  /** 95% Wilson interval. */
+  lo: number;
+  hi: number;
+}
+
+/** Accuracy of row-major [N × k] probabilities against labels, with its Wilson interval; null for no images. */
+export function accuracySummary(labels: readonly number[], probabilities: ArrayLike<number>, k: number): AccuracySummary | null {
+  const n = labels.length;
+  if (n === 0) return null;
+  let correct = 0;
+  for (let i = 0; i < n; i++) {
+    let arg = 0;
+    for (let c = 1; c < k; c++) if (probabilities[i * k + c] > probabilities[i * k + arg]) arg = c;
+    if (arg === labels[i]) correct++;
+  }
+  const w = wilson(correct, n);
+  return { n, correct, accuracy: w.p, lo: w.lo, hi: w.hi };
+}

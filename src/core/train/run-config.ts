@@ -56,6 +56,8 @@ export interface RunConfig {
    */
   earlyStopping: { enabled: boolean; patience: number; minDelta: number; restoreBest: boolean; monitor?: 'loss' | 'accuracy' };
   valFraction: number;
+  /** Share of each class held out as the test set (0: none, unless images are marked for test). */
+  testFraction?: number;
   augment: AugmentConfig;
   augmentEnabled: boolean;
   /** Frozen mode with augmentation: augmented views cached per image. */

@@ -1,6 +1,6 @@
 // Checks the stratified split: per-class quotas, edge cases, forced validation and determinism.
 import { describe, expect, it } from 'vitest';
-import { stratifiedSplit, type SplitItem } from './split';
+import { groupTogether, stratifiedSplit, type SplitItem } from './split';
 
 /** `counts[c]` items of class c with ids like "c1-007". */
 function make(counts: number[]): SplitItem[] {
@@ -94,6 +94,61 @@ describe('stratifiedSplit', () => {
     expect(() => stratifiedSplit(make([3]), { valFraction: 0.2, seed: 1, minValPerClass: -1 })).toThrow();
     const dup = [{ id: 'x', label: 0 }, { id: 'x', label: 1 }];
     expect(() => stratifiedSplit(dup, { valFraction: 0.2, seed: 1 })).toThrow(/Duplicate/);
-    expect(stratifiedSplit([], { valFraction: 0.2, seed: 1 })).toEqual({ train: [], val: [] });
+    expect(stratifiedSplit([], { valFraction: 0.2, seed: 1 })).toEqual({ train: [], val: [], test: [] });
+  });
+});
+
+describe('stratifiedSplit over content keys and with a test share', () => {
+  /** The same photos (keys) under fresh random-looking ids, in a shuffled order. */
+  const reimport = (items: SplitItem[], salt: string) =>
+    [...items].reverse().map((i, n) => ({ ...i, id: `${salt}-${(n * 7919) % 1009}-${i.key}` }));
+  const byKey = (items: SplitItem[], ids: string[]) => ids.map((id) => items.find((i) => i.id === id)!.key).sort();
+
+  it('the same keys and seed give the same train/val/test whatever the ids and order', () => {
+    const a = make([30, 12, 9]).map((i) => ({ ...i, key: `h${i.id}`, id: `a-${i.id}` }));
+    const b = reimport(a, 'b');
+    const sa = stratifiedSplit(a, { valFraction: 0.2, testFraction: 0.2, seed: 42 });
+    const sb = stratifiedSplit(b, { valFraction: 0.2, testFraction: 0.2, seed: 42 });
+    for (const set of ['train', 'val', 'test'] as const) expect(byKey(b, sb[set])).toEqual(byKey(a, sa[set]));
+    // ...and a different seed moves at least one image (the test is not vacuous).
+    const sc = stratifiedSplit(a, { valFraction: 0.2, testFraction: 0.2, seed: 43 });
+    expect(byKey(a, sc.test)).not.toEqual(byKey(a, sa.test));
+  });
+
+  it('holds out round(testFraction·n) per class as test, disjoint from val and train', () => {
+    const items = make([30, 10, 3]);
+    const { train, val, test } = stratifiedSplit(items, { valFraction: 0.2, testFraction: 0.2, seed: 5 });
+    expect([0, 1, 2].map((c) => perClass(test, c))).toEqual([6, 2, 1]);
+    expect([0, 1, 2].map((c) => perClass(val, c))).toEqual([6, 2, 1]);
+    expect([0, 1, 2].map((c) => perClass(train, c))).toEqual([18, 6, 1]);
+    expect(new Set([...train, ...val, ...test]).size).toBe(items.length);
+  });
+
+  it('marks for test win over marks for validation and count towards the test quota', () => {
+    const items = make([10]);
+    const forcedTest = new Set(['c0-000', 'c0-001']);
+    const forcedVal = new Set(['c0-001', 'c0-002']);
+    const s = stratifiedSplit(items, { valFraction: 0, testFraction: 0, seed: 1, forcedTest, forcedVal });
+    expect(s.test).toEqual(['c0-000', 'c0-001']);
+    expect(s.val).toEqual(['c0-002']);
+    const q = stratifiedSplit(items, { valFraction: 0, testFraction: 0.3, seed: 1, forcedTest });
+    expect(q.test).toHaveLength(3);
+    expect(q.test).toEqual(expect.arrayContaining(['c0-000', 'c0-001']));
+  });
+
+  it('rejects a test share outside [0, 1)', () => {
+    expect(() => stratifiedSplit(make([4]), { valFraction: 0.2, testFraction: 1, seed: 1 })).toThrow(/testFraction/);
+  });
+});
+
+describe('groupTogether', () => {
+  const split = { train: ['a', 'b', 'c'], val: ['d', 'e'], test: ['f'] };
+  const key = (id: string) => ({ a: 'k5', b: 'k2', c: 'k9', d: 'k1', e: 'k7', f: 'k3' })[id]!;
+  it('moves each group to its smallest-key member’s set, or to a marked member’s set', () => {
+    const r = groupTogether(split, [['a', 'd'], ['c', 'f'], ['x', 'b']], key);
+    expect(r).toEqual({ train: ['b'], val: ['a', 'd', 'e'], test: ['c', 'f'] });
+    const marked = groupTogether(split, [['a', 'd']], key, { test: new Set(['a']) });
+    expect(marked.test).toEqual(['a', 'd', 'f']);
+    expect(marked.val).toEqual(['e']);
   });
 });

@@ -25,9 +25,9 @@ function Tile(props: {
       <button type="button" className="tile-open" onClick={props.onOpen} aria-label={`Preview ${label}`}>
         {url ? <img src={url} alt="" draggable={false} /> : <span className="tile-loading" aria-hidden="true" />}
       </button>
-      {props.image.split === 'val' && (
-        <span className="tile-badge" title="Used for validation, not training">
-          val
+      {props.image.split && (
+        <span className="tile-badge" title={props.image.split === 'val' ? 'Used for validation, not training' : 'Test image: never trained on or used to choose anything'}>
+          {props.image.split}
         </span>
       )}
       <label className="tile-check" title="Select">

@@ -26,11 +26,12 @@ export function ProjectView({ projectId, nav, children }: { projectId: string; n
   const addClass = useStudio((s) => s.addClass);
   const renameProject = useStudio((s) => s.renameProject);
   const [asValidation, setAsValidation] = useState(false);
+  const [asTest, setAsTest] = useState(false);
   const [dialog, setDialog] = useState<'add-class' | 'rename' | 'webcam' | 'settings' | null>(null);
   const folderInput = useRef<HTMLInputElement>(null);
   const zipInput = useRef<HTMLInputElement>(null);
   const filesInput = useRef<HTMLInputElement>(null);
-  const drop = useDrop((input) => void startImport({ kind: 'project' }, input, { asValidation }));
+  const drop = useDrop((input) => void startImport({ kind: 'project' }, input, { asValidation, asTest }));
 
   useEffect(() => {
     void open(projectId);
@@ -68,7 +69,7 @@ export function ProjectView({ projectId, nav, children }: { projectId: string; n
     const files = e.target.files;
     if (files && files.length) {
       const collected = collectFromFileList(files);
-      void startImport(target === 'class' && activeId ? { kind: 'class', classId: activeId } : { kind: 'project' }, collected, { asValidation });
+      void startImport(target === 'class' && activeId ? { kind: 'class', classId: activeId } : { kind: 'project' }, collected, { asValidation, asTest });
     }
     e.target.value = '';
   };
@@ -104,8 +105,12 @@ export function ProjectView({ projectId, nav, children }: { projectId: string; n
             Webcam
           </button>
           <label className="check-label small-text" title="Imported images go to the validation set, never to training">
-            <input type="checkbox" checked={asValidation} onChange={(e) => setAsValidation(e.target.checked)} />
+            <input type="checkbox" checked={asValidation} onChange={(e) => (setAsValidation(e.target.checked), e.target.checked && setAsTest(false))} />
             Import as validation images
+          </label>
+          <label className="check-label small-text" title="Imported images go to the test set: never trained on, never used to choose anything">
+            <input type="checkbox" checked={asTest} onChange={(e) => (setAsTest(e.target.checked), e.target.checked && setAsValidation(false))} />
+            Import as test images
           </label>
           <input ref={folderInput} type="file" hidden multiple data-testid="folder-input" aria-label="Import folder" {...{ webkitdirectory: '' }} onChange={onPicked('project')} />
           <input ref={zipInput} type="file" hidden multiple accept=".zip,application/zip" data-testid="zip-input" aria-label="Import zip" onChange={onPicked('project')} />

@@ -13,6 +13,7 @@ export function SelectionBar(props: { images: ImageRecord[] }) {
   const move = useStudio((s) => s.moveImages);
   const remove = useStudio((s) => s.deleteImages);
   const markValidation = useStudio((s) => s.markValidation);
+  const markTest = useStudio((s) => s.markTest);
   const [confirm, setConfirm] = useState(false);
   const moveId = useId();
   const all = props.images.length > 0 && selection.length === props.images.length;
@@ -51,6 +52,9 @@ export function SelectionBar(props: { images: ImageRecord[] }) {
           </select>
           <button type="button" className="small" onClick={() => void markValidation(selection, true)}>
             Use for validation
+          </button>
+          <button type="button" className="small" onClick={() => void markTest(selection, true)} title="Held out of training and of every choice; scored once at the end">
+            Use for test
           </button>
           <button type="button" className="small" onClick={() => void markValidation(selection, false)}>
             Use for training

@@ -4,7 +4,7 @@ import { averages, argmaxRows, confusionMatrix, perClassMetrics, type Averages, 
 import { reliability, type Reliability } from '../../core/metrics/calibration';
 import { rankErrors, type RankedErrors } from '../../core/metrics/errors';
 import { rocOneVsRest, type RocOneVsRest } from '../../core/metrics/roc';
-import type { RunRecord } from '../../persistence/db';
+import type { RunEvaluation, RunRecord } from '../../persistence/db';
 
 export interface RunAnalysis {
   classes: string[];
@@ -21,7 +21,11 @@ export interface RunAnalysis {
 }
 
 export function analyseRun(run: RunRecord): RunAnalysis | null {
-  const ev = run.evaluation;
+  return analyseEvaluation(run, run.evaluation);
+}
+
+/** The same analysis for any stored prediction set of the run (validation or test). */
+export function analyseEvaluation(run: RunRecord, ev: RunEvaluation | undefined): RunAnalysis | null {
   if (!ev || ev.labels.length === 0) return null;
   const k = ev.numClasses;
   const predicted = argmaxRows(ev.probabilities, k);

@@ -8,6 +8,7 @@ import { ConfusionMatrixTable } from './confusion-matrix';
 import { ReliabilityChart, RocChart } from './eval-charts';
 import { ErrorGallery, type GalleryItem } from './error-gallery';
 import { GradCamDialog } from './grad-cam-dialog';
+import { HeldOutPanel } from './held-out-panel';
 import './evaluate.css';
 
 function MetricsTable({ a, b, nameA, nameB }: { a: RunAnalysis; b: RunAnalysis | null; nameA: string; nameB?: string }) {
@@ -96,6 +97,7 @@ export function EvaluateView() {
         </label>
         <span className="muted small-text">Metrics are from the run's validation images at the end of training.</span>
       </div>
+      <HeldOutPanel run={run} other={other} />
       <div className="eval-grid">
         <section className="panel" aria-label="Summary">
           <h2>Summary</h2>

@@ -37,6 +37,7 @@ export function HyperPanel() {
   const set = useStudio((s) => s.setTrainConfig);
   const finetune = cfg.mode === 'finetune';
   const marked = useStudio((s) => s.images.filter((i) => i.split === 'val').length);
+  const markedTest = useStudio((s) => s.images.filter((i) => i.split === 'test').length);
   const es = cfg.earlyStopping;
   const sch = cfg.schedule;
   return (
@@ -94,6 +95,16 @@ export function HyperPanel() {
           disabled={marked > 0}
           onChange={(v) => set({ valFraction: v })}
           hint={marked > 0 ? `${marked} images marked for validation are the validation set` : 'Stratified, per class, from the seed'}
+        />
+        <NumberField
+          label="Test share"
+          value={cfg.testFraction ?? 0}
+          min={0}
+          max={0.5}
+          step={0.05}
+          disabled={markedTest > 0}
+          onChange={(v) => set({ testFraction: v })}
+          hint={markedTest > 0 ? `${markedTest} images marked for test are the test set` : 'Held out of training and every choice; scored once at the end'}
         />
         <NumberField label="Seed" value={cfg.seed} min={0} step={1} onChange={(v) => set({ seed: Math.round(v) })} />
       </div>

@@ -10,6 +10,7 @@ import { HyperPanel } from './hyper-panel';
 import { BackendPanel } from './backend-panel';
 import { LivePanel } from './live-panel';
 import { AutoSettings, AutoStatus } from './auto-panel';
+import { LeakagePanel } from './leakage-panel';
 import './training-view.css';
 
 // The settings panels read the store themselves; memo keeps them from re-rendering with this view.
@@ -66,6 +67,7 @@ export function TrainingView() {
           </button>
           <AutoStatus />
         </section>
+        <LeakagePanel />
         <Live />
       </div>
     </div>

@@ -32,6 +32,8 @@ export interface ImportOptions {
   onProgress?: (p: ImportProgress) => void;
   /** Mark every imported image for the validation set. */
   asValidation?: boolean;
+  /** Imported images go to the test set: never trained on, never used to choose anything. */
+  asTest?: boolean;
 }
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
@@ -169,7 +171,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportReport> {
     originalWidth: res.originalWidth,
     originalHeight: res.originalHeight,
     source: item.source,
-    ...(opts.asValidation ? { split: 'val' as const } : {}),
+    ...(opts.asTest ? { split: 'test' as const } : opts.asValidation ? { split: 'val' as const } : {}),
     original: item.blob.type ? item.blob : new Blob([item.blob], { type: res.mime }),
     thumbnail: res.thumbnail,
     training: res.training,

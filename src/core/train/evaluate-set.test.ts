@@ -1,0 +1,43 @@
+// The test-set scorer agrees with the trainer's own validation scoring on the same images and
+// kept weights (so test and validation figures are comparable), and leaks no tensors.
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { applyBackbone } from '../backbones/layers';
+import { evaluateImages } from './evaluate-set';
+import { pool, type FeatureExtractor } from './features';
+import { defaultRunConfig } from './run-config';
+import { Trainer } from './trainer';
+import { buildTestBackbone, memorySource, syntheticDataset, TEST_SPEC } from './test-backbone';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('evaluateImages', () => {
+  it('matches the trainer’s validation probabilities for the same images and weights', async () => {
+    const bb = buildTestBackbone();
+    const extractor: FeatureExtractor = { spec: TEST_SPEC, forward: (x) => tf.tidy(() => pool(applyBackbone(bb, x))) };
+    const data = syntheticDataset(12);
+    const train = data.items.filter((_, i) => i % 3 !== 0);
+    const val = data.items.filter((_, i) => i % 3 === 0);
+    const source = memorySource(data.images);
+    const cfg = { ...defaultRunConfig(TEST_SPEC), batchSize: 8, epochs: 3, lr: 0.05, earlyStopping: { enabled: false, patience: 3, minDelta: 0, restoreBest: false } };
+    const trainer = new Trainer(extractor, bb, source, cfg, 2, train, val);
+    const result = await trainer.run();
+    const before = tf.memory().numTensors;
+    const scored = await evaluateImages(extractor, trainer.head, source, val, 2, 5);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(scored.labels).toEqual(val.map((v) => v.label));
+    expect(scored.probabilities).toHaveLength(val.length * 2);
+    const ref = result.validation!.probabilities;
+    let maxDiff = 0;
+    for (let i = 0; i < ref.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ref[i] - scored.probabilities[i]));
+    expect(maxDiff).toBeLessThan(1e-4);
+    expect(scored.accuracy).toBeCloseTo(result.validation!.accuracy, 6);
+    const empty = await evaluateImages(extractor, trainer.head, source, [], 2);
+    expect(empty.probabilities).toHaveLength(0);
+    expect(tf.memory().numTensors).toBe(before);
+    trainer.dispose();
+    bb.dispose();
+  });
+});

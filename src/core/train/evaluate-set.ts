@@ -1,0 +1,37 @@
+// Scores a set of images the training loop never saw (the test set) with the kept weights:
+// pixels → backbone features → head, in batches, then the same loss/accuracy/probabilities as
+// validation. Kept out of the trainer so nothing in the loop can read the test images.
+import * as tf from '@tensorflow/tfjs';
+import { toModelRange, toUnitBatch, type PixelSource, type TrainImage } from './data';
+import { evaluateLogits, type EvalResult } from './evaluate';
+import type { FeatureExtractor } from './features';
+
+export async function evaluateImages(
+  extractor: FeatureExtractor,
+  head: tf.LayersModel,
+  source: PixelSource,
+  images: TrainImage[],
+  numClasses: number,
+  batchSize = 16,
+): Promise<EvalResult> {
+  const size = extractor.spec.inputSize;
+  const logits: tf.Tensor2D[] = [];
+  try {
+    for (let s = 0; s < images.length; s += batchSize) {
+      const batch = images.slice(s, s + batchSize);
+      const unit = toUnitBatch(await source.load(batch.map((i) => i.id), size), size);
+      logits.push(
+        tf.tidy(() => head.apply(extractor.forward(toModelRange(unit, extractor.spec.preprocessing)), { training: false }) as tf.Tensor2D),
+      );
+      unit.dispose();
+    }
+    const all = logits.length ? (tf.concat(logits, 0) as tf.Tensor2D) : tf.zeros([0, numClasses]) as tf.Tensor2D;
+    try {
+      return await evaluateLogits(all, images.map((i) => i.label));
+    } finally {
+      all.dispose();
+    }
+  } finally {
+    tf.dispose(logits);
+  }
+}
