@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { createProject, idbAll, idbCounts, newPage, screenshot, startApp, waitForImport, type App } from './support/harness';
+import { createProject, idbAll, idbCounts, newPage, screenshot, startApp, waitForImport, type App, startManualRun } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 let app: App;
@@ -39,7 +39,7 @@ function computed(r: Run): { computed: number; total: number } {
 
 async function train(page: Page) {
   const before = await doneCount(page);
-  await page.getByRole('button', { name: 'Start training' }).click();
+  await startManualRun(page);
   await expect.poll(() => doneCount(page), { timeout: 180_000 }).toBe(before + 1);
 }
 

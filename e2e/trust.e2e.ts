@@ -10,7 +10,7 @@ import { zipSync } from 'fflate';
 import { PNG } from 'pngjs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App } from './support/harness';
+import { createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App, startManualRun } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 let app: App;
@@ -53,7 +53,7 @@ async function useTinyBackbone(page: Page, opts: { test: number; seed: number })
 
 async function trainAndWait(page: Page, projectId: string): Promise<Run> {
   const t0 = Date.now();
-  await page.getByRole('button', { name: 'Start training' }).click();
+  await startManualRun(page);
   let run: Run | undefined;
   await expect.poll(async () => {
     run = (await idbAll<Run>(page, 'runs')).find((r) => r.projectId === projectId && r.status !== 'running');
