@@ -90,6 +90,8 @@ export interface RunRecord {
   heartbeatAt: number;
   /** Validation predictions of the final (or restored best) weights, for error analysis. */
   evaluation?: RunEvaluation;
+  /** Predictions of the same kept weights on held-out test images, when the project has any. */
+  testEvaluation?: RunEvaluation;
 }
 
 export interface RunEvaluation {
