@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App } from './support/harness';
+import { ROOT, createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App, openAdvanced } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 let app: App;
@@ -50,6 +50,7 @@ describe('try and export', () => {
     await page.getByTestId('folder-input').setInputFiles(dataset);
     await waitForImport(page);
     await page.getByRole('link', { name: 'Train', exact: true }).click();
+    await openAdvanced(page);
     await page.getByLabel(/Or your own TF.js layers model/).fill(`${app.url}fixtures/tiny-backbone/model.json`);
     await page.getByRole('button', { name: 'Use this model' }).click();
     await page.getByLabel('Epochs', { exact: true }).fill('3');

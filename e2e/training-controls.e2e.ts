@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { FIXTURES, createProject, idbAll, newPage, startApp, waitForImport, type App } from './support/harness';
+import { FIXTURES, createProject, idbAll, newPage, startApp, waitForImport, type App, openAdvanced } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 let app: App;
@@ -29,6 +29,7 @@ async function setup(page: Page, name: string) {
   await page.getByTestId('folder-input').setInputFiles(dataset);
   await waitForImport(page);
   await page.getByRole('link', { name: 'Train' }).click();
+    await openAdvanced(page);
   await page.getByRole('heading', { name: 'Backbone' }).waitFor();
 }
 

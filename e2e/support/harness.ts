@@ -132,3 +132,12 @@ export function idbCounts(page: Page, stores: string[]): Promise<number[]> {
     return n;
   }, stores);
 }
+
+/** Opens the Train step's Advanced and Diagnostics disclosures, where every setting lives. */
+export async function openAdvanced(page: Page) {
+  for (const id of ['advanced', 'diagnostics']) {
+    const d = page.getByTestId(id);
+    await d.waitFor();
+    if (!(await d.evaluate((e) => (e as HTMLDetailsElement).open))) await d.locator('summary').first().click();
+  }
+}

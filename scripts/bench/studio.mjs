@@ -167,10 +167,12 @@ export async function runStudio(bench, opts, mode, log, memoryRuns = 0) {
       log(`  import ${opts.val} as validation: ${importVal.summary}`);
     }
     await page.getByRole('link', { name: 'Train' }).click();
+    // Every setting sits under the Train step's Advanced and Diagnostics disclosures.
+    for (const id of ['advanced', 'diagnostics']) await page.getByTestId(id).evaluate((d) => { d.open = true; });
     const tb = Date.now();
     await page.getByLabel(/Or your own TF.js layers model/).fill(`${bench.url}bench-backbone/model.json`);
+    // Use this model loads it straight away.
     await page.getByRole('button', { name: 'Use this model' }).click();
-    await page.getByRole('button', { name: 'Load backbone' }).click();
     await waitText(page.getByTestId('backbone-status'), /ready/, 180_000, 'the backbone to load');
     const backboneSeconds = seconds(Date.now() - tb);
     if (mode === 'finetune') {
