@@ -101,7 +101,7 @@ describe('demo page', () => {
 
     const viewer = await context.newPage();
     await viewer.goto(link);
-    await viewer.getByTestId('demo-title').filter({ hasText: 'Run 1' }).waitFor({ timeout: 120_000 });
+    await viewer.getByTestId('demo-title').filter({ hasText: 'Link me' }).waitFor({ timeout: 120_000 });
     await viewer.getByTestId('demo-file-input').setInputFiles(solid('red224.png', [220, 40, 40], 224));
     await viewer.getByTestId('demo-result').first().getByTestId('demo-bar').first().waitFor({ timeout: 60_000 });
 

@@ -148,7 +148,7 @@ describe('try and export', () => {
     await page.getByTestId('model-import-input').setInputFiles(zipPath);
     await page.getByText(/Imported as|Model not imported/).waitFor({ timeout: 60_000 });
     console.log('[deploy] import notice:', await page.getByText(/Imported as|Model not imported/).first().textContent());
-    await page.getByRole('combobox', { name: 'Run to use' }).filter({ hasText: 'Imported: Run 1' }).waitFor();
+    await page.getByRole('combobox', { name: 'Run to use' }).filter({ hasText: 'Imported: Deploy' }).waitFor();
     await page.getByTestId('try-input').setInputFiles(files[0]);
     await expect.poll(() => page.getByTestId('try-result').count(), { timeout: 60_000 }).toBe(1);
     const again = Object.fromEntries(

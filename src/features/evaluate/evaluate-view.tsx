@@ -139,6 +139,7 @@ export function EvaluateView() {
       <section aria-labelledby="per-class-title">
         <h2 id="per-class-title">Per class</h2>
         <p className="muted small-text">Precision: when it says this class, how often it is right. Recall: how many of this class’s images it finds. F1 combines the two. Support: images of the class scored.</p>
+        <div className="table-box" tabIndex={0} role="region" aria-label="Per-class metrics, scrolls sideways on narrow screens">
         <table className="metrics-table" data-testid="per-class">
           <thead>
             <tr>
@@ -179,6 +180,7 @@ export function EvaluateView() {
             </tr>
           </tbody>
         </table>
+        </div>
       </section>
       <div className="eval-grid">
         <section>

@@ -47,10 +47,10 @@ export function planSentence(p: PlanInput): string {
   const c = p.config;
   const what =
     c.mode === 'finetune'
-      ? `teaches the last layer first, then adjusts the last ${c.trainableBlocks} blocks of the pretrained model too (slower, can be more accurate)`
-      : 'keeps the pretrained model as it is and teaches only a last layer on top (fast)';
+      ? `it teaches a last layer first, then adjusts the model’s last ${c.trainableBlocks} blocks too (slower, can be more accurate)`
+      : 'it keeps that model as it is and teaches only a last layer on top (fast)';
   const held = p.markedVal > 0 ? `the ${p.markedVal} images you marked for checking` : `${Math.round(c.valFraction * 100)}% of each class`;
   const rounds = c.mode === 'finetune' ? c.epochs + c.finetune.epochs : c.epochs;
   const stop = c.earlyStopping.enabled ? `up to ${rounds} passes, stopping when it no longer improves` : `${rounds} passes over the images`;
-  return `Uses “${backboneTitle(p.backbone)}” and ${what}. It learns from your ${p.images} images in ${p.classes} classes, keeping ${held} aside to check it, in ${stop}${c.augmentEnabled ? ', with varied copies of each photo' : ''}.`;
+  return `Builds on the “${backboneTitle(p.backbone)}” pretrained model: ${what}. It learns from your ${p.images} images in ${p.classes} classes, keeping ${held} aside to check it, in ${stop}${c.augmentEnabled ? ', with varied copies of each photo' : ''}.`;
 }

@@ -11,6 +11,8 @@ export function RecommendedCard(props: { busy: boolean; onStart: () => void; cho
   const markedVal = useStudio((s) => s.images.filter((i) => i.split === 'val').length);
   const interrupted = useStudio((s) => s.runs.find((r) => r.status === 'interrupted' && r.lastCheckpointEpoch != null));
   const resumeRun = useStudio((s) => s.resumeRun);
+  // Once a run has finished, the next step (check, try) is the primary action, not training again.
+  const finished = useStudio((s) => s.live?.finished != null);
   const backboneFailed = useStudio((s) => (s.trainError && !s.trainError.runId ? s.trainError.message : null));
   const used = classes.filter((c) => c.imageCount > 0);
   const images = used.reduce((a, c) => a + c.imageCount, 0);
@@ -38,7 +40,7 @@ export function RecommendedCard(props: { busy: boolean; onStart: () => void; cho
           Cannot start yet: {backboneFailed} Pick another model under Advanced, or try again there.
         </p>
       )}
-      <button type="button" className="primary big" disabled={props.busy || !ready || backboneFailed != null} onClick={props.onStart}>
+      <button type="button" className={finished ? 'big' : 'primary big'} disabled={props.busy || !ready || backboneFailed != null} onClick={props.onStart}>
         {props.busy ? 'Training…' : 'Start training'}
       </button>
       {props.children}
