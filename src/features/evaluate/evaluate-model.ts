@@ -53,7 +53,7 @@ export function plainSummary(cm: number[][], classes: string[]): string {
   const n = cm.reduce((a, row) => a + row.reduce((x, y) => x + y, 0), 0);
   const wrong = n - cm.reduce((a, row, i) => a + (row[i] ?? 0), 0);
   if (n === 0) return 'No images were scored.';
-  if (wrong === 0) return `It got all ${n} images right that it never trained on.`;
+  if (wrong === 0) return `It got every one of the ${n} images it never trained on right.`;
   // The pair (either direction) with the most mistakes between them.
   let best: [number, number, number] = [0, 0, -1];
   for (let i = 0; i < cm.length; i++)

@@ -83,7 +83,7 @@ export function EvaluateView() {
           <select value={run.id} onChange={(e) => { setRunId(e.target.value); setCell(null); }} aria-label="Run to evaluate">
             {evaluated.map((r) => (
               <option key={r.id} value={r.id}>
-                {r.name} · {pct(r.evaluation ? analyseRun(r)?.avg.accuracy : null)}
+                {r.name}
               </option>
             ))}
           </select>
