@@ -145,7 +145,7 @@ export function ProjectView({ projectId, nav, children }: { projectId: string; n
         </ul>
       )}
 
-      <div className="workspace">
+      <div className={classes.length === 0 ? 'workspace empty' : 'workspace'}>
         <ClassSidebar warnIds={warnIds} onAddClass={() => setDialog('add-class')} />
         <div className="class-pane">
           {classes.length === 0 ? (
