@@ -52,7 +52,7 @@ export function ReliabilityChart({ rel }: { rel: Reliability }) {
             <XAxis dataKey="bin" fontSize={11} interval={1} />
             <YAxis domain={[0, 100]} width={48} tickFormatter={(v) => `${v}%`} />
             <Tooltip isAnimationActive={false} formatter={(v) => (typeof v === 'number' ? `${v.toFixed(1)}%` : String(v))} />
-            <Legend wrapperStyle={{ fontSize: 12 }} />
+            <Legend wrapperStyle={{ fontSize: 12 }} formatter={(v) => <span style={{ color: '#3b4453' }}>{v}</span>} />
             <Bar dataKey="confidence" name="how sure it was" fill="#c8d3f5" isAnimationActive={false} />
             <Bar dataKey="accuracy" name="how often it was right" fill="#2f5bd3" isAnimationActive={false} />
           </BarChart>

@@ -142,7 +142,7 @@ export function RunsView() {
                     <td data-label="Epochs" className="num">{sum.epochs}</td>
                     <td data-label="Kept model" className="run-headline-cell">
                       <RunHeadline run={run} compact />
-                      {endedLabel(run) && <span className="muted small-text run-ended"> · {endedLabel(run)}</span>}
+                      {endedLabel(run) && <span className="muted small-text run-ended">{endedLabel(run)}</span>}
                     </td>
                     <td data-label="Backend">{run.backend ?? '–'}</td>
                     <td data-label="Created">
