@@ -31,7 +31,7 @@ describe.skipIf(!present)('real MobileNetV2 on ants/bees', () => {
     await page.getByLabel('Import as validation images').check();
     await page.getByTestId('folder-input').setInputFiles(join(DATA, 'val'));
     await waitForImport(page, 300_000);
-    await page.getByRole('link', { name: 'Train' }).click();
+    await page.getByRole('link', { name: 'Train', exact: true }).click();
     await openAdvanced(page);
     await page.getByLabel(/Or your own TF.js layers model/).fill(`${app.url}shared-backbones/mobilenet-v2-0.35-224-no-top/model.json`);
     await page.getByRole('button', { name: 'Use this model' }).click();

@@ -61,7 +61,7 @@ async function serveHub(context: BrowserContext, requested: string[]) {
 }
 
 async function pickHubBackbone(page: Page) {
-  await page.getByRole('link', { name: 'Train' }).click();
+  await page.getByRole('link', { name: 'Train', exact: true }).click();
     await openAdvanced(page);
   await page.getByRole('radio', { name: /MobileNetV3 Small/ }).check();
   await page.getByRole('button', { name: 'Load backbone' }).click();

@@ -28,7 +28,7 @@ async function setup(page: Page, name: string) {
   await createProject(page, name);
   await page.getByTestId('folder-input').setInputFiles(dataset);
   await waitForImport(page);
-  await page.getByRole('link', { name: 'Train' }).click();
+  await page.getByRole('link', { name: 'Train', exact: true }).click();
     await openAdvanced(page);
   await page.getByRole('heading', { name: 'Backbone' }).waitFor();
 }

@@ -37,7 +37,7 @@ async function projectWithImages(page: Page, name: string) {
   const id = await createProject(page, name);
   await page.getByTestId('folder-input').setInputFiles(dataset);
   await waitForImport(page);
-  await page.getByRole('link', { name: 'Train' }).click();
+  await page.getByRole('link', { name: 'Train', exact: true }).click();
     await openAdvanced(page);
   await page.getByRole('heading', { name: 'Backbone' }).waitFor();
   await page.getByLabel(/Or your own TF.js layers model/).fill(`${app.url}fixtures/tiny-backbone/model.json`);

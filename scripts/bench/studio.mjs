@@ -166,7 +166,7 @@ export async function runStudio(bench, opts, mode, log, memoryRuns = 0) {
       importVal = await importFolder(page, opts.val, true);
       log(`  import ${opts.val} as validation: ${importVal.summary}`);
     }
-    await page.getByRole('link', { name: 'Train' }).click();
+    await page.getByRole('link', { name: 'Train', exact: true }).click();
     // Every setting sits under the Train step's Advanced and Diagnostics disclosures.
     for (const id of ['advanced', 'diagnostics']) await page.getByTestId(id).evaluate((d) => { d.open = true; });
     const tb = Date.now();

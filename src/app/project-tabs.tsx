@@ -19,12 +19,11 @@ export function ProjectTabs(props: { projectId: string; tab: ProjectTab }) {
       <ol className="steps">
         {STEPS.map((t, i) => (
           <li key={t.tab} className={done[t.tab] ? 'step done' : 'step'}>
-            <a href={projectHref(props.projectId, t.tab)} aria-current={props.tab === t.tab ? 'page' : undefined} className="project-tab">
+            <a href={projectHref(props.projectId, t.tab)} aria-current={props.tab === t.tab ? 'page' : undefined} className="project-tab" title={done[t.tab] ? `${t.label}: done` : undefined}>
               <span className="step-number" aria-hidden="true">
                 {done[t.tab] ? '✓' : i + 1}
               </span>
               {t.label}
-              {done[t.tab] && <span className="visually-hidden"> (done)</span>}
             </a>
           </li>
         ))}
