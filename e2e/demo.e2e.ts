@@ -9,7 +9,7 @@ import { unzipSync } from 'fflate';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
-import { FIXTURES, SHARED, createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App, startManualRun } from './support/harness';
+import { FIXTURES, SHARED, createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App, startManualRun, openAdvanced } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 const MODELS = join(FIXTURES, 'demo-models');
@@ -88,6 +88,7 @@ describe('demo page', () => {
     await page.getByTestId('folder-input').setInputFiles(drawDataset(join(dir, 'colours'), ['red', 'blue'], 6));
     await waitForImport(page);
     await page.getByRole('link', { name: 'Train', exact: true }).click();
+    await openAdvanced(page);
     await page.getByRole('radio', { name: /MobileNetV2 α0\.35/ }).check();
     await page.getByLabel('Epochs', { exact: true }).fill('2');
     await startManualRun(page);
@@ -100,7 +101,7 @@ describe('demo page', () => {
 
     const viewer = await context.newPage();
     await viewer.goto(link);
-    await viewer.getByTestId('demo-title').filter({ hasText: 'Run 1' }).waitFor({ timeout: 120_000 });
+    await viewer.getByTestId('demo-title').filter({ hasText: 'Link me' }).waitFor({ timeout: 120_000 });
     await viewer.getByTestId('demo-file-input').setInputFiles(solid('red224.png', [220, 40, 40], 224));
     await viewer.getByTestId('demo-result').first().getByTestId('demo-bar').first().waitFor({ timeout: 60_000 });
 

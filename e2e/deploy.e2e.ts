@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App, startManualRun } from './support/harness';
+import { ROOT, createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App, startManualRun, openAdvanced } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 let app: App;
@@ -50,6 +50,7 @@ describe('try and export', () => {
     await page.getByTestId('folder-input').setInputFiles(dataset);
     await waitForImport(page);
     await page.getByRole('link', { name: 'Train', exact: true }).click();
+    await openAdvanced(page);
     await page.getByLabel(/Or your own TF.js layers model/).fill(`${app.url}fixtures/tiny-backbone/model.json`);
     await page.getByRole('button', { name: 'Use this model' }).click();
     await page.getByLabel('Epochs', { exact: true }).fill('3');
@@ -82,8 +83,9 @@ describe('try and export', () => {
     expect(await page.evaluate(() => document.querySelector('video') == null)).toBe(true);
 
     // A custom backbone cannot travel in a serverless link; the share service takes any model.
-    await page.getByRole('button', { name: 'Make link' }).click();
-    await page.getByRole('alert').filter({ hasText: /public catalog/ }).waitFor();
+    // The serverless link is off before any click, and says why.
+    expect(await page.getByRole('button', { name: 'Make link' }).isDisabled()).toBe(true);
+    expect(await page.getByTestId('link-blocker').textContent()).toMatch(/your own backbone.*short link/);
     await page.getByRole('button', { name: 'Upload and get a link' }).click();
     const hosted = page.getByTestId('hosted-link');
     await hosted.waitFor({ timeout: 60_000 });
@@ -147,7 +149,7 @@ describe('try and export', () => {
     await page.getByTestId('model-import-input').setInputFiles(zipPath);
     await page.getByText(/Imported as|Model not imported/).waitFor({ timeout: 60_000 });
     console.log('[deploy] import notice:', await page.getByText(/Imported as|Model not imported/).first().textContent());
-    await page.getByRole('combobox', { name: 'Run to use' }).filter({ hasText: 'Imported: Run 1' }).waitFor();
+    await page.getByRole('combobox', { name: 'Run to use' }).filter({ hasText: 'Imported: Deploy' }).waitFor();
     await page.getByTestId('try-input').setInputFiles(files[0]);
     await expect.poll(() => page.getByTestId('try-result').count(), { timeout: 60_000 }).toBe(1);
     const again = Object.fromEntries(

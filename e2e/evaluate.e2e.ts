@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App, startManualRun } from './support/harness';
+import { createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App, startManualRun, openAdvanced } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 let app: App;
@@ -28,10 +28,11 @@ describe('evaluate', () => {
     const id = await createProject(page, 'Evaluate');
     await page.getByTestId('folder-input').setInputFiles(dataset);
     await waitForImport(page);
-    await page.getByRole('link', { name: 'Evaluate', exact: true }).click();
+    await page.getByRole('link', { name: 'Check', exact: true }).click();
     await page.getByTestId('evaluate-empty').waitFor();
 
     await page.getByRole('link', { name: 'Train', exact: true }).click();
+    await openAdvanced(page);
     await page.getByLabel(/Or your own TF.js layers model/).fill(`${app.url}fixtures/tiny-backbone/model.json`);
     await page.getByRole('button', { name: 'Use this model' }).click();
     await page.getByLabel('Epochs', { exact: true }).fill('4');
@@ -47,6 +48,8 @@ describe('evaluate', () => {
     expect(counts).toHaveLength(9);
     expect(counts.reduce((x, y) => x + y, 0)).toBe(run.evaluation.labels.length);
     await expect.poll(() => page.getByTestId('per-class').locator('tbody tr').count()).toBe(5);
+    // Metrics and charts sit under Details.
+    await page.getByTestId('eval-details').locator('summary').click();
     await page.getByTestId('roc-chart').locator('svg').first().waitFor();
 
     // Open the largest cell and move its first image to another class.
@@ -69,7 +72,7 @@ describe('evaluate', () => {
     await tile.getByText(`now in ${target}`).waitFor();
 
     // Grad-CAM over a misclassified or least-confident image: a heatmap for the predicted class.
-    await page.getByTestId('least-confident').getByRole('button', { name: /Grad-CAM for/ }).first().click();
+    await page.getByRole('button', { name: /Grad-CAM for/ }).first().click();
     await page.getByTestId('gradcam-summary').waitFor({ timeout: 60_000 });
     const painted = await page.getByTestId('gradcam-canvas').evaluate((c: HTMLCanvasElement) => {
       const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;

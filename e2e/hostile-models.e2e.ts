@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES, createProject, newPage, screenshot, startApp, type App } from './support/harness';
+import { FIXTURES, createProject, newPage, screenshot, startApp, type App, openAdvanced } from './support/harness';
 
 const MODELS = join(FIXTURES, 'demo-models');
 const FOREIGN = 'https://models.example.test/';
@@ -62,6 +62,7 @@ describe('untrusted models in the studio', () => {
     const { page, context } = await newPage(app);
     await createProject(page, 'Hostile by URL');
     await page.getByRole('link', { name: 'Train', exact: true }).click();
+    await openAdvanced(page);
     await page.getByLabel(/Or your own TF.js layers model/).fill(`${app.url}fixtures/demo-models/upsample/model.json`);
     await page.getByRole('button', { name: 'Use this model' }).click();
     await page.getByRole('button', { name: 'Load backbone' }).click();
@@ -74,6 +75,7 @@ describe('untrusted models in the studio', () => {
     const { page, context } = await newPage(app);
     await createProject(page, 'Hostile zip');
     await page.getByRole('link', { name: 'Train', exact: true }).click();
+    await openAdvanced(page);
     const dir = mkdtempSync(join(tmpdir(), 'hostile-'));
     try {
       const zip = join(dir, 'upsample.zip');

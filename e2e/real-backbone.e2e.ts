@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { SHARED, createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App, startManualRun } from './support/harness';
+import { SHARED, createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App, startManualRun, openAdvanced } from './support/harness';
 
 const BACKBONE = join(SHARED, 'backbones/mobilenet-v2-0.35-224-no-top/model.json');
 const DATA = join(SHARED, 'datasets/hymenoptera');
@@ -31,7 +31,8 @@ describe.skipIf(!present)('real MobileNetV2 on ants/bees', () => {
     await page.getByLabel('Import as validation images').check();
     await page.getByTestId('folder-input').setInputFiles(join(DATA, 'val'));
     await waitForImport(page, 300_000);
-    await page.getByRole('link', { name: 'Train' }).click();
+    await page.getByRole('link', { name: 'Train', exact: true }).click();
+    await openAdvanced(page);
     await page.getByLabel(/Or your own TF.js layers model/).fill(`${app.url}shared-backbones/mobilenet-v2-0.35-224-no-top/model.json`);
     await page.getByRole('button', { name: 'Use this model' }).click();
     await page.getByLabel(/Fine-tune/).check();

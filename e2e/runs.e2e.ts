@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App, startManualRun } from './support/harness';
+import { createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App, startManualRun, openAdvanced } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 let app: App;
@@ -37,6 +37,7 @@ describe('runs', () => {
     await page.getByTestId('runs-empty').waitFor();
 
     await page.getByRole('link', { name: 'Train', exact: true }).click();
+    await openAdvanced(page);
     await page.getByLabel(/Or your own TF.js layers model/).fill(`${app.url}fixtures/tiny-backbone/model.json`);
     await page.getByRole('button', { name: 'Use this model' }).click();
     await page.getByLabel('Epochs', { exact: true }).fill('3');

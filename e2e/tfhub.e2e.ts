@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { createProject, idbAll, newPage, startApp, waitForImport, type App, startManualRun } from './support/harness';
+import { createProject, idbAll, newPage, startApp, waitForImport, type App, startManualRun, openAdvanced } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 let app: App;
@@ -61,8 +61,9 @@ async function serveHub(context: BrowserContext, requested: string[]) {
 }
 
 async function pickHubBackbone(page: Page) {
-  await page.getByRole('link', { name: 'Train' }).click();
-  await page.getByTestId('backbone-card').filter({ hasText: 'MobileNetV3 Small' }).click();
+  await page.getByRole('link', { name: 'Train', exact: true }).click();
+    await openAdvanced(page);
+  await page.getByRole('radio', { name: /MobileNetV3 Small/ }).check();
   await page.getByRole('button', { name: 'Load backbone' }).click();
 }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { FIXTURES, createProject, idbAll, newPage, startApp, waitForImport, type App, startManualRun } from './support/harness';
+import { FIXTURES, createProject, idbAll, newPage, startApp, waitForImport, type App, startManualRun, openAdvanced } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 let app: App;
@@ -28,7 +28,8 @@ async function setup(page: Page, name: string) {
   await createProject(page, name);
   await page.getByTestId('folder-input').setInputFiles(dataset);
   await waitForImport(page);
-  await page.getByRole('link', { name: 'Train' }).click();
+  await page.getByRole('link', { name: 'Train', exact: true }).click();
+    await openAdvanced(page);
   await page.getByRole('heading', { name: 'Backbone' }).waitFor();
 }
 

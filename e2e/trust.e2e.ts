@@ -10,7 +10,7 @@ import { zipSync } from 'fflate';
 import { PNG } from 'pngjs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App, startManualRun } from './support/harness';
+import { createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App, startManualRun, openAdvanced } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 let app: App;
@@ -41,6 +41,7 @@ afterAll(async () => {
 
 async function useTinyBackbone(page: Page, opts: { test: number; seed: number }) {
   await page.getByRole('link', { name: 'Train', exact: true }).click();
+  await openAdvanced(page);
   await page.getByRole('heading', { name: 'Backbone' }).waitFor();
   await page.getByLabel(/Or your own TF.js layers model/).fill(`${app.url}fixtures/tiny-backbone/model.json`);
   await page.getByRole('button', { name: 'Use this model' }).click();
@@ -175,6 +176,7 @@ describe('numbers a user can trust', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await screenshot(page, 'trust-evaluate-390');
     await page.getByRole('link', { name: 'Train', exact: true }).click();
+    await openAdvanced(page);
     await page.getByTestId('leakage-panel').getByRole('button', { name: /Check/ }).click();
     await page.getByTestId('leakage-panel').getByRole('button', { name: /Check/ }).waitFor();
     await screenshot(page, 'trust-train-390');

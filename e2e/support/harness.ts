@@ -139,3 +139,12 @@ export async function startManualRun(page: Page) {
   if (await auto.isChecked()) await auto.uncheck();
   await page.getByRole('button', { name: 'Start training' }).click();
 }
+
+/** Opens the Train step's Advanced and Diagnostics disclosures, where every setting lives. */
+export async function openAdvanced(page: Page) {
+  for (const id of ['advanced', 'diagnostics']) {
+    const d = page.getByTestId(id);
+    await d.waitFor();
+    if (!(await d.evaluate((e) => (e as HTMLDetailsElement).open))) await d.locator('summary').first().click();
+  }
+}

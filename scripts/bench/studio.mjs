@@ -79,7 +79,7 @@ async function trainOnce(page, runsBefore, mode) {
   // Auto (on for a new project) is left on for an Auto run and turned off for the others.
   const auto = page.getByTestId('auto-settings').getByRole('checkbox', { name: /Auto/ });
   if ((await auto.count()) && (await auto.isChecked()) !== (mode === 'auto')) await auto.setChecked(mode === 'auto');
-  await page.getByRole('button', { name: mode === 'auto' ? 'Train' : 'Start training', exact: true }).click();
+  await page.getByRole('button', { name: 'Start training', exact: true }).click();
   // Wait on the page's own heading, as the tracker saw it change after the click: reading
   // IndexedDB from the page while it trains would put the benchmark's work on the main thread
   // it is measuring.
@@ -170,11 +170,13 @@ export async function runStudio(bench, opts, mode, log, memoryRuns = 0) {
       importVal = await importFolder(page, opts.val, true);
       log(`  import ${opts.val} as validation: ${importVal.summary}`);
     }
-    await page.getByRole('link', { name: 'Train' }).click();
+    await page.getByRole('link', { name: 'Train', exact: true }).click();
+    // Every setting sits under the Train step's Advanced and Diagnostics disclosures.
+    for (const id of ['advanced', 'diagnostics']) await page.getByTestId(id).evaluate((d) => { d.open = true; });
     const tb = Date.now();
     await page.getByLabel(/Or your own TF.js layers model/).fill(`${bench.url}bench-backbone/model.json`);
+    // Use this model loads it straight away.
     await page.getByRole('button', { name: 'Use this model' }).click();
-    await page.getByRole('button', { name: 'Load backbone' }).click();
     await waitText(page.getByTestId('backbone-status'), /ready/, 180_000, 'the backbone to load');
     const backboneSeconds = seconds(Date.now() - tb);
     if (mode === 'finetune') {

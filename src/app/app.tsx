@@ -14,6 +14,7 @@ import { TrainingView } from '../features/training/training-view';
 import { RunsView } from '../features/training/runs-view';
 import { EvaluateView } from '../features/evaluate/evaluate-view';
 import { DeployView } from '../features/deploy/deploy-view';
+import './phone.css';
 
 export function App() {
   const route = useHashRoute();

@@ -11,7 +11,7 @@ export function StorageMeter() {
   return (
     <div className="storage-meter" data-testid="storage-meter">
       <span>
-        Storage: <strong data-testid="storage-usage">{formatBytes(storage.usage)}</strong> of {formatBytes(storage.quota)}
+        All projects: <strong data-testid="storage-usage">{formatBytes(storage.usage)}</strong> of {formatBytes(storage.quota)}
       </span>
       <meter min={0} max={100} value={pct} aria-label="Storage used" />
       {persisted ? (
@@ -19,7 +19,7 @@ export function StorageMeter() {
           Persistent
         </span>
       ) : (
-        <button type="button" className="small" onClick={() => void ask()}>
+        <button type="button" className="small" onClick={() => void ask()} title="Asks the browser never to clear the studio's projects to free space">
           Keep data persistent
         </button>
       )}

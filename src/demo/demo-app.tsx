@@ -34,9 +34,8 @@ function ModelHeader({ name, labels, description }: { name: string; labels: stri
       <h1 className="demo-title" data-testid="demo-title">
         {name}
       </h1>
-      <p className="demo-muted demo-small">
-        {labels.length} class{labels.length === 1 ? '' : 'es'}
-        {description ? ` · ${description}` : ''}
+      <p className="demo-small" data-testid="demo-purpose">
+        Tells {labels.length === 2 ? 'two' : labels.length} kinds of photo apart:
       </p>
       <ul className="demo-labels" data-testid="demo-labels" aria-label="Classes">
         {labels.map((l, i) => (
@@ -45,6 +44,12 @@ function ModelHeader({ name, labels, description }: { name: string; labels: stri
           </li>
         ))}
       </ul>
+      {description && (
+        <details className="demo-small demo-muted">
+          <summary>Technical details</summary>
+          {description}
+        </details>
+      )}
     </section>
   );
 }

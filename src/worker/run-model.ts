@@ -23,6 +23,8 @@ import { IdbPixelSource } from './idb-pixel-source';
 
 export interface OpenRun {
   run: RunRecord;
+  /** The project's name: exports and links are titled with it, so whoever opens them knows what it is. */
+  title: string;
   spec: BackboneSpec;
   backbone: tf.LayersModel;
   head: tf.Sequential;
@@ -46,8 +48,10 @@ export async function openRun(db: StudioDB, runId: string): Promise<OpenRun> {
     { prefix: 'head', model: head },
     { prefix: 'backbone', model: backbone },
   ]);
+  const project = await db.get('projects', run.projectId).catch(() => undefined);
   return {
     run,
+    title: project?.name || run.name,
     spec: { ...run.config.backbone, featureDim: dim },
     backbone,
     head,
@@ -94,7 +98,7 @@ export async function exportFiles(m: OpenRun): Promise<Record<string, Uint8Array
     packageName: '@teachablemachine/image',
     timeStamp: new Date().toISOString(),
     userMetadata: {},
-    modelName: m.run.name,
+    modelName: m.title,
     labels: m.run.classes.map((c) => c.name),
     imageSize: m.spec.inputSize,
     // Finetune Studio's own fields (ignored by Teachable Machine's loader):
@@ -135,5 +139,5 @@ export async function shareLinkFor(m: OpenRun): Promise<string> {
   if (!catalog) throw new Error('Serverless links need a backbone from the public catalog; share this model through the share service instead.');
   if (m.run.config.mode !== 'frozen') throw new Error('Serverless links carry only the head, so the backbone must stay frozen; this run fine-tuned it. Share it through the share service instead.');
   const head = await shareHeadFromModel(m.head);
-  return encodeShareLink({ v: 1, backbone: catalog.id, labels: m.run.classes.map((c) => c.name), name: m.run.name, preprocessing: catalog.preprocessing, head });
+  return encodeShareLink({ v: 1, backbone: catalog.id, labels: m.run.classes.map((c) => c.name), name: m.title, preprocessing: catalog.preprocessing, head });
 }

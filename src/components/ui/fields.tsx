@@ -57,12 +57,20 @@ export function SelectField<T extends string>(props: {
   );
 }
 
-export function CheckField(props: { label: ReactNode; checked: boolean; onChange: (v: boolean) => void; disabled?: boolean }) {
+export function CheckField(props: { label: ReactNode; checked: boolean; onChange: (v: boolean) => void; disabled?: boolean; hint?: ReactNode }) {
+  const id = useId();
   return (
-    <label className="check-label field-check">
-      <input type="checkbox" checked={props.checked} disabled={props.disabled} onChange={(e) => props.onChange(e.target.checked)} />
-      {props.label}
-    </label>
+    <span className="field-check-wrap">
+      <label className="check-label field-check">
+        <input type="checkbox" checked={props.checked} disabled={props.disabled} onChange={(e) => props.onChange(e.target.checked)} aria-describedby={props.hint ? id : undefined} />
+        {props.label}
+      </label>
+      {props.hint && (
+        <small className="muted field-hint" id={id}>
+          {props.hint}
+        </small>
+      )}
+    </span>
   );
 }
 

@@ -32,11 +32,11 @@ export function ClassHeader(props: { cls: ClassRecord; onAddImages: () => void; 
         <button type="button" className="small" onClick={() => setDialog('rename')}>
           Rename
         </button>
-        <button type="button" className="small" aria-label={`Move ${cls.name} up`} disabled={index <= 0} onClick={() => void move(cls.id, -1)}>
-          ↑
+        <button type="button" className="small" disabled={index <= 0} onClick={() => void move(cls.id, -1)} title="Move this class up the list">
+          Move<span className="visually-hidden"> {cls.name}</span> up
         </button>
-        <button type="button" className="small" aria-label={`Move ${cls.name} down`} disabled={index >= classes.length - 1} onClick={() => void move(cls.id, 1)}>
-          ↓
+        <button type="button" className="small" disabled={index >= classes.length - 1} onClick={() => void move(cls.id, 1)} title="Move this class down the list">
+          Move<span className="visually-hidden"> {cls.name}</span> down
         </button>
         <button type="button" className="small" disabled={others.length === 0} onClick={() => { setMergeIds([]); setDialog('merge'); }}>
           Merge…

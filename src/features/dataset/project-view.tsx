@@ -44,6 +44,8 @@ export function ProjectView({ projectId, nav, children }: { projectId: string; n
   const warnings = useMemo(() => datasetWarnings(classes.map((c) => ({ id: c.id, name: c.name, count: c.imageCount }))), [classes]);
   const warnIds = useMemo(() => new Set(warnings.flatMap((w) => (w.code === 'imbalance' ? [] : w.classIds))), [warnings]);
   const activeClass = classes.find((c) => c.id === activeId) ?? null;
+  const importing = useStudio((s) => s.importProgress != null);
+  const ready = classes.filter((c) => c.imageCount > 0).length >= 2;
 
   if (missing) {
     return (
@@ -95,15 +97,19 @@ export function ProjectView({ projectId, nav, children }: { projectId: string; n
           </p>
         </div>
         <div className="toolbar" role="toolbar" aria-label="Import" hidden={children != null}>
-          <button type="button" onClick={() => pick(folderInput.current)}>
-            Import folder…
-          </button>
-          <button type="button" onClick={() => pick(zipInput.current)}>
-            Import zip…
-          </button>
-          <button type="button" onClick={() => setDialog('webcam')} disabled={!activeClass}>
-            Webcam
-          </button>
+          {classes.length > 0 && (
+            <>
+              <button type="button" onClick={() => pick(folderInput.current)}>
+                Import folder…
+              </button>
+              <button type="button" onClick={() => pick(zipInput.current)}>
+                Import zip…
+              </button>
+              <button type="button" onClick={() => setDialog('webcam')} disabled={!activeClass} title={activeClass ? 'Capture photos into the selected class' : 'Pick a class first: photos go into it'}>
+                Webcam
+              </button>
+            </>
+          )}
           <label className="check-label small-text" title="Imported images go to the validation set, never to training">
             <input type="checkbox" checked={asValidation} onChange={(e) => (setAsValidation(e.target.checked), e.target.checked && setAsTest(false))} />
             Import as validation images
@@ -119,6 +125,16 @@ export function ProjectView({ projectId, nav, children }: { projectId: string; n
       </div>
 
       {nav}
+      {children == null && ready && !importing && (
+        <div className="next-step panel" data-testid="next-step">
+          <span>
+            {plural(classes.filter((c) => c.imageCount > 0).length, 'class', 'classes')} with images: ready to train.
+          </span>
+          <a className="button primary" href={`#/p/${encodeURIComponent(project.id)}/train`}>
+            Train a model →
+          </a>
+        </div>
+      )}
       <ImportProgressBar />
       {children ?? (
       <>
@@ -134,7 +150,7 @@ export function ProjectView({ projectId, nav, children }: { projectId: string; n
         </ul>
       )}
 
-      <div className="workspace">
+      <div className={classes.length === 0 ? 'workspace empty' : 'workspace'}>
         <ClassSidebar warnIds={warnIds} onAddClass={() => setDialog('add-class')} />
         <div className="class-pane">
           {classes.length === 0 ? (

@@ -7,6 +7,8 @@ import { formatBytes } from '../../components/ui/format';
 import { squarePixels } from './square-pixels';
 import { SharePanel } from './share-panel';
 import { demoSiteZip } from './demo-site';
+import { ExportGuide } from './export-guide';
+import { RunHeadline } from '../../components/data/run-headline';
 import './deploy.css';
 
 interface Result {
@@ -44,6 +46,7 @@ export function DeployView() {
   const [busy, setBusy] = useState<string | null>(null);
   const [camera, setCamera] = useState<MediaStream | null>(null);
   const [live, setLive] = useState<Result | null>(null);
+  const [exported, setExported] = useState<{ file: string; bytes: number; kind: 'tfjs' | 'site' } | null>(null);
   const video = useRef<HTMLVideoElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const zipInput = useRef<HTMLInputElement>(null);
@@ -137,6 +140,7 @@ export function DeployView() {
       a.remove();
       setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
       notify('info', `Exported ${a.download} (${formatBytes(blob.size)}).`);
+      setExported({ file: a.download, bytes: blob.size, kind });
     } catch (e) {
       notify('error', `Export failed: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
@@ -162,11 +166,13 @@ export function DeployView() {
             {ready.map((r) => (
               <option key={r.id} value={r.id}>
                 {r.name}
-                {r.bestValAcc != null ? ` · ${(r.bestValAcc * 100).toFixed(1)}% val` : ''}
               </option>
             ))}
           </select>
         </label>
+        <span className="deploy-headline">
+          <RunHeadline run={run} compact />
+        </span>
         <span className="muted small-text">
           {labels.length} classes: {labels.join(', ')}
         </span>
@@ -177,6 +183,7 @@ export function DeployView() {
         <button type="button" onClick={() => void exportZip('site')} disabled={busy != null}>
           Export demo site (.zip)
         </button>
+        {exported && <ExportGuide {...exported} size={formatBytes(exported.bytes)} />}
       </section>
       <section
         className="panel try-it"

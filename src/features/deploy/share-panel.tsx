@@ -6,6 +6,17 @@ import QRCode from 'qrcode';
 import { trainingClient } from '../../stores/training-slice';
 import { useStudio } from '../../stores/studio-store';
 import type { RunRecord } from '../../persistence/db';
+import { BACKBONES } from '../../core/backbones/catalog';
+
+/** Links longer than this break in chat apps and mail clients (and cannot be a QR code). */
+const CHAT_LIMIT = 2000;
+
+/** Why a serverless link cannot carry this run, or null when it can (the worker checks the same). */
+export function linkBlocker(run: Pick<RunRecord, 'config'>): string | null {
+  if (!BACKBONES.some((b) => b.id === run.config.backbone.id)) return 'Not available: this model uses your own backbone, which the link cannot point to. Use the short link.';
+  if (run.config.mode !== 'frozen') return 'Not available: this run fine-tuned the backbone, and a link only carries the last layers. Use the short link.';
+  return null;
+}
 
 /** QR codes hold at most ~2,900 characters; keep them comfortably scannable. */
 const QR_LIMIT = 1500;
@@ -35,6 +46,7 @@ export function SharePanel({ run }: { run: RunRecord }) {
     setHosted(null);
   }, [run.id]);
   const demoBase = new URL('demo.html', location.href).href;
+  const blocker = linkBlocker(run);
 
   const makeLink = async () => {
     setBusy(true);
@@ -77,28 +89,9 @@ export function SharePanel({ run }: { run: RunRecord }) {
       <h2 id="share-title">Share</h2>
       <div className="share-grid">
         <div>
-          <h3>Link with the model inside</h3>
-          <p className="muted small-text">Nothing is uploaded: the head's weights (quantised to 8 bits) travel in the link, and the backbone downloads from its public URL.</p>
-          <button type="button" onClick={() => void makeLink()} disabled={busy}>
-            Make link
-          </button>
-          {linkError && <p className="error-text small-text" role="alert">{linkError}</p>}
-          {link && (
-            <div className="share-result">
-              <input readOnly value={link} aria-label="Serverless link" data-testid="share-link" onFocus={(e) => e.target.select()} />
-              <p className="muted small-text" data-testid="share-link-length">{link.length.toLocaleString()} characters</p>
-              <div className="toolbar">
-                <button type="button" className="small" onClick={() => void navigator.clipboard?.writeText(link)}>Copy</button>
-                <a className="button small" href={link} target="_blank" rel="noreferrer">Open demo</a>
-              </div>
-              <Qr text={link} />
-            </div>
-          )}
-        </div>
-        <div>
-          <h3>Short link from the share service</h3>
-          <p className="muted small-text">Uploads the exported model to this studio's server and gives a short link anyone can open.</p>
-          <button type="button" onClick={() => void upload()} disabled={busy}>
+          <h3>Short link <span className="badge ok">recommended</span></h3>
+          <p className="muted small-text">Uploads the exported model to this studio's server and gives a short link anyone can open, in a chat, a mail or as a QR code.</p>
+          <button type="button" className="primary" onClick={() => void upload()} disabled={busy}>
             Upload and get a link
           </button>
           {hosted && (
@@ -112,6 +105,31 @@ export function SharePanel({ run }: { run: RunRecord }) {
                 <button type="button" className="small danger-text" onClick={() => void remove()}>Delete shared copy</button>
               </div>
               <Qr text={hosted.url} />
+            </div>
+          )}
+        </div>
+        <div>
+          <h3>Long link with the model inside</h3>
+          <p className="muted small-text">Nothing is uploaded: the last layers' weights (8-bit) travel in the link itself, and the backbone downloads from its public address. The link is long.</p>
+          <button type="button" onClick={() => void makeLink()} disabled={busy || blocker != null} aria-describedby={blocker ? 'link-blocker' : undefined}>
+            Make link
+          </button>
+          {blocker && <p className="muted small-text" id="link-blocker" data-testid="link-blocker">{blocker}</p>}
+          {linkError && <p className="error-text small-text" role="alert">{linkError}</p>}
+          {link && (
+            <div className="share-result">
+              <input readOnly value={link} aria-label="Serverless link" data-testid="share-link" onFocus={(e) => e.target.select()} />
+              <p className="muted small-text" data-testid="share-link-length">{link.length.toLocaleString()} characters</p>
+              {link.length > CHAT_LIMIT && (
+                <p className="warn-text small-text" data-testid="share-link-warning">
+                  This link is {link.length.toLocaleString()} characters long: chat apps and mail often cut links over {CHAT_LIMIT.toLocaleString()}, and it is too long for a QR code. The short link is safer.
+                </p>
+              )}
+              <div className="toolbar">
+                <button type="button" className="small" onClick={() => void navigator.clipboard?.writeText(link)}>Copy</button>
+                <a className="button small" href={link} target="_blank" rel="noreferrer">Open demo</a>
+              </div>
+              <Qr text={link} />
             </div>
           )}
         </div>

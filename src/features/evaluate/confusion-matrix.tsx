@@ -27,13 +27,17 @@ export function ConfusionMatrixTable(props: { cm: ConfusionMatrix; classes: stri
                 {row.map((n, j) => {
                   const share = n / total;
                   const hue = i === j ? '47, 91, 211' : '214, 60, 40';
+                  // Light tints carry dark text; the darkest shade is a solid colour that white text
+                  // reads on at 4.5:1 or more (a translucent tint of it would not).
+                  const dark = share > 0.55;
+                  const background = !n ? undefined : dark ? (i === j ? '#2a4cb0' : '#a8321f') : `rgba(${hue}, ${0.1 + 0.45 * share})`;
                   const on = props.selected?.[0] === i && props.selected?.[1] === j;
                   return (
                     <td key={j}>
                       <button
                         type="button"
                         className={`cm-cell${on ? ' selected' : ''}`}
-                        style={{ background: n ? `rgba(${hue}, ${0.12 + 0.7 * share})` : undefined, color: share > 0.55 ? '#fff' : undefined }}
+                        style={{ background, color: dark ? '#fff' : undefined }}
                         aria-label={`${n} ${classes[i]} images predicted as ${classes[j]}`}
                         aria-pressed={on}
                         disabled={n === 0}

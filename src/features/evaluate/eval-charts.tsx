@@ -1,5 +1,5 @@
 // ROC curves (one-vs-rest, with AUC) and the reliability diagram of the top-label confidence.
-import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis, ReferenceLine, BarChart, Bar } from 'recharts';
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis, ReferenceLine, BarChart, Bar, Legend } from 'recharts';
 import type { RocOneVsRest } from '../../core/metrics/roc';
 import type { Reliability } from '../../core/metrics/calibration';
 
@@ -50,10 +50,11 @@ export function ReliabilityChart({ rel }: { rel: Reliability }) {
           <BarChart data={data} margin={{ top: 8, right: 16, bottom: 16, left: 0 }}>
             <CartesianGrid stroke="#e4e8ef" vertical={false} />
             <XAxis dataKey="bin" fontSize={11} interval={1} />
-            <YAxis domain={[0, 100]} width={40} tickFormatter={(v) => `${v}%`} />
+            <YAxis domain={[0, 100]} width={48} tickFormatter={(v) => `${v}%`} />
             <Tooltip isAnimationActive={false} formatter={(v) => (typeof v === 'number' ? `${v.toFixed(1)}%` : String(v))} />
-            <Bar dataKey="confidence" name="mean confidence" fill="#c8d3f5" isAnimationActive={false} />
-            <Bar dataKey="accuracy" name="accuracy" fill="#2f5bd3" isAnimationActive={false} />
+            <Legend wrapperStyle={{ fontSize: 12 }} formatter={(v) => <span style={{ color: '#3b4453' }}>{v}</span>} />
+            <Bar dataKey="confidence" name="how sure it was" fill="#c8d3f5" isAnimationActive={false} />
+            <Bar dataKey="accuracy" name="how often it was right" fill="#2f5bd3" isAnimationActive={false} />
           </BarChart>
         </ResponsiveContainer>
       </div>

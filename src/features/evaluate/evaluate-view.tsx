@@ -1,9 +1,11 @@
-// The Evaluate tab: where a run's model is wrong, on its validation set. Confusion matrix (click a
-// cell for its images), per-class precision/recall/F1 with macro and weighted averages, ROC with
-// AUC, calibration, the error gallery with in-place fixes, and a second run side by side.
+// The Evaluate ("Check") tab, for people first: the kept model's headline figure and a plain
+// sentence on what it mixes up, the photos it got wrong (fix a label in place), the confusion
+// matrix; metrics, ROC and calibration under Details with a line each on what they mean.
 import { useEffect, useMemo, useState } from 'react';
 import { useStudio } from '../../stores/studio-store';
-import { analyseRun, pct, type RunAnalysis } from './evaluate-model';
+import { analyseRun, pct, plainSummary, type RunAnalysis } from './evaluate-model';
+import { RunHeadline } from '../../components/data/run-headline';
+import { projectHref } from '../../app/use-hash-route';
 import { ConfusionMatrixTable } from './confusion-matrix';
 import { ReliabilityChart, RocChart } from './eval-charts';
 import { ErrorGallery, type GalleryItem } from './error-gallery';
@@ -12,15 +14,15 @@ import { HeldOutPanel } from './held-out-panel';
 import './evaluate.css';
 
 function MetricsTable({ a, b, nameA, nameB }: { a: RunAnalysis; b: RunAnalysis | null; nameA: string; nameB?: string }) {
-  const rows: [string, (x: RunAnalysis) => string][] = [
-    ['Accuracy', (x) => pct(x.avg.accuracy)],
-    ['Macro precision', (x) => pct(x.avg.macro.precision)],
-    ['Macro recall', (x) => pct(x.avg.macro.recall)],
-    ['Macro F1', (x) => pct(x.avg.macro.f1)],
-    ['Weighted F1', (x) => pct(x.avg.weighted.f1)],
-    ['Macro ROC AUC', (x) => (x.roc.macroAuc == null ? '–' : x.roc.macroAuc.toFixed(3))],
-    ['Calibration error (ECE)', (x) => pct(x.calibration.ece)],
-    ['Validation images', (x) => String(x.labels.length)],
+  const rows: [string, (x: RunAnalysis) => string, string][] = [
+    ['Accuracy', (x) => pct(x.avg.accuracy), 'Share of images it got right.'],
+    ['Macro precision', (x) => pct(x.avg.macro.precision), 'When it names a class, how often it is right (average over classes).'],
+    ['Macro recall', (x) => pct(x.avg.macro.recall), 'Of each class’s images, how many it finds (average over classes).'],
+    ['Macro F1', (x) => pct(x.avg.macro.f1), 'Precision and recall in one number (average over classes).'],
+    ['Weighted F1', (x) => pct(x.avg.weighted.f1), 'The same, weighting each class by its number of images.'],
+    ['Macro ROC AUC', (x) => (x.roc.macroAuc == null ? '–' : x.roc.macroAuc.toFixed(3)), 'How well its scores rank a class’s images above the others (1 is perfect, 0.5 is chance).'],
+    ['Calibration error (ECE)', (x) => pct(x.calibration.ece), 'How far its stated confidence is from how often it is right (lower is better).'],
+    ['Validation images', (x) => String(x.labels.length), 'Images held out of training and scored here.'],
   ];
   return (
     <table className="metrics-table" data-testid="summary-metrics">
@@ -32,9 +34,12 @@ function MetricsTable({ a, b, nameA, nameB }: { a: RunAnalysis; b: RunAnalysis |
         </tr>
       </thead>
       <tbody>
-        {rows.map(([label, f]) => (
+        {rows.map(([label, f, means]) => (
           <tr key={label}>
-            <th scope="row">{label}</th>
+            <th scope="row">
+              {label}
+              <small className="metric-means">{means}</small>
+            </th>
             <td>{f(a)}</td>
             {b && <td>{f(b)}</td>}
           </tr>
@@ -79,7 +84,7 @@ export function EvaluateView() {
           <select value={run.id} onChange={(e) => { setRunId(e.target.value); setCell(null); }} aria-label="Run to evaluate">
             {evaluated.map((r) => (
               <option key={r.id} value={r.id}>
-                {r.name} · {pct(r.evaluation ? analyseRun(r)?.avg.accuracy : null)}
+                {r.name}
               </option>
             ))}
           </select>
@@ -95,19 +100,28 @@ export function EvaluateView() {
             ))}
           </select>
         </label>
-        <span className="muted small-text">Metrics are from the run's validation images at the end of training.</span>
       </div>
+      <section className="panel eval-plain" aria-labelledby="eval-plain-title">
+        <h2 id="eval-plain-title">How well it does</h2>
+        <p className="eval-headline">
+          <RunHeadline run={run} />
+        </p>
+        <p data-testid="eval-sentence">{plainSummary(a.cm, a.classes)}</p>
+      </section>
       <HeldOutPanel run={run} other={other} />
-      <div className="eval-grid">
-        <section className="panel" aria-label="Summary">
-          <h2>Summary</h2>
-          <MetricsTable a={a} b={b} nameA={run.name} nameB={other?.name} />
-        </section>
-        <section className="panel" aria-label="Confusion matrix">
-          <h2>Confusion matrix</h2>
-          <ConfusionMatrixTable cm={a.cm} classes={a.classes} selected={cell} onSelect={setCell} />
-        </section>
-      </div>
+      <ErrorGallery testId="misclassified" title={`Photos it got wrong (${a.errors.misclassified.length}), most confident first`} items={a.errors.misclassified} classes={a.classes} empty="No mistakes on the images it never trained on." onExplain={setExplain} />
+      {project && (
+        <div className="next-step panel">
+          <span>Fixed a few labels? Train again to use them. Happy with it?</span>
+          <a className="button primary" href={projectHref(project.id, 'use')}>
+            Try it and export
+          </a>
+        </div>
+      )}
+      <section className="panel" aria-labelledby="cm-title">
+        <h2 id="cm-title">Which class it takes for which</h2>
+        <ConfusionMatrixTable cm={a.cm} classes={a.classes} selected={cell} onSelect={setCell} />
+      </section>
       {cell && (
         <ErrorGallery
           testId="cell-gallery"
@@ -118,8 +132,16 @@ export function EvaluateView() {
           onExplain={setExplain}
         />
       )}
-      <section className="panel" aria-label="Per-class metrics">
-        <h2>Per class</h2>
+      <details className="eval-details panel" data-testid="eval-details">
+      <summary>Details: metrics and charts</summary>
+      <section aria-labelledby="summary-title">
+        <h2 id="summary-title">Summary</h2>
+        <MetricsTable a={a} b={b} nameA={run.name} nameB={other?.name} />
+      </section>
+      <section aria-labelledby="per-class-title">
+        <h2 id="per-class-title">Per class</h2>
+        <p className="muted small-text">Precision: when it says this class, how often it is right. Recall: how many of this class’s images it finds. F1 combines the two. Support: images of the class scored.</p>
+        <div className="table-box" tabIndex={0} role="region" aria-label="Per-class metrics, scrolls sideways on narrow screens">
         <table className="metrics-table" data-testid="per-class">
           <thead>
             <tr>
@@ -160,17 +182,20 @@ export function EvaluateView() {
             </tr>
           </tbody>
         </table>
+        </div>
       </section>
       <div className="eval-grid">
-        <section className="panel">
+        <section>
           <RocChart roc={a.roc} classes={a.classes} />
+          <p className="muted small-text">Each line: how many of a class’s images it catches (up) against how many others it wrongly takes for that class (right). Closer to the top-left corner is better.</p>
         </section>
-        <section className="panel">
+        <section>
           <ReliabilityChart rel={a.calibration} />
+          <p className="muted small-text">Light bars: how sure it said it was; dark bars: how often it was right at that level of sureness. Bars of equal height mean its confidence can be trusted.</p>
         </section>
       </div>
-      <ErrorGallery testId="misclassified" title={`Misclassified (${a.errors.misclassified.length}), most confident first`} items={a.errors.misclassified} classes={a.classes} empty="No mistakes on the validation set." onExplain={setExplain} />
-      <ErrorGallery testId="least-confident" title="Correct but least confident" items={a.errors.leastConfident.slice(0, 24)} classes={a.classes} empty="No correct predictions." onExplain={setExplain} />
+      <ErrorGallery testId="least-confident" title="Right, but least sure" items={a.errors.leastConfident.filter((e) => e.confidence < 0.995).slice(0, 24)} classes={a.classes} empty="It was sure of every image it got right." onExplain={setExplain} />
+      </details>
       <GradCamDialog runId={run.id} imageId={explain} classes={a.classes} onClose={() => setExplain(null)} />
     </div>
   );

@@ -79,10 +79,10 @@ export function HomeView() {
                     {p.name}
                   </a>
                 </th>
-                <td className="num">{p.classCount}</td>
-                <td className="num">{p.imageCount.toLocaleString()}</td>
-                <td className="num">{formatBytes(p.bytes)}</td>
-                <td>
+                <td className="num" data-label="Classes">{p.classCount}</td>
+                <td className="num" data-label="Images">{p.imageCount.toLocaleString()}</td>
+                <td className="num" data-label="Size on disk">{formatBytes(p.bytes)}</td>
+                <td data-label="Last changed">
                   <time dateTime={new Date(p.updatedAt).toISOString()}>{formatWhen(p.updatedAt)}</time>
                 </td>
                 <td className="row-actions">

@@ -41,14 +41,15 @@ export function AugmentPanel() {
       <h2 id="aug-title">Augmentation</h2>
       <CheckField
         label="Augment training images (seeded random transforms)"
+        hint="Trains on varied copies of each photo (flipped, turned, brighter…), so it copes with new photos"
         checked={cfg.augmentEnabled}
         onChange={(v) => set({ augmentEnabled: v, augment: v && Object.keys(a).length === 0 ? { ...AUGMENT_DEFAULTS } : a })}
       />
       {cfg.augmentEnabled && (
         <>
           <div className="field-row">
-            <CheckField label="Horizontal flip" checked={!!a.flipH} onChange={(v) => patch({ flipH: v })} />
-            <CheckField label="Vertical flip" checked={!!a.flipV} onChange={(v) => patch({ flipV: v })} />
+            <CheckField label="Horizontal flip" hint="Mirror left-right; fine unless direction matters" checked={!!a.flipH} onChange={(v) => patch({ flipH: v })} />
+            <CheckField label="Vertical flip" hint="Upside down; only for photos with no up (microscopy, aerial)" checked={!!a.flipV} onChange={(v) => patch({ flipV: v })} />
           </div>
           <div className="aug-grid">
             {OPS.map((op) => (

@@ -4,6 +4,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { BACKBONES, type BackboneSpec } from '../../core/backbones/catalog';
 import { useStudio } from '../../stores/studio-store';
 import { formatBytes } from '../../components/ui/format';
+import { backboneNote, backboneTitle } from './plain-words';
 
 export function customSpec(url: string, inputSize = 224): BackboneSpec {
   let host = url;
@@ -29,21 +30,30 @@ export function customSpec(url: string, inputSize = 224): BackboneSpec {
   };
 }
 
-function Card({ spec, selected, onSelect }: { spec: BackboneSpec; selected: boolean; onSelect: () => void }) {
+function Card({ spec, selected, stored, onSelect }: { spec: BackboneSpec; selected: boolean; stored: boolean; onSelect: () => void }) {
   const pre = spec.preprocessing;
   return (
-    <label className={`backbone-card${selected ? ' selected' : ''}`} data-testid="backbone-card">
-      <input type="radio" name="backbone" checked={selected} onChange={onSelect} />
-      <span className="backbone-name">{spec.name}</span>
-      <span className={`badge ${spec.fineTunable ? 'ok' : ''}`}>{spec.fineTunable ? 'fine-tunable' : 'frozen only'}</span>
-      <span className="backbone-meta muted">
-        {spec.inputSize} px · {(spec.params / 1e6).toFixed(2)} M params · {formatBytes(spec.downloadBytes)} · {pre.resize === 'center-crop' ? 'centre crop' : 'resize'}, x·{pre.scale.toPrecision(3)}
-        {pre.offset ? ` ${pre.offset > 0 ? '+' : '−'} ${Math.abs(pre.offset)}` : ''}
+    <div className={`backbone-card${selected ? ' selected' : ''}`} data-testid="backbone-card">
+      <label className="backbone-pick">
+        <input type="radio" name="backbone" checked={selected} onChange={onSelect} />
+        <span className="backbone-name">{backboneTitle(spec)}</span>
+        <span className="backbone-tech muted">{spec.name}</span>
+      </label>
+      <span className="backbone-meta">
+        {backboneNote(spec, stored)}
+        {spec.fineTunable ? '' : ' · frozen only'}
       </span>
-      <span className="backbone-meta muted">
-        {spec.source} · {spec.license}
-      </span>
-    </label>
+      <details className="backbone-detail">
+        <summary>Technical details</summary>
+        <span className="backbone-meta muted">
+          {spec.inputSize} px · {(spec.params / 1e6).toFixed(2)} M params · {formatBytes(spec.downloadBytes)} · {pre.resize === 'center-crop' ? 'centre crop' : 'resize'}, x·{pre.scale.toPrecision(3)}
+          {pre.offset ? ` ${pre.offset > 0 ? '+' : '−'} ${Math.abs(pre.offset)}` : ''} · {spec.fineTunable ? 'fine-tunable' : 'frozen only'}
+        </span>
+        <span className="backbone-meta muted">
+          {spec.source} · {spec.license}
+        </span>
+      </details>
+    </div>
   );
 }
 
@@ -159,19 +169,24 @@ export function BackbonePanel() {
   const urlId = useId();
   const current = cfg.backbone;
   const loaded = info && info.spec.id === current.id;
+  const stored = useStudio((s) => s.cachedBackbones);
   return (
     <section className="panel" aria-labelledby="bb-title">
       <h2 id="bb-title">Backbone</h2>
+      <p className="muted small-text">The pretrained model your classifier builds on. Larger ones can be more accurate but train and run slower.</p>
       <div className="backbone-grid" role="radiogroup" aria-label="Pretrained backbones">
         {BACKBONES.map((b) => (
-          <Card key={b.id} spec={b} selected={current.id === b.id} onSelect={() => select(b)} />
+          <Card key={b.id} spec={b} selected={current.id === b.id} stored={stored.some((c) => c.id === b.id)} onSelect={() => select(b)} />
         ))}
       </div>
       <form
         className="custom-url"
         onSubmit={(e) => {
           e.preventDefault();
-          if (url.trim()) select(customSpec(url.trim()));
+          if (!url.trim()) return;
+          select(customSpec(url.trim()));
+          // Load it straight away, so its check (format, weights, input) and its size show now.
+          load();
         }}
       >
         <label htmlFor={urlId}>Or your own TF.js layers model (URL of its model.json)</label>
@@ -203,7 +218,9 @@ export function BackbonePanel() {
             Could not load {current.name}: {error.message}
           </span>
         ) : (
-          <span className="muted">Not loaded yet. Training loads it automatically; load it now to see its layers.</span>
+          <span className="muted">
+            {current.family === 'custom' ? `Selected: ${backboneTitle(current)}. ` : ''}Not loaded yet. Training loads it automatically; load it now to check it and see its layers.
+          </span>
         )}
         {!progress && !loaded && (
           <button type="button" className="small" onClick={load}>

@@ -32,6 +32,7 @@ export function BackendPanel() {
             { value: 'cpu', label: 'Plain JavaScript (slowest)' },
           ]}
           onChange={(v) => set({ backend: v })}
+          hint="Where the maths runs; Automatic measures each and picks the fastest"
         />
         <button type="button" className="small align-end" onClick={() => probe()} disabled={status === 'probing' || status === 'training'}>
           {status === 'probing' ? 'Measuring…' : 'Measure backends'}

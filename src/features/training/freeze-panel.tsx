@@ -25,21 +25,21 @@ export function FreezePanel() {
         <label className="check-label">
           <input type="radio" name="mode" checked={!finetune} onChange={() => set({ mode: 'frozen' })} />
           <span>
-            <strong>Frozen backbone</strong> — train only the head on features computed once (fast)
+            <strong>Frozen backbone</strong> — teach only a last layer (the head) on what the pretrained model sees; fast, good for most projects
           </span>
         </label>
         <label className="check-label">
           <input type="radio" name="mode" checked={finetune} disabled={!cfg.backbone.fineTunable} onChange={() => set({ mode: 'finetune' })} />
           <span>
-            <strong>Fine-tune</strong> — warm up the head, then unfreeze the last blocks at a lower learning rate
+            <strong>Fine-tune</strong> — teach the head first, then adjust the pretrained model’s last blocks too; slower, helps when your photos look unlike everyday pictures
             {!cfg.backbone.fineTunable && ' (not available: this backbone is frozen-only)'}
           </span>
         </label>
       </div>
       <div className="field-row">
-        <NumberField label="Head hidden units (0 = none)" value={cfg.head.hiddenUnits} min={0} max={2048} step={1} onChange={(v) => set({ head: { ...cfg.head, hiddenUnits: Math.round(v) } })} />
-        <NumberField label="Head dropout" value={cfg.head.dropout} min={0} max={0.9} step={0.05} onChange={(v) => set({ head: { ...cfg.head, dropout: v } })} />
-        <NumberField label="Head L2" value={cfg.head.l2} min={0} step="any" onChange={(v) => set({ head: { ...cfg.head, l2: v } })} />
+        <NumberField label="Head hidden units (0 = none)" value={cfg.head.hiddenUnits} min={0} max={2048} step={1} onChange={(v) => set({ head: { ...cfg.head, hiddenUnits: Math.round(v) } })} hint="An extra layer in the head; 0 keeps it simplest" />
+        <NumberField label="Head dropout" value={cfg.head.dropout} min={0} max={0.9} step={0.05} onChange={(v) => set({ head: { ...cfg.head, dropout: v } })} hint="Randomly ignores features while learning, against memorising" />
+        <NumberField label="Head L2" value={cfg.head.l2} min={0} step="any" onChange={(v) => set({ head: { ...cfg.head, l2: v } })} hint="Keeps the head’s weights small, against memorising" />
       </div>
       {finetune && (
         <>
@@ -58,7 +58,11 @@ export function FreezePanel() {
           </p>
         </>
       )}
-      {!finetune && <p className="muted">Trainable: {head.toLocaleString()} parameters in the head; the backbone stays frozen.</p>}
+      {!finetune && (
+        <p className="muted">
+          {featureDim > 0 ? `Trainable: ${head.toLocaleString()} parameters in the head; the backbone stays frozen.` : 'Trainable: known once the model is loaded; the backbone stays frozen.'}
+        </p>
+      )}
       {finetune && !layers && <p className="muted">Load the backbone above to see and toggle its layers.</p>}
       {finetune && layers && (
         <details className="layer-view">

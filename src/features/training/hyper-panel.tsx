@@ -43,23 +43,24 @@ export function HyperPanel() {
   return (
     <section className="panel" aria-labelledby="hp-title">
       <h2 id="hp-title">Training settings</h2>
+      <p className="muted small-text">The defaults suit most projects; each field says what it changes.</p>
       <div className="field-row">
-        <NumberField label={finetune ? 'Head warm-up epochs' : 'Epochs'} value={cfg.epochs} min={1} max={500} step={1} onChange={(v) => set({ epochs: Math.round(v) })} />
-        <NumberField label={finetune ? 'Head learning rate' : 'Learning rate'} value={cfg.lr} min={0} step="any" onChange={(v) => set({ lr: v })} />
-        <NumberField label="Batch size" value={cfg.batchSize} min={1} max={256} step={1} onChange={(v) => set({ batchSize: Math.round(v) })} />
-        <NumberField label="Gradient accumulation" value={cfg.gradAccumulation} min={1} max={64} step={1} onChange={(v) => set({ gradAccumulation: Math.round(v) })} hint={`Effective batch ${cfg.batchSize * cfg.gradAccumulation}`} />
+        <NumberField label={finetune ? 'Head warm-up epochs' : 'Epochs'} hint="Passes over all training images" value={cfg.epochs} min={1} max={500} step={1} onChange={(v) => set({ epochs: Math.round(v) })} />
+        <NumberField label={finetune ? 'Head learning rate' : 'Learning rate'} hint="Step size of each correction; too high jumps around, too low crawls" value={cfg.lr} min={0} step="any" onChange={(v) => set({ lr: v })} />
+        <NumberField label="Batch size" hint="Images looked at before each correction" value={cfg.batchSize} min={1} max={256} step={1} onChange={(v) => set({ batchSize: Math.round(v) })} />
+        <NumberField label="Gradient accumulation" value={cfg.gradAccumulation} min={1} max={64} step={1} onChange={(v) => set({ gradAccumulation: Math.round(v) })} hint={`Adds up several batches before a correction (effective batch ${cfg.batchSize * cfg.gradAccumulation})`} />
       </div>
       {finetune && (
         <div className="field-row">
-          <NumberField label="Fine-tune epochs" value={cfg.finetune.epochs} min={1} max={500} step={1} onChange={(v) => set({ finetune: { ...cfg.finetune, epochs: Math.round(v) } })} />
-          <NumberField label="Fine-tune learning rate" value={cfg.finetune.lr} min={0} step="any" onChange={(v) => set({ finetune: { ...cfg.finetune, lr: v } })} />
-          <NumberField label="Backbone LR multiplier" value={cfg.backboneLrMultiplier} min={0} step="any" onChange={(v) => set({ backboneLrMultiplier: v })} hint="Backbone rate = fine-tune rate × this" />
-          <NumberField label="Earliest block factor" value={cfg.backboneLrGrade} min={0} max={1} step="any" onChange={(v) => set({ backboneLrGrade: v })} hint="Graded like fastai slice(lo, hi): 1 = flat" />
+          <NumberField label="Fine-tune epochs" hint="Passes with the pretrained model’s last blocks learning too" value={cfg.finetune.epochs} min={1} max={500} step={1} onChange={(v) => set({ finetune: { ...cfg.finetune, epochs: Math.round(v) } })} />
+          <NumberField label="Fine-tune learning rate" hint="Step size while fine-tuning; keep it small" value={cfg.finetune.lr} min={0} step="any" onChange={(v) => set({ finetune: { ...cfg.finetune, lr: v } })} />
+          <NumberField label="Backbone LR multiplier" value={cfg.backboneLrMultiplier} min={0} step="any" onChange={(v) => set({ backboneLrMultiplier: v })} hint="The pretrained part learns this much slower (rate × this)" />
+          <NumberField label="Earliest block factor" value={cfg.backboneLrGrade} min={0} max={1} step="any" onChange={(v) => set({ backboneLrGrade: v })} hint="Earlier blocks learn slower still (1 = all the same)" />
         </div>
       )}
       <div className="field-row">
         <SelectField<OptimizerKind>
-          label="Optimizer"
+          label="Optimizer" hint="The method that turns mistakes into corrections"
           value={cfg.optimizer}
           options={[
             { value: 'adam', label: 'Adam' },
@@ -69,15 +70,15 @@ export function HyperPanel() {
           ]}
           onChange={(v) => set({ optimizer: v, weightDecay: v === 'adamw' && !cfg.weightDecay ? 0.01 : cfg.weightDecay })}
         />
-        {cfg.optimizer === 'sgd' && <NumberField label="Momentum" value={cfg.momentum} min={0} max={0.999} step={0.01} onChange={(v) => set({ momentum: v })} />}
-        <NumberField label="Weight decay" value={cfg.weightDecay} min={0} step="any" onChange={(v) => set({ weightDecay: v })} />
-        <SelectField label="Schedule" value={sch.kind} options={SCHEDULES} onChange={(k) => set({ schedule: scheduleFor(k) })} />
+        {cfg.optimizer === 'sgd' && <NumberField label="Momentum" hint="How much each step keeps of the previous one" value={cfg.momentum} min={0} max={0.999} step={0.01} onChange={(v) => set({ momentum: v })} />}
+        <NumberField label="Weight decay" hint="Pulls weights toward zero a little every step" value={cfg.weightDecay} min={0} step="any" onChange={(v) => set({ weightDecay: v })} />
+        <SelectField label="Schedule" hint="How the learning rate changes over the run" value={sch.kind} options={SCHEDULES} onChange={(k) => set({ schedule: scheduleFor(k) })} />
       </div>
       <ScheduleParams cfg={cfg} set={set} />
       <div className="field-row">
-        <NumberField label="Label smoothing" value={cfg.labelSmoothing} min={0} max={0.5} step={0.01} onChange={(v) => set({ labelSmoothing: v })} />
+        <NumberField label="Label smoothing" hint="Stops it from being 100% sure; helps with a few wrong labels" value={cfg.labelSmoothing} min={0} max={0.5} step={0.01} onChange={(v) => set({ labelSmoothing: v })} />
         <SelectField
-          label="Class balance"
+          label="Class balance" hint="Makes small classes count as much as big ones"
           value={cfg.balance}
           options={[
             { value: 'class-weights', label: 'Class weights (auto-balance)' },
@@ -94,7 +95,7 @@ export function HyperPanel() {
           step={0.05}
           disabled={marked > 0}
           onChange={(v) => set({ valFraction: v })}
-          hint={marked > 0 ? `${marked} images marked for validation are the validation set` : 'Stratified, per class, from the seed'}
+          hint={marked > 0 ? `${marked} images marked for validation are the validation set` : 'Share of each class kept aside to check the model'}
         />
         <NumberField
           label="Test share"
@@ -106,14 +107,14 @@ export function HyperPanel() {
           onChange={(v) => set({ testFraction: v })}
           hint={markedTest > 0 ? `${markedTest} images marked for test are the test set` : 'Held out of training and every choice; scored once at the end'}
         />
-        <NumberField label="Seed" value={cfg.seed} min={0} step={1} onChange={(v) => set({ seed: Math.round(v) })} />
+        <NumberField label="Seed" hint="The same seed gives the same split and the same run" value={cfg.seed} min={0} step={1} onChange={(v) => set({ seed: Math.round(v) })} />
       </div>
       <div className="field-row">
-        <CheckField label="Early stopping" checked={es.enabled} onChange={(v) => set({ earlyStopping: { ...es, enabled: v } })} />
+        <CheckField label="Early stopping" hint="Stops when it no longer improves" checked={es.enabled} onChange={(v) => set({ earlyStopping: { ...es, enabled: v } })} />
         {es.enabled && (
           <>
             <SelectField<'loss' | 'accuracy'>
-              label="Watch"
+              label="Watch" hint="What must keep improving to go on"
               value={es.monitor ?? 'loss'}
               options={[
                 { value: 'loss', label: 'Validation loss' },
@@ -121,9 +122,9 @@ export function HyperPanel() {
               ]}
               onChange={(v) => set({ earlyStopping: { ...es, monitor: v } })}
             />
-            <NumberField label="Patience (epochs)" value={es.patience} min={0} max={100} step={1} onChange={(v) => set({ earlyStopping: { ...es, patience: Math.round(v) } })} />
-            <NumberField label="Min improvement" value={es.minDelta} min={0} step="any" onChange={(v) => set({ earlyStopping: { ...es, minDelta: v } })} />
-            <CheckField label="Restore best weights" checked={es.restoreBest} onChange={(v) => set({ earlyStopping: { ...es, restoreBest: v } })} />
+            <NumberField label="Patience (epochs)" hint="Epochs without improvement before it stops" value={es.patience} min={0} max={100} step={1} onChange={(v) => set({ earlyStopping: { ...es, patience: Math.round(v) } })} />
+            <NumberField label="Min improvement" hint="Smaller changes do not count as improving" value={es.minDelta} min={0} step="any" onChange={(v) => set({ earlyStopping: { ...es, minDelta: v } })} />
+            <CheckField label="Restore best weights" hint="Keeps the best version, not the last" checked={es.restoreBest} onChange={(v) => set({ earlyStopping: { ...es, restoreBest: v } })} />
           </>
         )}
       </div>

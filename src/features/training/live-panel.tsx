@@ -1,8 +1,11 @@
-// The run in progress: status, epoch and batch counters, images per second, ETA, tensor count
-// and memory, pause/resume/stop, and the live charts.
+// The run in progress: status, epoch, images per second, ETA, pause/resume/stop and the live
+// charts; batch, backend, tensor and memory counters under Diagnostics. When the run ends it shows
+// the kept model's headline figure (the same one Runs, Evaluate and Try show) and the next steps.
 import { useStudio } from '../../stores/studio-store';
 import { formatBytes, formatDuration } from '../../components/ui/format';
 import { BatchLossChart, EpochCharts, LrChart } from './charts';
+import { RunHeadline } from '../../components/data/run-headline';
+import { projectHref } from '../../app/use-hash-route';
 
 function eta(live: NonNullable<ReturnType<typeof useStudio.getState>['live']>): number | null {
   const h = live.history;
@@ -28,6 +31,8 @@ export function LivePanel() {
   const stop = useStudio((s) => s.stopRun);
   const resumeRun = useStudio((s) => s.resumeRun);
   const active = useStudio((s) => s.activeBackend);
+  const projectId = useStudio((s) => s.project?.id);
+  const record = useStudio((s) => (s.live ? s.runs.find((r) => r.id === s.live!.runId) : undefined));
   if (!live) return null;
   const running = !live.finished && (status === 'training' || status === 'paused' || status === 'probing' || status === 'loading-backbone' || status === 'warming-up');
   const last = live.history[live.history.length - 1];
@@ -35,7 +40,7 @@ export function LivePanel() {
     <section className="panel live-panel" aria-labelledby="live-title" data-testid="live-panel">
       <div className="live-head">
         <h2 id="live-title">
-          {live.finished === 'done' ? 'Training finished' : live.finished === 'early-stopped' ? 'Stopped early (no more improvement)' : live.finished === 'stopped' ? 'Training stopped' : status === 'paused' ? 'Paused' : error ? 'Training failed' : 'Training…'}
+          {live.finished === 'done' || live.finished === 'early-stopped' ? 'Training finished' : live.finished === 'stopped' ? 'Training stopped' : status === 'paused' ? 'Paused' : error ? 'Training failed' : 'Training…'}
         </h2>
         {running && (
           <div className="toolbar">
@@ -72,6 +77,30 @@ export function LivePanel() {
           )}
         </div>
       )}
+      {live.finished && !error && (
+        <div className="live-result" data-testid="live-result">
+          <p className="live-ended">
+            {live.finished === 'early-stopped' ? 'Finished: stopped improving, best version kept.' : live.finished === 'stopped' ? 'Stopped by you; the best version so far is kept.' : 'Finished; the best version is kept.'}
+          </p>
+          {record?.evaluation ? (
+            <p className="live-headline">
+              <RunHeadline run={record} />
+            </p>
+          ) : (
+            <p className="muted">Scoring the kept model…</p>
+          )}
+          {projectId && record?.evaluation && (
+            <div className="next-step toolbar">
+              <a className="button primary" href={projectHref(projectId, 'evaluate')}>
+                Check where it is wrong
+              </a>
+              <a className="button" href={projectHref(projectId, 'use')}>
+                Try it
+              </a>
+            </div>
+          )}
+        </div>
+      )}
       <dl className="live-stats" data-testid="live-stats">
         <div>
           <dt>Status</dt>
@@ -92,12 +121,6 @@ export function LivePanel() {
           </dd>
         </div>
         <div>
-          <dt>Batch</dt>
-          <dd>
-            {live.batch} / {live.batches || '–'}
-          </dd>
-        </div>
-        <div>
           <dt>Speed</dt>
           <dd>{live.imagesPerSecond ? `${live.imagesPerSecond.toFixed(1)} img/s` : '–'}</dd>
         </div>
@@ -105,25 +128,36 @@ export function LivePanel() {
           <dt>ETA</dt>
           <dd>{formatDuration(eta(live))}</dd>
         </div>
-        <div>
-          <dt>Backend</dt>
-          <dd>{active ?? '–'}</dd>
-        </div>
-        <div>
-          <dt>Tensors</dt>
-          <dd data-testid="live-tensors">{live.numTensors || '–'}</dd>
-        </div>
-        <div>
-          <dt>Memory</dt>
-          <dd>{live.numBytes ? formatBytes(live.numBytes) : '–'}</dd>
-        </div>
-        {last && (
+        {last && !live.finished && (
           <div>
-            <dt>Validation</dt>
-            <dd data-testid="live-val-acc">{last.valAcc != null ? `${(last.valAcc * 100).toFixed(1)}% accuracy` : 'no validation set'}</dd>
+            <dt>This epoch</dt>
+            <dd data-testid="live-val-acc">{last.valAcc != null ? `${(last.valAcc * 100).toFixed(1)}% right on validation images` : 'no validation set'}</dd>
           </div>
         )}
       </dl>
+      <details className="diagnostics">
+        <summary>Diagnostics</summary>
+        <dl className="live-stats">
+          <div>
+            <dt>Batch</dt>
+            <dd>
+              {live.batch} / {live.batches || '–'}
+            </dd>
+          </div>
+          <div>
+            <dt>Backend</dt>
+            <dd>{active ?? '–'}</dd>
+          </div>
+          <div>
+            <dt>Tensors</dt>
+            <dd data-testid="live-tensors">{live.numTensors || '–'}</dd>
+          </div>
+          <div>
+            <dt>Memory</dt>
+            <dd>{live.numBytes ? formatBytes(live.numBytes) : '–'}</dd>
+          </div>
+        </dl>
+      </details>
       {live.features && <progress className="wide" max={live.features.total} value={live.features.done} aria-label="Feature extraction progress" />}
       {/* Charts mount once there is something to draw, spreading their first render out. */}
       {live.history.length > 0 && <EpochCharts history={live.history} />}

@@ -9,6 +9,7 @@ import { formatWhen } from '../../components/ui/format';
 import { projectHref } from '../../app/use-hash-route';
 import { BatchLossChart, EpochCharts, LrChart } from './charts';
 import { RunCompare } from './run-compare';
+import { RunHeadline, endedLabel } from '../../components/data/run-headline';
 import { formatLoss, runSummary } from './run-format';
 import './training.css';
 
@@ -97,9 +98,7 @@ export function RunsView() {
                 <th scope="col" className="num">
                   Epochs
                 </th>
-                <th scope="col" className="num">
-                  Best val. acc.
-                </th>
+                <th scope="col">Kept model</th>
                 <th scope="col">Backend</th>
                 <th scope="col">Created</th>
                 <th scope="col">
@@ -133,17 +132,20 @@ export function RunsView() {
                         {run.name}
                       </button>
                     </th>
-                    <td>
+                    <td data-label="Status">
                       <span className={`badge run-status status-${run.status}`} data-testid="run-status">
                         {sum.status}
                       </span>
                     </td>
-                    <td>{sum.mode}</td>
-                    <td>{sum.backbone}</td>
-                    <td className="num">{sum.epochs}</td>
-                    <td className="num">{sum.bestValAcc}</td>
-                    <td>{run.backend ?? '–'}</td>
-                    <td>
+                    <td data-label="Mode">{sum.mode}</td>
+                    <td data-label="Backbone">{sum.backbone}</td>
+                    <td data-label="Epochs" className="num">{sum.epochs}</td>
+                    <td data-label="Kept model" className="run-headline-cell">
+                      <RunHeadline run={run} compact />
+                      {endedLabel(run) && <span className="muted small-text run-ended">{endedLabel(run)}</span>}
+                    </td>
+                    <td data-label="Backend">{run.backend ?? '–'}</td>
+                    <td data-label="Created">
                       <time dateTime={new Date(run.createdAt).toISOString()} title={new Date(run.createdAt).toLocaleString()}>
                         {formatWhen(run.createdAt)}
                       </time>

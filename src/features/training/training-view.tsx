@@ -1,5 +1,6 @@
-// The Train tab: backbone, what to train, augmentation, settings and backend on the left; the
-// start button and the live run on the right.
+// The Train step: the recommended card (what will be trained, in plain words, and Start) and the
+// live run first; every setting under Advanced, each with a line on what it does; backend
+// measurements under Diagnostics. On a phone the card comes first, the settings after the run.
 import { memo, useEffect } from 'react';
 import { useStudio } from '../../stores/studio-store';
 import { plural } from '../../components/ui/format';
@@ -11,6 +12,7 @@ import { BackendPanel } from './backend-panel';
 import { LivePanel } from './live-panel';
 import { AutoSettings, AutoStatus } from './auto-panel';
 import { LeakagePanel } from './leakage-panel';
+import { RecommendedCard } from './recommended-card';
 import './training-view.css';
 
 // The settings panels read the store themselves; memo keeps them from re-rendering with this view.
@@ -22,53 +24,53 @@ const Backend = memo(BackendPanel);
 const Live = memo(LivePanel);
 
 export function TrainingView() {
-  const classes = useStudio((s) => s.classes);
   const project = useStudio((s) => s.project);
+  const classes = useStudio((s) => s.classes);
   // Only a boolean here: the live run changes several times a second and must not re-render the settings.
   const busy = useStudio((s) => s.live != null && !s.live.finished && s.workerStatus !== 'error' && s.workerStatus !== 'done');
   const start = useStudio((s) => s.startRun);
   const loadRuns = useStudio((s) => s.loadRuns);
-  const interrupted = useStudio((s) => s.runs.find((r) => r.status === 'interrupted' && r.lastCheckpointEpoch != null));
-  const resumeRun = useStudio((s) => s.resumeRun);
   useEffect(() => {
     void loadRuns();
   }, [loadRuns, project?.id]);
-  const auto = useStudio((s) => s.trainConfig.auto?.enabled ?? false);
+  const auto = useStudio((s) => s.trainConfig.auto);
   const used = classes.filter((c) => c.imageCount > 0);
   const images = used.reduce((a, c) => a + c.imageCount, 0);
+  const choice = auto?.enabled
+    ? `Auto will study your ${plural(images, 'photo')} in ${used.length} classes for up to ${auto.budgetSec} s, then choose how to train: the classifier and its settings, and whether fine-tuning the model is worth its time.`
+    : undefined;
   return (
     <div className="training">
-      <div className="training-config">
-        {auto && <p className="muted auto-note">Auto chooses what to train, the classifier and its settings from your photos. The backbone, augmentation and seed below are still yours; turn Auto off to set everything yourself.</p>}
-        <Backbone />
-        <Freeze />
-        <Augment />
-        <Hyper />
-        <Backend />
-      </div>
       <div className="training-side">
-        <section className="panel start-panel" aria-label="Start training">
-          {interrupted && !busy && (
-            <div className="resume-offer" data-testid="resume-offer">
-              <p>
-                <strong>{interrupted.name}</strong> was interrupted after epoch {interrupted.lastCheckpointEpoch! + 1} of {interrupted.totalEpochs}.
-              </p>
-              <button type="button" className="primary" onClick={() => resumeRun(interrupted.id)}>
-                Resume from epoch {interrupted.lastCheckpointEpoch! + 2}
-              </button>
-            </div>
-          )}
+        <RecommendedCard busy={busy} onStart={() => void start()} choice={choice}>
           <AutoSettings />
-          <p className="muted">
-            {used.length < 2 ? 'Add images to at least 2 classes on the Dataset tab to train.' : `${plural(images, 'image')} in ${used.length} classes.`}
-          </p>
-          <button type="button" className="primary big" disabled={busy || used.length < 2} onClick={() => void start()}>
-            {busy ? 'Training…' : auto ? 'Train' : 'Start training'}
-          </button>
           <AutoStatus />
-        </section>
+        </RecommendedCard>
         <LeakagePanel />
         <Live />
+      </div>
+      <div className="training-config">
+        <details className="panel disclosure" data-testid="advanced">
+          <summary>
+            <span className="disclosure-title">Advanced</span>
+            <span className="muted small-text"> the model, what to train, varied copies, and every training setting</span>
+          </summary>
+          <div className="disclosure-body">
+            <Backbone />
+            <Freeze />
+            <Augment />
+            <Hyper />
+          </div>
+        </details>
+        <details className="panel disclosure" data-testid="diagnostics">
+          <summary>
+            <span className="disclosure-title">Diagnostics</span>
+            <span className="muted small-text"> which processor backend trains, and how fast each one measured</span>
+          </summary>
+          <div className="disclosure-body">
+            <Backend />
+          </div>
+        </details>
       </div>
     </div>
   );
