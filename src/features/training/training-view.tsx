@@ -37,7 +37,7 @@ export function TrainingView() {
   const used = classes.filter((c) => c.imageCount > 0);
   const images = used.reduce((a, c) => a + c.imageCount, 0);
   const choice = auto?.enabled
-    ? `Auto will study your ${plural(images, 'photo')} in ${used.length} classes for up to ${auto.budgetSec} s, then choose how to train: the classifier and its settings, and whether fine-tuning the model is worth its time.`
+    ? `Auto will study your ${plural(images, 'image')} in ${used.length} classes for up to ${auto.budgetSec} s, then choose how to train: the classifier and its settings, and whether fine-tuning the model is worth its time.`
     : undefined;
   return (
     <div className="training">
