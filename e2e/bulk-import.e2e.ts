@@ -98,7 +98,7 @@ describe('bulk import', () => {
     const tasks = await page.evaluate((t0) => (window as unknown as { __longTasks: [number, number][] }).__longTasks.splice(0).filter(([start]) => start >= t0).map(([, d]) => d), importStart);
     const secs = summary.match(/in ([\dms ]+)/)?.[1];
     console.log(`[bulk] 5,000 images imported in ${secs}; main-thread long tasks: ${tasks.length}, longest ${Math.round(Math.max(0, ...tasks))} ms`);
-    expect(await totalImages(page)).toBe(5000);
+    await expect.poll(() => totalImages(page), { timeout: 30_000 }).toBe(5000);
     expect(await dbCounts(page)).toEqual([5000, 5000, 5000, 5000]);
     // The grid renders only what is on screen, however far it scrolls.
     const tiles = () => page.getByTestId('image-tile').count();
