@@ -47,7 +47,7 @@ function PerClassIntervals({ x, setName }: { x: RunAnalysis; setName: string }) 
   return (
     <details className="heldout-classes">
       <summary>Per class on the {setName} set, with 95% bootstrap intervals ({boot.resamples} resamples)</summary>
-      <div className="table-scroll">
+      <div className="scroll-box" tabIndex={0} role="region" aria-label="Per-class figures">
       <table className="metrics-table" data-testid="per-class-intervals">
         <thead>
           <tr><th scope="col">Class</th><th scope="col">Precision</th><th scope="col">Recall</th><th scope="col">F1</th><th scope="col">AUC</th><th scope="col">n</th></tr>
@@ -96,7 +96,7 @@ export function HeldOutPanel({ run, other }: { run: RunRecord; other: RunRecord 
   return (
     <section className="panel heldout" aria-label="Validation and test" data-testid="heldout-panel">
       <h2>Validation and test</h2>
-      <div className="table-scroll">
+      <div className="scroll-box" tabIndex={0} role="region" aria-label="Validation and test figures">
       <table className="metrics-table">
         <thead>
           <tr><th scope="col">Set</th><th scope="col">Accuracy (95% interval)</th><th scope="col">Right</th><th scope="col">Macro F1</th><th scope="col">Macro AUC (95%)</th></tr>

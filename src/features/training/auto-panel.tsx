@@ -83,7 +83,7 @@ function StudyTable({ rows, k, skipped, truncated, seconds }: { rows: StudyRowLi
         What Auto tried: {rows.length} settings, {k}-fold cross-validation{seconds ? ` in ${seconds.toFixed(1)} s` : ''}
         {skipped ? ` (${skipped} left out by the time limit)` : truncated ? ' (the time limit cut the last ones short)' : ''}
       </summary>
-      <div className="table-scroll">
+      <div className="scroll-box" tabIndex={0} role="region" aria-label="Settings Auto tried">
         <table className="probe-table">
           <thead>
             <tr>
