@@ -1,6 +1,7 @@
 // Large imports: cancelling midway keeps what finished (and nothing half-written), and 5,000
-// images import while the page stays responsive and the grid scrolls through them (main-thread
-// long tasks and frame times are recorded and printed).
+// images import while the page stays responsive (no main-thread long task over a bound while the
+// import runs) and the grid scrolls through them (frame times are printed, never asserted: the
+// speed figures live in `npm run bench`).
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,14 @@ import { createProject, idbCounts, newPage, startApp, waitForImport, type App } 
 
 let app: App;
 let dir: string;
+
+/**
+ * The longest main-thread task allowed while 5,000 images import. Decoding and storing run in
+ * workers, so the page only renders progress; a task this long is a frozen page. It is loose
+ * (10x the bench's 100 ms training target; 507 ms was seen on a loaded 2-core machine) because
+ * browser tests share the machine with other work.
+ */
+const LONGEST_IMPORT_TASK_MS = 1000;
 
 /** Writes `perClass` distinct small PNGs into each of `classes` folders under root/name. */
 function makeDataset(name: string, classes: string[], perClass: number): string {
@@ -60,7 +69,7 @@ describe('bulk import', () => {
     expect(progressText).toMatch(/ETA/);
     await page.getByRole('button', { name: 'Cancel import' }).click();
     const summary = await waitForImport(page);
-    expect(page.getByRole('heading', { name: 'Import cancelled' })).toBeTruthy();
+    expect(await page.getByRole('heading', { name: 'Import cancelled' }).count()).toBe(1);
     const imported = Number(summary.match(/(\d+) images? imported/)![1]);
     const cancelled = Number(summary.match(/(\d+) not imported \(cancelled\)/)![1]);
     expect(imported).toBeGreaterThan(20);
@@ -97,7 +106,9 @@ describe('bulk import', () => {
     expect(summary).toContain('5,000 images imported');
     const tasks = await page.evaluate((t0) => (window as unknown as { __longTasks: [number, number][] }).__longTasks.splice(0).filter(([start]) => start >= t0).map(([, d]) => d), importStart);
     const secs = summary.match(/in ([\dms ]+)/)?.[1];
-    console.log(`[bulk] 5,000 images imported in ${secs}; main-thread long tasks: ${tasks.length}, longest ${Math.round(Math.max(0, ...tasks))} ms`);
+    const longest = Math.round(Math.max(0, ...tasks));
+    console.log(`[bulk] 5,000 images imported in ${secs}; main-thread long tasks: ${tasks.length}, longest ${longest} ms (bound ${LONGEST_IMPORT_TASK_MS} ms)`);
+    expect(longest, `longest main-thread task while importing (${tasks.length} long tasks)`).toBeLessThanOrEqual(LONGEST_IMPORT_TASK_MS);
     await expect.poll(() => totalImages(page), { timeout: 30_000 }).toBe(5000);
     expect(await dbCounts(page)).toEqual([5000, 5000, 5000, 5000]);
     // The grid renders only what is on screen, however far it scrolls.

@@ -1,5 +1,6 @@
 // The bench's output: Markdown tables for stdout (and the README), each figure next to its target,
 // and a hand-written SVG of validation accuracy against wall time for the studio and the peer.
+import { relative } from 'node:path';
 
 export const TARGETS = {
   frozenWallVsPeer: 0.5, // frozen end to end ≤ 0.5× Teachable Machine's wall time, at ≥ its accuracy
@@ -144,7 +145,7 @@ export function renderTables(res, opts) {
     `### Benchmark results, ${e.date}`,
     '',
     `Chromium ${e.chromium} (headless) · ${e.hardwareConcurrency} logical cores (${e.cpuModel}) · ${f(e.totalMemoryGB, 0)} GB RAM · Node ${e.node} · tfjs backends registered in the worker: ${(e.registeredBackends ?? []).join(', ')}`,
-    `Backbone: ${opts.backbone.id} (${opts.backbone.dir}) · dataset: ${res.dataLine}`,
+    `Backbone: ${opts.backbone.id} (${relative(process.cwd(), opts.backbone.dir) || '.'}) · dataset: ${res.dataLine}`,
   ];
   if (opts.notes.length) head.push('', ...opts.notes.map((n) => `Note: ${n}`));
   const parts = [head.join('\n')];

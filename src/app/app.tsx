@@ -1,7 +1,7 @@
 // The studio shell: header with storage use, notices, and the route switch that composes
 // the features (projects home, project workspace).
 import { useEffect } from 'react';
-import { useHashRoute } from './use-hash-route';
+import { useHashRoute } from '../components/use-hash-route';
 import { useStudio } from '../stores/studio-store';
 import { HomeView } from '../features/projects/home-view';
 import { ProjectView } from '../features/dataset/project-view';

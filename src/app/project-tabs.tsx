@@ -1,6 +1,6 @@
 // The project's sections as numbered steps (links, so each has a URL): 1 Data → 2 Train →
 // 3 Check → 4 Use, each ticked once it is done, with the list of runs beside them.
-import { projectHref, type ProjectTab } from './use-hash-route';
+import { projectHref, type ProjectTab } from '../components/use-hash-route';
 import { useStudio } from '../stores/studio-store';
 
 const STEPS: { tab: ProjectTab; label: string }[] = [

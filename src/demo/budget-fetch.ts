@@ -3,6 +3,7 @@
 // fails with a reason instead of filling memory. Network failures get a readable message.
 import type { FetchFn } from '../core/backbones/load';
 import { clip } from './hash';
+import { errorText } from '../core/error-text';
 
 export interface BudgetOptions {
   /** Total bytes all responses together may deliver. */
@@ -58,7 +59,7 @@ export async function fetchJson(fetchFn: FetchFn, url: string, what: string, sig
     text = await res.text();
   } catch (e) {
     if (e instanceof DOMException && e.name === 'AbortError') throw e;
-    throw new Error(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`${what}: ${errorText(e)}`);
   }
   try {
     return JSON.parse(text);

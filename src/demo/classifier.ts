@@ -15,6 +15,7 @@ import { budgetFetch, fetchJson, formatBytes } from './budget-fetch';
 import type { DemoSource } from './hash';
 import { parseMetadata } from './metadata';
 import { isProbabilityVector, softmax } from './topk';
+import { errorText } from '../core/error-text';
 
 /** Largest total weight size a #model= URL may have (the catalog backbones are far smaller). */
 export const MAX_MODEL_BYTES = 100 * 1024 * 1024;
@@ -107,7 +108,7 @@ async function warmPixels(c: Classifier): Promise<Classifier> {
     await c.classify(canvas);
   } catch (e) {
     c.dispose();
-    throw new ModelOpenError(`the model failed on a test image (${e instanceof Error ? e.message : String(e)})`);
+    throw new ModelOpenError(`the model failed on a test image (${errorText(e)})`);
   }
   return c;
 }
@@ -151,7 +152,7 @@ async function openModelUrl(source: Extract<DemoSource, { kind: 'model' }>, opts
   try {
     model = await tf.loadLayersModel(ioHandlerFromFiles(files.modelJson, files.files));
   } catch (e) {
-    throw new ModelOpenError(`TensorFlow.js could not build the model (${e instanceof Error ? e.message : String(e)})`);
+    throw new ModelOpenError(`TensorFlow.js could not build the model (${errorText(e)})`);
   }
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     model.dispose();
@@ -201,7 +202,7 @@ async function openShareLink(link: string, opts: LoadOptions): Promise<Classifie
     });
   } catch (e) {
     if (e instanceof DOMException && e.name === 'AbortError') throw e;
-    throw new ModelOpenError(`the ${spec.name} backbone could not be loaded (${e instanceof Error ? e.message : String(e)})`);
+    throw new ModelOpenError(`the ${spec.name} backbone could not be loaded (${errorText(e)})`);
   }
   opts.onProgress?.({ stage: 'build', loadedBytes: 0, totalBytes: 0 });
   let head: tf.Sequential;
@@ -209,7 +210,7 @@ async function openShareLink(link: string, opts: LoadOptions): Promise<Classifie
     head = buildHeadFromShare(spec.featureDim, share.head);
   } catch (e) {
     backbone.model.dispose();
-    throw new ModelOpenError(`the head could not be rebuilt (${e instanceof Error ? e.message : String(e)})`);
+    throw new ModelOpenError(`the head could not be rebuilt (${errorText(e)})`);
   }
   const lastActivation = share.head.layers[share.head.layers.length - 1].activation;
   const featureModel = backbone.model;

@@ -6,6 +6,7 @@ import type { Classifier } from './classifier';
 import { decodeImageFile, drawSquare } from './image';
 import { topK, type Ranked } from './topk';
 import { Webcam } from './webcam';
+import { errorText } from '../core/error-text';
 
 const MAX_RESULTS = 60;
 
@@ -51,7 +52,7 @@ export function ClassifyPanel({ classifier }: { classifier: Classifier }) {
         const { probs, ms } = await classifier.classify(canvas);
         return { id, fileName, thumb: canvas.toDataURL('image/jpeg', 0.85), ranked: topK(probs, classifier.labels), ms };
       } catch (e) {
-        return { id, fileName, error: e instanceof Error ? e.message : String(e) };
+        return { id, fileName, error: errorText(e) };
       }
     },
     [classifier],

@@ -8,6 +8,7 @@ import { ErrorPanel } from './error-panel';
 import { parseDemoHash, type DemoSource } from './hash';
 import { LoadingPanel } from './loading-panel';
 import { foreignOrigins, OriginNotice } from './origin-notice';
+import { errorText } from '../core/error-text';
 
 /** `hash`: the fragment the state belongs to (a stale state is shown as loading). */
 type State = { hash: string } & (
@@ -95,7 +96,7 @@ export function DemoApp() {
       },
       (e: unknown) => {
         if (abort.signal.aborted) return;
-        setState({ hash, kind: 'error', reason: e instanceof Error ? e.message : String(e) });
+        setState({ hash, kind: 'error', reason: errorText(e) });
       },
     );
     return () => {

@@ -5,6 +5,7 @@ import { Bars, Millis } from './bars';
 import type { Classifier } from './classifier';
 import { drawSquare } from './image';
 import { topK, type Ranked } from './topk';
+import { errorText } from '../core/error-text';
 
 const INTERVAL_MS = 200;
 
@@ -13,7 +14,7 @@ function cameraError(e: unknown): string {
   if (name === 'NotAllowedError' || name === 'SecurityError') return 'Camera access was blocked. Allow it in the browser’s site settings and try again.';
   if (name === 'NotFoundError' || name === 'OverconstrainedError') return 'No camera was found.';
   if (name === 'NotReadableError') return 'The camera is in use by another app.';
-  return `The camera could not be started (${e instanceof Error ? e.message : String(e)}).`;
+  return `The camera could not be started (${errorText(e)}).`;
 }
 
 export function Webcam({ classifier, on, onStop }: { classifier: Classifier; on: boolean; onStop: (error: string | null) => void }) {
@@ -53,7 +54,7 @@ export function Webcam({ classifier, on, onStop }: { classifier: Classifier; on:
             if (!stopped) setLive({ ranked: topK(probs, classifier.labels), ms });
           }
         } catch (e) {
-          if (!stopped) onStop(`Prediction failed (${e instanceof Error ? e.message : String(e)}).`);
+          if (!stopped) onStop(`Prediction failed (${errorText(e)}).`);
           return;
         }
         if (!stopped) timer = window.setTimeout(tick, Math.max(0, INTERVAL_MS - (performance.now() - t0)));

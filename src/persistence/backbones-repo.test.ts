@@ -4,7 +4,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BACKBONES } from '../core/backbones/catalog';
 import type { BackboneCacheRecord, StudioDB } from './db';
-import { StorageFullError } from './errors';
+import { StorageFullError } from './storage-full';
 import { cacheBackbone, deleteCachedBackbone, getCachedBackbone, listCachedBackbones } from './backbones-repo';
 import { freshDb, seededBuffer } from './test-support';
 

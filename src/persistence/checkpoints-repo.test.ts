@@ -3,7 +3,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunRecord, StudioDB } from './db';
-import { StorageFullError } from './errors';
+import { StorageFullError } from './storage-full';
 import { deleteCheckpoints, getCheckpoint, listCheckpoints, saveCheckpoint, tensorBytes } from './checkpoints-repo';
 import { createProject } from './projects-repo';
 import { createRun, getRun } from './runs-repo';

@@ -3,7 +3,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StudioDB } from './db';
-import { StorageFullError } from './errors';
+import { StorageFullError } from './storage-full';
 import { addClass, listClasses } from './classes-repo';
 import { getBlob, listImages } from './images-repo';
 import {

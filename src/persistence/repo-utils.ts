@@ -1,6 +1,6 @@
 // Helpers shared by the persistence repos: run work inside one idb transaction so any failure
 // aborts it (quota failures become StorageFullError), batching, ids and name checks.
-import { isQuotaError, StorageFullError } from './errors';
+import { isQuotaError, StorageFullError } from './storage-full';
 
 /** Records per transaction for bulk work, so thousands of images never form one giant transaction. */
 export const BATCH_SIZE = 200;

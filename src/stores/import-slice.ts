@@ -2,10 +2,10 @@
 import { getDb } from '../persistence/connection';
 import type { StudioDB } from '../persistence/db';
 import { DecodePool } from '../worker/decode-client';
-import { runImport } from '../features/dataset/import/run-import';
-import { remakeTrainingCopies } from '../features/dataset/import/remake-training';
-import type { Collected } from '../features/dataset/import/collect-files';
-import type { ImportProgress, ImportReport, ImportTarget } from '../features/dataset/import/types';
+import { runImport } from '../import/run-import';
+import { remakeTrainingCopies } from '../import/remake-training';
+import type { Collected } from '../import/collect-files';
+import type { ImportProgress, ImportReport, ImportTarget } from '../import/types';
 import { errorText, type Slice } from './slice';
 
 export interface ImportSlice {

@@ -4,6 +4,4 @@ import type { StudioState } from './studio-store';
 
 export type Slice<T> = StateCreator<StudioState, [], [], T>;
 
-export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
+export { errorText } from '../core/error-text';

@@ -11,6 +11,7 @@ import { weightedCategoricalCrossEntropy } from '../core/train/losses';
 import type { BackendName } from '../core/train/run-config';
 import type { StudioDB } from '../persistence/db';
 import { openBackbone } from './backbone-store';
+import { errorText } from '../core/error-text';
 
 export interface BenchBackendResult {
   backend: BackendName;
@@ -111,7 +112,7 @@ export async function runBench(db: StudioDB, spec: BackboneSpec, backends: Backe
     try {
       opened = await openBackbone(db, spec, () => undefined);
     } catch (e) {
-      r.error = `backbone: ${e instanceof Error ? e.message : String(e)}`;
+      r.error = `backbone: ${errorText(e)}`;
       continue;
     }
     if (opened.kind !== 'layers') {
@@ -179,7 +180,7 @@ export async function runBench(db: StudioDB, spec: BackboneSpec, backends: Backe
           r.finetuneBatch = shape.batch;
           r.finetuneInputSize = shape.size;
         } catch (e) {
-          r.finetuneNote = `cannot fine-tune: ${e instanceof Error ? e.message : String(e)}`;
+          r.finetuneNote = `cannot fine-tune: ${errorText(e)}`;
         }
       }
       headOpt.dispose();
@@ -187,7 +188,7 @@ export async function runBench(db: StudioDB, spec: BackboneSpec, backends: Backe
       head.dispose();
       r.ok = true;
     } catch (e) {
-      r.error = e instanceof Error ? e.message : String(e);
+      r.error = errorText(e);
     } finally {
       tf.dispose([x, a, b]);
       model.dispose();

@@ -8,6 +8,7 @@ import { sha256Hex } from '../core/data/hash';
 import { listZipEntries } from '../core/data/zip';
 import { MIME_BY_FORMAT, SUPPORTED_FORMATS } from '../core/data/types';
 import type { DecodeRequest, DecodeResult, FromDecodeWorker, ToDecodeWorker, UnzipResult } from './decode-protocol';
+import { errorText } from '../core/error-text';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -112,7 +113,7 @@ async function unzip(blob: Blob, name: string): Promise<UnzipResult> {
       emptyFolders: listed.emptyFolders,
     };
   } catch (e) {
-    return { entries: [], skipped: [], emptyFolders: [], error: e instanceof Error ? e.message : String(e) };
+    return { entries: [], skipped: [], emptyFolders: [], error: errorText(e) };
   }
 }
 
@@ -125,7 +126,7 @@ self.onmessage = async (ev: MessageEvent<ToDecodeWorker>) => {
       try {
         result = await decode(msg);
       } catch (e) {
-        result = { ok: false, code: 'corrupt', reason: `could not be read: ${e instanceof Error ? e.message : String(e)}` };
+        result = { ok: false, code: 'corrupt', reason: `could not be read: ${errorText(e)}` };
       }
       reply = { type: 'decoded', id: msg.id, result };
       break;

@@ -27,6 +27,7 @@ import { exportFiles, gradCamFor, openRun, predictPixels, shareLinkFor, zipFiles
 import { IdbPixelSource } from './idb-pixel-source';
 import { nearDuplicatesIn } from './near-duplicates';
 import { registeredBackends, setupTf, webgpuAdapter } from './tf-setup';
+import { errorText } from '../core/error-text';
 
 type Post = (msg: FromWorker, transfer?: Transferable[]) => void;
 
@@ -235,7 +236,7 @@ export class TrainingSession {
     } catch (e) {
       // Written before the error is posted, so the page never sees this run as still 'running'.
       const db = await this.getDb();
-      await updateRun(db, runId, { status: 'error', error: e instanceof Error ? e.message : String(e) }).catch(() => undefined);
+      await updateRun(db, runId, { status: 'error', error: errorText(e) }).catch(() => undefined);
       throw e;
     }
   }

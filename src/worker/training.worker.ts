@@ -3,7 +3,8 @@
 /// <reference lib="webworker" />
 import type { FromWorker, ToWorker } from './protocol';
 import { TrainingSession } from './training-session';
-import { classifyError } from './errors';
+import { classifyError } from './classify-failure';
+import { errorText } from '../core/error-text';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -22,7 +23,7 @@ function job(runId: string | undefined, fn: () => Promise<void>) {
 
 /** Requests that answer one caller (predict, Grad-CAM, export): they run between training jobs. */
 function request(requestId: number, fn: () => Promise<void>) {
-  busy = busy.then(fn).catch((e) => post({ type: 'request-failed', requestId, message: e instanceof Error ? e.message : String(e) }));
+  busy = busy.then(fn).catch((e) => post({ type: 'request-failed', requestId, message: errorText(e) }));
 }
 
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
@@ -46,7 +47,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
         try {
           post({ type: 'backbone-imported', ...(await session.importBackbone(msg.name, msg.files)) });
         } catch (e) {
-          post({ type: 'error', message: e instanceof Error ? e.message : String(e), kind: 'import', recoverable: false });
+          post({ type: 'error', message: errorText(e), kind: 'import', recoverable: false });
         }
       });
       break;

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { modelJsonUrl, type BackboneSpec } from './catalog';
 import { manifestByteSize, parseModelJson, type ManifestGroup } from './manifest';
 import { ioHandlerFromFiles, validateModel, validateModelJson, type ModelFiles, type ValidateOptions } from './validate';
+import { errorText } from '../error-text';
 
 export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
 /** Bytes received so far and the expected total (model.json plus every weight shard). */
@@ -81,7 +82,7 @@ async function get(fetchFn: FetchFn, url: string, signal?: AbortSignal): Promise
     if (signal?.aborted) throw e;
     // fetch only says "Failed to fetch": name the host, and the likely causes.
     const host = URL.canParse(url) ? new URL(url).host : url;
-    throw new Error(`could not reach ${host} (offline, or the server refused the request): ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`could not reach ${host} (offline, or the server refused the request): ${errorText(e)}`);
   }
   if (!res.ok) throw new Error(`request to ${url} failed: HTTP ${res.status}`);
   return res;

@@ -1,7 +1,8 @@
-// Loads the real MobileNetV2 0.35 and MobileNet v1 0.25 weights from /work/shared (never copied into
-// the project) to check cutting, shapes, parameter counts and block grouping; skips when absent.
+// Loads the real MobileNetV2 0.35 and MobileNet v1 0.25 weights from ../shared beside the project
+// (never copied into it) to check cutting, shapes, parameter counts and block grouping; skips when absent.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getBackbone } from './catalog';
@@ -10,11 +11,12 @@ import { loadBackbone } from './load';
 import { memoryFetch, readModelDir } from './test-fixtures';
 import { ioHandlerFromFiles, validateModel } from './validate';
 
-const ROOT = '/work/shared/backbones';
+// ../shared sits beside the project root (four levels up from this file).
+const ROOT = fileURLToPath(new URL('../../../../shared/backbones', import.meta.url));
 const V2_DIR = join(ROOT, 'mobilenet-v2-0.35-224-no-top');
 const V1_DIR = join(ROOT, 'mobilenet-v1-0.25-224-no-top');
 const missing = [V2_DIR, V1_DIR].filter((d) => !existsSync(join(d, 'model.json')));
-if (missing.length > 0) console.log(`real-weights tests skipped: ${missing.join(', ')} not found`);
+if (missing.length > 0) console.log(`real-weights tests skipped: ${missing.map((d) => relative(process.cwd(), d)).join(', ')} not found`);
 
 describe.skipIf(missing.length > 0)('real MobileNet weights', () => {
   beforeAll(async () => {

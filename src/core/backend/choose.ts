@@ -3,6 +3,7 @@
 // that supports the mode wins. A software WebGPU adapter is never chosen over WASM.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName, TrainMode } from '../train/run-config';
+import { errorText } from '../error-text';
 
 export interface AdapterInfo {
   software: boolean;
@@ -137,11 +138,11 @@ async function probeTimed(name: BackendName, adapter?: AdapterInfo, reference?: 
       );
       probe.canFinetune = true;
     } catch (e) {
-      probe.error = `cannot train conv layers: ${e instanceof Error ? e.message : String(e)}`;
+      probe.error = `cannot train conv layers: ${errorText(e)}`;
     }
   } catch (e) {
     probe.available = false;
-    probe.error = e instanceof Error ? e.message : String(e);
+    probe.error = errorText(e);
   } finally {
     tf.dispose([a, b, block.x, ...block.vars]);
   }

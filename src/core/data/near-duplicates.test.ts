@@ -1,7 +1,9 @@
 // The near-duplicate finder on real photos: a copy that is resized, re-encoded as JPEG and
 // slightly cropped is found; distinct photos of the same class are not. Uses the ants/bees
-// photos in /work/shared when present (never copied into the project); a synthetic scene otherwise.
+// photos in ../shared when present (never copied into the project); a synthetic scene otherwise.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
 import { findNearDuplicates, hammingDistance, NEAR_DUPLICATE_BITS, perceptualHash } from './near-duplicates';
@@ -70,9 +72,9 @@ describe('perceptual hash near-duplicates', () => {
     expect(findNearDuplicates(items)).toEqual([{ a: 'copy-of-s2', b: 's2', distance: expect.any(Number) }]);
   });
 
-  const dir = '/work/shared/datasets/hymenoptera/val/bees';
+  const dir = fileURLToPath(new URL('../../../../shared/datasets/hymenoptera/val/bees', import.meta.url));
   const present = existsSync(dir);
-  if (!present) console.log(`real-photo near-duplicate test skipped: ${dir} not found`);
+  if (!present) console.log(`real-photo near-duplicate test skipped: ${relative(process.cwd(), dir)} not found`);
   it.skipIf(!present)('on 40 real bee photos: the edited copy is within the threshold, no two distinct photos are', () => {
     const files = readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort().slice(0, 40);
     const photos = files.map((f) => {

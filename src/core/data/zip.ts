@@ -5,6 +5,7 @@ import { listZip, readZipEntry, ZipError, type ZipEntryInfo } from './bounded-un
 import { findEmptyFolders, isIgnoredPath, normalizePath } from './paths';
 import { describeSkip, sniffFormat } from './sniff';
 import type { SkipEntry } from './types';
+import { errorText } from '../error-text';
 
 export const MAX_ZIP_ENTRY_BYTES = 256 * 1024 * 1024;
 export const MAX_ZIP_TOTAL_BYTES = 4 * 1024 * 1024 * 1024;
@@ -25,9 +26,6 @@ export interface ZipLimits {
 
 const formatMB = (n: number) => `${Math.ceil(n / (1024 * 1024))} MB`;
 
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** Reads the archive; throws `${zipName}: ...` when it is damaged or would unpack to too much data. */
 export function listZipEntries(bytes: Uint8Array, zipName: string, limits: ZipLimits = {}): ZipListing {

@@ -6,6 +6,7 @@ import { decodeBase64Url, encodeBase64Url } from './base64url';
 import { crc32 } from './crc32';
 import { dequantizeInt8, quantizeInt8 } from './quantize';
 import { DEFAULT_SHARE_LINK_LIMITS, validateShareMeta, type ShareLinkLimits, type ShareMeta } from './share-link-validate';
+import { errorText } from '../error-text';
 
 export { DEFAULT_SHARE_LINK_LIMITS, SHARE_ACTIVATIONS, type ShareActivation, type ShareHeadLayer, type ShareLinkLimits } from './share-link-validate';
 
@@ -107,7 +108,7 @@ export function decodeShareLink(s: string, limits: Partial<ShareLinkLimits> = {}
   try {
     return decode(s, { ...DEFAULT_SHARE_LINK_LIMITS, ...limits });
   } catch (e) {
-    return { ok: false, reason: `the link could not be read (${e instanceof Error ? e.message : String(e)})` };
+    return { ok: false, reason: `the link could not be read (${errorText(e)})` };
   }
 }
 

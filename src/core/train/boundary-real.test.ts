@@ -1,8 +1,9 @@
-// The boundary split on the real MobileNetV2 0.35 and MobileNet v1 0.25 (from /work/shared,
+// The boundary split on the real MobileNetV2 0.35 and MobileNet v1 0.25 (from ../shared,
 // never copied into the project; skipped when absent): with the studio's default 4 blocks open
 // the cache point is a single frozen tensor, and prefix then suffix equals the whole backbone.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getBackbone } from '../backbones/catalog';
@@ -12,13 +13,13 @@ import { readModelDir } from '../backbones/test-fixtures';
 import { ioHandlerFromFiles } from '../backbones/validate';
 import { splitAtBoundary } from './boundary';
 
-const ROOT = '/work/shared/backbones';
+const ROOT = fileURLToPath(new URL('../../../../shared/backbones', import.meta.url));
 const CASES = [
   { dir: join(ROOT, 'mobilenet-v2-0.35-224-no-top'), id: 'mobilenet-v2-0.35', boundary: 'block_13_project_BN', shape: [7, 7, 56] },
   { dir: join(ROOT, 'mobilenet-v1-0.25-224-no-top'), id: 'mobilenet-v1-0.25', boundary: 'conv_pw_9_relu', shape: [14, 14, 128] },
 ];
 const missing = CASES.filter((c) => !existsSync(join(c.dir, 'model.json')));
-if (missing.length > 0) console.log(`boundary real-weights tests skipped: ${missing.map((c) => c.dir).join(', ')} not found`);
+if (missing.length > 0) console.log(`boundary real-weights tests skipped: ${missing.map((c) => relative(process.cwd(), c.dir)).join(', ')} not found`);
 
 describe.skipIf(missing.length > 0)('boundary split on real MobileNets', () => {
   beforeAll(async () => {

@@ -112,16 +112,31 @@ describe('Trainer', () => {
     bb.dispose();
   });
 
-  it('early stopping restores the best epoch and class balancing options run', async () => {
+  it('early stopping restores the weights saved at the best epoch, with either class balancing option', async () => {
     const bb = buildTestBackbone();
     const before = tf.memory().numTensors;
     const unbalanced = train.filter((t) => t.label === 0 || t.id.endsWith('-1') || t.id.endsWith('-2') || t.id.endsWith('-3'));
     for (const balance of ['class-weights', 'oversample'] as const) {
-      const cfg = config({ epochs: 30, lr: 0.05, balance, earlyStopping: { enabled: true, patience: 2, minDelta: 0, restoreBest: true } });
-      const trainer = new Trainer(extractorFor(bb), bb, memorySource(data.images), cfg, 2, unbalanced, val);
+      const cfg = config({ epochs: 30, lr: 0.05, balance, earlyStopping: { enabled: true, patience: 2, minDelta: 0.02, restoreBest: true } });
+      // The head's weights as they stood at the end of every epoch, and the epochs flagged best.
+      const atEpoch = new Map<number, Map<string, Float32Array>>();
+      const bestFlags: number[] = [];
+      const trainer: Trainer = new Trainer(extractorFor(bb), bb, memorySource(data.images), cfg, 2, unbalanced, val, {
+        onEpoch: async (m, best) => {
+          atEpoch.set(m.epoch, await weightsOf(trainer.head));
+          if (best) bestFlags.push(m.epoch);
+        },
+      });
       const r = await trainer.run();
-      expect(['done', 'early-stopped']).toContain(r.status);
-      if (r.status === 'early-stopped') expect(r.bestEpoch).toBeLessThan(r.epochs);
+      expect(r.status, balance).toBe('early-stopped');
+      expect(r.bestEpoch, balance).toBe(bestFlags.at(-1));
+      expect(r.bestEpoch!, balance).toBeLessThan(r.epochs);
+      const restored = await weightsOf(trainer.head);
+      const saved = atEpoch.get(r.bestEpoch!)!;
+      const last = atEpoch.get(r.epochs)!;
+      for (const [k, v] of saved) expect(v.every((x, i) => x === restored.get(k)![i]), `${balance} ${k}`).toBe(true);
+      // The last epoch's weights differ, so the check above sees a restore and not the last epoch.
+      expect([...last].some(([k, v]) => v.some((x, i) => x !== restored.get(k)![i])), balance).toBe(true);
       trainer.dispose();
     }
     expect(tf.memory().numTensors).toBe(before);

@@ -1,7 +1,7 @@
 // The list of classes with their counts. Each class is a drop target for images.
 import { useStudio } from '../../stores/studio-store';
 import type { ClassRecord } from '../../persistence/db';
-import type { Collected } from './import/collect-files';
+import type { Collected } from '../../import/collect-files';
 import { useDrop } from './use-drop';
 
 function ClassItem(props: { cls: ClassRecord; active: boolean; warn: boolean; onDropFiles: (c: Collected) => void }) {

@@ -1,7 +1,7 @@
 // Import progress (count, rate, ETA, cancel) and the report that lists every skipped file.
 import { useStudio } from '../../stores/studio-store';
 import { formatDuration, plural } from '../../components/ui/format';
-import type { ImportReport } from './import/types';
+import type { ImportReport } from '../../import/types';
 
 export function ImportProgressBar() {
   const p = useStudio((s) => s.importProgress);

@@ -5,7 +5,7 @@ import { Dialog } from '../../components/ui/dialog';
 import { plural } from '../../components/ui/format';
 import { TRAINING_SIZES } from '../../persistence/projects-repo';
 import { useStudio } from '../../stores/studio-store';
-import { needsRemake } from './import/remake-training';
+import { needsRemake } from '../../import/remake-training';
 
 export function ProjectSettings(props: { open: boolean; onClose: () => void }) {
   const project = useStudio((s) => s.project);

@@ -10,7 +10,7 @@ import { ClassHeader } from './class-header';
 import { ImageGrid } from './image-grid';
 import { ImportProgressBar, ImportReportPanel } from './import-panel';
 import { WebcamCapture } from './webcam-capture';
-import { collectFromFileList } from './import/collect-files';
+import { collectFromFileList } from '../../import/collect-files';
 import { useDrop } from './use-drop';
 import { ProjectSettings } from './project-settings';
 

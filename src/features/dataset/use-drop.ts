@@ -1,7 +1,7 @@
 // Drag-and-drop handlers for a drop target: highlights while dragging files over it and
 // hands the drop's files and folders to the import job.
 import { useState, type DragEvent } from 'react';
-import { collectFromDataTransfer, type Collected } from './import/collect-files';
+import { collectFromDataTransfer, type Collected } from '../../import/collect-files';
 
 export function useDrop(onFiles: (c: Collected) => void) {
   const [over, setOver] = useState(false);

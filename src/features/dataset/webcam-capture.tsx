@@ -4,7 +4,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useStudio } from '../../stores/studio-store';
 import { Dialog } from '../../components/ui/dialog';
-import type { CollectedFile } from './import/collect-files';
+import type { CollectedFile } from '../../import/collect-files';
 
 const BURST_INTERVAL_MS = 200;
 

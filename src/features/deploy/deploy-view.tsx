@@ -10,6 +10,7 @@ import { demoSiteZip } from './demo-site';
 import { ExportGuide } from './export-guide';
 import { RunHeadline } from '../../components/data/run-headline';
 import './deploy.css';
+import { errorText } from '../../core/error-text';
 
 interface Result {
   name: string;
@@ -63,7 +64,7 @@ export function DeployView() {
       setResults([]);
       notify('info', `Imported as “${r.name}”.`);
     } catch (e) {
-      notify('error', `Model not imported: ${e instanceof Error ? e.message : String(e)}`);
+      notify('error', `Model not imported: ${errorText(e)}`);
     } finally {
       setBusy(null);
     }
@@ -95,7 +96,7 @@ export function DeployView() {
       }
       setResults((prev) => [...out, ...prev].slice(0, 40));
     } catch (e) {
-      notify('error', `Could not classify: ${e instanceof Error ? e.message : String(e)}`);
+      notify('error', `Could not classify: ${errorText(e)}`);
     } finally {
       setBusy(null);
     }
@@ -142,7 +143,7 @@ export function DeployView() {
       notify('info', `Exported ${a.download} (${formatBytes(blob.size)}).`);
       setExported({ file: a.download, bytes: blob.size, kind });
     } catch (e) {
-      notify('error', `Export failed: ${e instanceof Error ? e.message : String(e)}`);
+      notify('error', `Export failed: ${errorText(e)}`);
     } finally {
       setBusy(null);
     }
@@ -211,7 +212,7 @@ export function DeployView() {
               try {
                 setCamera(await navigator.mediaDevices.getUserMedia({ video: true, audio: false }));
               } catch (e) {
-                notify('error', `No camera: ${e instanceof Error ? e.message : String(e)}`);
+                notify('error', `No camera: ${errorText(e)}`);
               }
             }}
           >

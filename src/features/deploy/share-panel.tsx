@@ -7,6 +7,7 @@ import { trainingClient } from '../../stores/training-slice';
 import { useStudio } from '../../stores/studio-store';
 import type { RunRecord } from '../../persistence/db';
 import { BACKBONES } from '../../core/backbones/catalog';
+import { errorText } from '../../core/error-text';
 
 /** Links longer than this break in chat apps and mail clients (and cannot be a QR code). */
 const CHAT_LIMIT = 2000;
@@ -54,7 +55,7 @@ export function SharePanel({ run }: { run: RunRecord }) {
       const r = await trainingClient.request<'share-link-result'>({ type: 'share-link', runId: run.id });
       setLink(`${demoBase}#link=${r.link}`);
     } catch (e) {
-      setLinkError(e instanceof Error ? e.message : String(e));
+      setLinkError(errorText(e));
     } finally {
       setBusy(false);
     }
@@ -69,7 +70,7 @@ export function SharePanel({ run }: { run: RunRecord }) {
       if (!res.ok || !body.url || !body.deleteToken || !body.id) throw new Error(body.error ?? `the share service answered HTTP ${res.status} (is the studio running with npm start?)`);
       setHosted({ url: new URL(body.url, location.href).href, deleteToken: body.deleteToken, id: body.id });
     } catch (e) {
-      notify('error', `Upload failed: ${e instanceof Error ? e.message : String(e)}`);
+      notify('error', `Upload failed: ${errorText(e)}`);
     } finally {
       setBusy(false);
     }

@@ -2,7 +2,7 @@
 // predictions: confusion matrix, per-class and averaged metrics, ROC, calibration, error lists.
 import { averages, argmaxRows, confusionMatrix, perClassMetrics, type Averages, type ClassMetrics, type ConfusionMatrix } from '../../core/metrics/classification';
 import { reliability, type Reliability } from '../../core/metrics/calibration';
-import { rankErrors, type RankedErrors } from '../../core/metrics/errors';
+import { rankErrors, type RankedErrors } from '../../core/metrics/rank-mistakes';
 import { rocOneVsRest, type RocOneVsRest } from '../../core/metrics/roc';
 import type { RunEvaluation, RunRecord } from '../../persistence/db';
 

@@ -5,7 +5,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { useStudio } from '../../stores/studio-store';
 import { analyseRun, pct, plainSummary, type RunAnalysis } from './evaluate-model';
 import { RunHeadline } from '../../components/data/run-headline';
-import { projectHref } from '../../app/use-hash-route';
+import { projectHref } from '../../components/use-hash-route';
 import { ConfusionMatrixTable } from './confusion-matrix';
 import { ReliabilityChart, RocChart } from './eval-charts';
 import { ErrorGallery, type GalleryItem } from './error-gallery';

@@ -5,7 +5,7 @@ import { useStudio } from '../../stores/studio-store';
 import { formatBytes, formatDuration } from '../../components/ui/format';
 import { BatchLossChart, EpochCharts, LrChart } from './charts';
 import { RunHeadline } from '../../components/data/run-headline';
-import { projectHref } from '../../app/use-hash-route';
+import { projectHref } from '../../components/use-hash-route';
 
 function eta(live: NonNullable<ReturnType<typeof useStudio.getState>['live']>): number | null {
   const h = live.history;

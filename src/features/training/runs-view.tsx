@@ -6,7 +6,7 @@ import { useStudio } from '../../stores/studio-store';
 import type { RunRecord } from '../../persistence/db';
 import { ConfirmDialog } from '../../components/ui/dialog';
 import { formatWhen } from '../../components/ui/format';
-import { projectHref } from '../../app/use-hash-route';
+import { projectHref } from '../../components/use-hash-route';
 import { BatchLossChart, EpochCharts, LrChart } from './charts';
 import { RunCompare } from './run-compare';
 import { RunHeadline, endedLabel } from '../../components/data/run-headline';

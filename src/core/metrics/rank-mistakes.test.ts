@@ -1,6 +1,6 @@
 // Ranking of confident mistakes and unsure correct predictions.
 import { describe, expect, it } from 'vitest';
-import { rankErrors } from './errors';
+import { rankErrors } from './rank-mistakes';
 
 describe('rankErrors', () => {
   const probs = new Float32Array([

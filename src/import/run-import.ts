@@ -2,17 +2,18 @@
 // and duplicates with a reason, and writes each image whole (record, blobs and counters in one
 // transaction, several images to a transaction). Cancel keeps whatever finished. Storage running
 // out stops the job and names the files that were not saved.
-import { assignClasses, findEmptyFolders, isIgnoredPath, normalizePath } from '../../../core/data/paths';
-import type { SkipEntry } from '../../../core/data/types';
-import type { StudioDB } from '../../../persistence/db';
-import { getOrCreateClassByName, listClasses } from '../../../persistence/classes-repo';
-import { addImages, type AddImageInput, type AddImagesOutcome } from '../../../persistence/images-repo';
-import { getProject } from '../../../persistence/projects-repo';
-import { StorageFullError } from '../../../persistence/errors';
-import type { DecodePool } from '../../../worker/decode-client';
-import type { DecodedImage, DecodeResult } from '../../../worker/decode-protocol';
+import { assignClasses, findEmptyFolders, isIgnoredPath, normalizePath } from '../core/data/paths';
+import type { SkipEntry } from '../core/data/types';
+import type { StudioDB } from '../persistence/db';
+import { getOrCreateClassByName, listClasses } from '../persistence/classes-repo';
+import { addImages, type AddImageInput, type AddImagesOutcome } from '../persistence/images-repo';
+import { getProject } from '../persistence/projects-repo';
+import { StorageFullError } from '../persistence/storage-full';
+import type { DecodePool } from '../worker/decode-client';
+import type { DecodedImage, DecodeResult } from '../worker/decode-protocol';
 import type { Collected, CollectedFile } from './collect-files';
 import { withRate, type ImportProgress, type ImportReport, type ImportSourceKind, type ImportTarget } from './types';
+import { errorText } from '../core/error-text';
 
 interface PlannedItem {
   path: string;
@@ -189,7 +190,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportReport> {
       report.storageFull = true;
       skip({ path: item.path, code: 'quota', reason: 'not saved: storage is full' });
     } else {
-      skip({ path: item.path, code: 'write-failed', reason: `not saved: ${e instanceof Error ? e.message : String(e)}` });
+      skip({ path: item.path, code: 'write-failed', reason: `not saved: ${errorText(e)}` });
     }
   };
 

@@ -1,11 +1,11 @@
 // Remakes the training copies of a project's images at its current training size, from the
 // originals, in the decode workers. Written in batches (each image's blob, record and the
 // project's bytes together); cancel keeps what was remade; an image that fails keeps its old copy.
-import type { SkipEntry } from '../../../core/data/types';
-import type { ImageRecord, StudioDB } from '../../../persistence/db';
-import { getBlobs, listImages, replaceTrainingCopies, type TrainingCopyUpdate } from '../../../persistence/images-repo';
-import { getProject } from '../../../persistence/projects-repo';
-import type { DecodePool } from '../../../worker/decode-client';
+import type { SkipEntry } from '../core/data/types';
+import type { ImageRecord, StudioDB } from '../persistence/db';
+import { getBlobs, listImages, replaceTrainingCopies, type TrainingCopyUpdate } from '../persistence/images-repo';
+import { getProject } from '../persistence/projects-repo';
+import type { DecodePool } from '../worker/decode-client';
 import { withRate, type ImportProgress } from './types';
 
 const BATCH = 16;

@@ -1,6 +1,6 @@
 // Failures from tfjs backends are sorted into the kinds the UI offers recovery for.
 import { describe, expect, it } from 'vitest';
-import { classifyError } from './errors';
+import { classifyError } from './classify-failure';
 
 describe('classifyError', () => {
   it('recognises memory exhaustion, lost devices and everything else', () => {

@@ -1,7 +1,7 @@
 // Quota error recognition across engines and nesting, and the user-facing StorageFullError.
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { isQuotaError, STORAGE_FULL_MESSAGE, StorageFullError } from './errors';
+import { isQuotaError, STORAGE_FULL_MESSAGE, StorageFullError } from './storage-full';
 
 describe('isQuotaError', () => {
   it('recognises a QuotaExceededError DOMException', () => {

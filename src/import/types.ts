@@ -1,5 +1,5 @@
 // Types of an import job: what goes in, how far it got, and the report it leaves.
-import type { SkipEntry } from '../../../core/data/types';
+import type { SkipEntry } from '../core/data/types';
 
 export type ImportSourceKind = 'file' | 'folder' | 'zip' | 'webcam';
 
