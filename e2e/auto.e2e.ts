@@ -40,7 +40,6 @@ interface StoredRun {
     k: number;
     rows: { accuracy: number; spread: number; steps: number; foldAccuracy: number[]; candidate: { l2: number; hiddenUnits: number } }[];
     plan: { mode: string; reason: string; headSteps: number; cvAccuracy: number };
-    headPasses: number;
   };
 }
 

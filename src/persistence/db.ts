@@ -103,7 +103,7 @@ export interface RunRecord {
   log?: string[];
 }
 
-/** What Auto studied and chose; its head fit is recorded as the run's first `headPasses` epochs. */
+/** What Auto studied and chose; its head fit is recorded as the run's first `plan.headSteps` epochs. */
 export interface RunStudy {
   /** Folds of the cross-validation. */
   k: number;
@@ -116,7 +116,6 @@ export interface RunStudy {
   budgetMs: number;
   elapsedMs: number;
   plan: AutoPlan;
-  headPasses: number;
 }
 
 /** One image view's backbone features, kept across runs (schema v3); see core/train/features featureKey. */

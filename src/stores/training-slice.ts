@@ -229,7 +229,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
         points: run.batches,
         history: run.history,
         features: null,
-        study: run.study ? { phase: 'fit', done: run.study.headPasses, total: run.study.headPasses, rows: run.study.rows, plan: run.study.plan } : null,
+        study: run.study ? { phase: 'fit', done: run.study.plan.headSteps, total: run.study.plan.headSteps, rows: run.study.rows, plan: run.study.plan } : null,
         startedAt: Date.now(),
         finished: null,
       },

@@ -88,7 +88,7 @@ export async function runAuto(ctx: AutoContext): Promise<AutoOutcome | null> {
   const plan = chooseAutoPlan({ study, classNames: run.classes.map((c) => c.name), counts, fineTunable: ctx.fineTunable, allowFinetune: settings.allowFinetune, blocks: ctx.blocks });
   const config = applyPlan(run.config, plan);
   const record: RunStudy = {
-    k: study.k, rows: study.rows, skipped: study.skipped, truncated: study.truncated, budgetMs: study.budgetMs, elapsedMs: study.elapsedMs, plan, headPasses: plan.headSteps,
+    k: study.k, rows: study.rows, skipped: study.skipped, truncated: study.truncated, budgetMs: study.budgetMs, elapsedMs: study.elapsedMs, plan,
   };
   ctx.post({ type: 'study-progress', runId, phase: 'fit', done: 0, total: plan.headSteps, rows: lite(study.rows), plan });
 
@@ -151,7 +151,7 @@ async function scoreHead(weights: EncodedWeights, dim: number, numClasses: numbe
 export async function autoStage(
   db: StudioDB,
   ctx: AutoContext,
-): Promise<{ finished: true } | { finished: false; config: RunConfig; weights: EncodedWeights; headPasses: number }> {
+): Promise<{ finished: true } | { finished: false; config: RunConfig; weights: EncodedWeights; headSteps: number }> {
   const runId = ctx.run.id;
   const outcome = await runAuto(ctx);
   if (!outcome) {
@@ -181,5 +181,5 @@ export async function autoStage(
     ctx.post({ type: 'status', status: 'done' });
     return { finished: true };
   }
-  return { finished: false, config: outcome.config, weights: outcome.weights, headPasses: plan.headSteps };
+  return { finished: false, config: outcome.config, weights: outcome.weights, headSteps: plan.headSteps };
 }

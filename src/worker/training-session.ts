@@ -279,7 +279,7 @@ export class TrainingSession {
     // interrupted before its plan was saved); a frozen plan ends the run there.
     let trainCfg = cfg;
     let headStart: Checkpoint['weights'] | null = null;
-    let epochOffset = run.study?.headPasses ?? 0;
+    let epochOffset = run.study?.plan.headSteps ?? 0;
     if (cfg.auto?.enabled && !run.study) {
       const stop = { requested: false };
       this.autoStop = () => (stop.requested = true);
@@ -300,7 +300,7 @@ export class TrainingSession {
         frozen?.dispose();
       }
       if (next.finished) return;
-      ({ config: trainCfg, weights: headStart, headPasses: epochOffset } = next);
+      ({ config: trainCfg, weights: headStart, headSteps: epochOffset } = next);
     }
 
     const extractor = this.extractor(spec, opened);
