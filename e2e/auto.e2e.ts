@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { createProject, idbAll, newPage, openAdvanced, screenshot, SHARED, startApp, waitForImport, type App } from './support/harness';
+import { createProject, idbAll, newPage, screenshot, SHARED, startApp, type App, importAndPickModel } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 let app: App;
@@ -62,12 +62,7 @@ describe('Auto', () => {
   it('is on for a new project, studies the data, explains its choice and keeps the model it reports', async () => {
     const { page, context, errors } = await newPage(app);
     await createProject(page, 'Auto colours');
-    await page.getByTestId('folder-input').setInputFiles(dataset);
-    await waitForImport(page);
-    await page.getByRole('link', { name: 'Train', exact: true }).click();
-    await openAdvanced(page);
-    await page.getByLabel(/Or your own TF.js layers model/).fill(`${app.url}fixtures/tiny-backbone/model.json`);
-    await page.getByRole('button', { name: 'Use this model' }).click();
+    await importAndPickModel(page, dataset, `${app.url}fixtures/tiny-backbone/model.json`);
     const auto = page.getByTestId('auto-settings').getByRole('checkbox', { name: /Auto/ });
     await expect.poll(() => auto.isChecked()).toBe(true);
     await page.getByLabel('Time to study settings (seconds)').fill('30');
@@ -125,12 +120,7 @@ describe('Auto', () => {
     }
     const { page, context, errors } = await newPage(app);
     await createProject(page, 'Auto noise');
-    await page.getByTestId('folder-input').setInputFiles(noise);
-    await waitForImport(page);
-    await page.getByRole('link', { name: 'Train', exact: true }).click();
-    await openAdvanced(page);
-    await page.getByLabel(/Or your own TF.js layers model/).fill(`${app.url}fixtures/tiny-backbone/model.json`);
-    await page.getByRole('button', { name: 'Use this model' }).click();
+    await importAndPickModel(page, noise, `${app.url}fixtures/tiny-backbone/model.json`);
     await page.getByLabel('Time to study settings (seconds)').fill('5');
     await page.getByRole('button', { name: 'Start training' }).click();
     await page.getByTestId('auto-plan').waitFor({ timeout: 300_000 });
@@ -163,12 +153,7 @@ describe('Auto', () => {
     }
     const { page, context, errors } = await newPage(app);
     await createProject(page, 'Auto flowers');
-    await page.getByTestId('folder-input').setInputFiles(photos);
-    await waitForImport(page);
-    await page.getByRole('link', { name: 'Train', exact: true }).click();
-    await openAdvanced(page);
-    await page.getByLabel(/Or your own TF.js layers model/).fill(`${app.url}shared-backbones/mobilenet-v2-0.35-224-no-top/model.json`);
-    await page.getByRole('button', { name: 'Use this model' }).click();
+    await importAndPickModel(page, photos, `${app.url}shared-backbones/mobilenet-v2-0.35-224-no-top/model.json`);
     await page.getByLabel(/May fine-tune the backbone/).uncheck();
     await page.getByRole('button', { name: 'Start training' }).click();
     await waitFinished(page);

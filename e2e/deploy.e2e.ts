@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App, startManualRun, openAdvanced } from './support/harness';
+import { ROOT, createProject, idbAll, newPage, screenshot, startApp, type App, startManualRun, importAndPickModel } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 let app: App;
@@ -47,12 +47,7 @@ describe('try and export', () => {
   it('classifies photos, exports a zip that Teachable Machine’s library loads with the same probabilities', async () => {
     const { page, context, errors } = await newPage(app);
     const id = await createProject(page, 'Deploy');
-    await page.getByTestId('folder-input').setInputFiles(dataset);
-    await waitForImport(page);
-    await page.getByRole('link', { name: 'Train', exact: true }).click();
-    await openAdvanced(page);
-    await page.getByLabel(/Or your own TF.js layers model/).fill(`${app.url}fixtures/tiny-backbone/model.json`);
-    await page.getByRole('button', { name: 'Use this model' }).click();
+    await importAndPickModel(page, dataset, `${app.url}fixtures/tiny-backbone/model.json`);
     await page.getByLabel('Epochs', { exact: true }).fill('3');
     await startManualRun(page);
     await expect.poll(async () => (await idbAll<{ status: string }>(page, 'runs'))[0]?.status, { timeout: 120_000 }).toBe('done');

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { createProject, idbAll, idbCounts, newPage, screenshot, startApp, waitForImport, type App, startManualRun, openAdvanced } from './support/harness';
+import { createProject, idbAll, idbCounts, newPage, screenshot, startApp, type App, startManualRun, importAndPickModel } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 let app: App;
@@ -47,12 +47,7 @@ describe('feature cache', () => {
   it('a second run on the same images reads its features from the store; fine-tuning logs its boundary cache', async () => {
     const { page, context, errors } = await newPage(app);
     const id = await createProject(page, 'Feature cache');
-    await page.getByTestId('folder-input').setInputFiles(dataset);
-    await waitForImport(page);
-    await page.getByRole('link', { name: 'Train', exact: true }).click();
-    await openAdvanced(page);
-    await page.getByLabel(/Or your own TF.js layers model/).fill(`${app.url}fixtures/tiny-backbone/model.json`);
-    await page.getByRole('button', { name: 'Use this model' }).click();
+    await importAndPickModel(page, dataset, `${app.url}fixtures/tiny-backbone/model.json`);
     await page.getByLabel('Epochs', { exact: true }).fill('2');
     await page.getByLabel('Augment training images (seeded random transforms)').check();
     await page.getByLabel('Horizontal flip').check();

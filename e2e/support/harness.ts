@@ -148,3 +148,13 @@ export async function openAdvanced(page: Page) {
     if (!(await d.evaluate((e) => (e as HTMLDetailsElement).open))) await d.locator('summary').first().click();
   }
 }
+
+/** Imports a folder into the open project, goes to Train and picks the model at `modelUrl` (Advanced opened). */
+export async function importAndPickModel(page: Page, folder: string, modelUrl: string) {
+  await page.getByTestId('folder-input').setInputFiles(folder);
+  await waitForImport(page);
+  await page.getByRole('link', { name: 'Train', exact: true }).click();
+  await openAdvanced(page);
+  await page.getByLabel(/Or your own TF.js layers model/).fill(modelUrl);
+  await page.getByRole('button', { name: 'Use this model' }).click();
+}
