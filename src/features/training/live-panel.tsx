@@ -1,9 +1,7 @@
 // The run in progress: status, epoch, images per second, ETA, pause/resume/stop and the live
 // charts; batch, backend, tensor and memory counters under Diagnostics. When the run ends it shows
 // the kept model's headline figure (the same one Runs, Evaluate and Try show) and the next steps.
-import { memo, useDeferredValue } from 'react';
 import { useStudio } from '../../stores/studio-store';
-import type { BatchPoint, EpochMetrics } from '../../core/train/run-config';
 import { formatBytes, formatDuration } from '../../components/ui/format';
 import { BatchLossChart, EpochCharts, LrChart } from './charts';
 import { RunHeadline } from '../../components/data/run-headline';
@@ -162,27 +160,14 @@ export function LivePanel() {
       </details>
       {live.features && <progress className="wide" max={live.features.total} value={live.features.done} aria-label="Feature extraction progress" />}
       {/* Charts mount once there is something to draw, spreading their first render out. */}
-      <LiveCharts history={live.history} points={live.points} />
+      {live.history.length > 0 && <EpochCharts history={live.history} />}
+      {live.points.length > 0 && (
+        <div className="chart-row">
+          <BatchLossChart points={live.points} />
+          <LrChart points={live.points} />
+        </div>
+      )}
     </section>
   );
 }
 
-/**
- * The live charts draw from deferred copies of the run's history and batch points: React renders
- * them in the background, in small slices, so redrawing four charts never blocks the page.
- */
-const LiveCharts = memo(function LiveCharts(props: { history: EpochMetrics[]; points: BatchPoint[] }) {
-  const history = useDeferredValue(props.history);
-  const points = useDeferredValue(props.points);
-  return (
-    <>
-      {history.length > 0 && <EpochCharts history={history} />}
-      {points.length > 0 && (
-        <div className="chart-row">
-          <BatchLossChart points={points} />
-          <LrChart points={points} />
-        </div>
-      )}
-    </>
-  );
-});
