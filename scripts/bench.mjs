@@ -43,16 +43,22 @@ const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 60000).toFixed(1)} min`;
 const valCount = opts.valClasses?.reduce((a, c) => a + c.files.length, 0);
 const trainCount = opts.classes.reduce((a, c) => a + c.files.length, 0);
+const testCount = opts.testClasses?.reduce((a, c) => a + c.files.length, 0);
 const res = {
   environment: null,
-  options: { ...opts, classes: opts.classes.map((c) => ({ name: c.name, images: c.files.length })), valClasses: opts.valClasses?.map((c) => ({ name: c.name, images: c.files.length })) ?? null, sections: [...opts.sections] },
+  options: { ...opts, classes: opts.classes.map((c) => ({ name: c.name, images: c.files.length })), valClasses: opts.valClasses?.map((c) => ({ name: c.name, images: c.files.length })) ?? null, testClasses: opts.testClasses?.map((c) => ({ name: c.name, images: c.files.length })) ?? null, sections: [...opts.sections] },
   targets: TARGETS,
-  dataLine: `${opts.datasetName}, ${opts.classes.length} classes, ${trainCount} images${opts.val ? ` + ${valCount} validation images (its own split)` : `, validation share ${opts.valFraction ?? 'studio default'}`}`,
+  dataLine:
+    `${opts.datasetName}, ${opts.classes.length} classes, ${trainCount} images` +
+    (opts.val ? ` + ${valCount} validation images (its own split)` : `, validation share ${opts.valFraction ?? 'studio default'}`) +
+    (opts.test ? ` + ${testCount} test images (${relative(ROOT, opts.test)})` : opts.testFraction != null ? `, test share ${opts.testFraction}` : '') +
+    (opts.seeds.length > 1 ? `; seeds ${opts.seeds.join(', ')}` : ''),
   backends: null,
   frozen: null,
   finetune: null,
   memory: null,
   peer: [],
+  seeds: [],
   errors: [],
   totalSeconds: null,
 };
@@ -88,32 +94,42 @@ try {
   log(`[bench] backbone ${opts.backbone.id} (${opts.backbone.dir}); dataset ${res.dataLine}`);
 
   if (opts.sections.has('backends')) res.backends = await section(`1. backends: ${opts.backends.join(', ')}`, () => runBackends(bench, opts, log));
-  if (opts.sections.has('frozen')) {
-    const memoryRuns = opts.sections.has('memory') ? 3 : 0;
-    const r = await section(`2a. studio, frozen backbone${memoryRuns ? ' (then 3 more frozen runs for memory)' : ''}`, () => runStudio(bench, opts, 'frozen', log, memoryRuns));
-    res.frozen = r?.result ?? null;
-    res.memory = r?.memory ?? null;
-  }
-  if (opts.sections.has('finetune')) {
-    const r = await section(`2b. studio, fine-tune + augmentation (${opts.epochs} + ${opts.epochs} epochs)`, () => runStudio(bench, opts, 'finetune', log));
-    res.finetune = r?.result ?? null;
-  }
-  if (opts.sections.has('auto')) {
-    const r = await section('2c. studio, Auto (the default for a new project)', () => runStudio(bench, opts, 'auto', log));
-    res.auto = r?.result ?? null;
-  }
-  if (opts.sections.has('peer')) {
-    const studio = res.frozen ?? res.auto ?? res.finetune;
-    const images = peerImages(opts, opts.val ? null : (studio?.valNames ?? null));
-    const first = await section("3a. peer: Teachable Machine on tfjs's default backend", () => runPeer(bench, opts, null, images, log));
-    if (first) res.peer.push({ label: `TM, default (${first.backend})`, ...first });
-    const ours = studio?.backend ?? 'wasm';
-    if (first?.backend === ours) {
-      log(`  the default backend is already the studio's (${ours}): one peer run`);
-    } else {
-      const second = await section(`3b. peer: Teachable Machine on the studio's backend (${ours})`, () => runPeer(bench, opts, ours, images, log));
-      if (second) res.peer.push({ label: `TM, studio's backend (${second.backend})`, ...second });
+  const many = opts.seeds.length > 1;
+  for (const [i, seed] of opts.seeds.entries()) {
+    const first = i === 0;
+    const tag = many ? ` [seed ${seed}, ${i + 1} of ${opts.seeds.length}]` : '';
+    const one = { seed, frozen: null, finetune: null, auto: null, memory: null, peer: [] };
+    if (opts.sections.has('frozen')) {
+      const memoryRuns = first && opts.sections.has('memory') ? 3 : 0;
+      const r = await section(`2a. studio, frozen backbone${memoryRuns ? ' (then 3 more frozen runs for memory)' : ''}${tag}`, () => runStudio(bench, opts, 'frozen', log, memoryRuns, seed));
+      one.frozen = r?.result ?? null;
+      one.memory = r?.memory ?? null;
     }
+    if (opts.sections.has('finetune')) {
+      const r = await section(`2b. studio, fine-tune + augmentation (${opts.epochs} + ${opts.epochs} epochs)${tag}`, () => runStudio(bench, opts, 'finetune', log, 0, seed));
+      one.finetune = r?.result ?? null;
+    }
+    if (opts.sections.has('auto')) {
+      const r = await section(`2c. studio, Auto (the default for a new project)${tag}`, () => runStudio(bench, opts, 'auto', log, 0, seed));
+      one.auto = r?.result ?? null;
+    }
+    if (opts.sections.has('peer')) {
+      // The peer is scored on the studio's held-out images; its time is judged against the run on
+      // the studio's backend only. tfjs's default backend (software WebGL here) is a reference row,
+      // run for the first seed only.
+      const studio = one.frozen ?? one.auto ?? one.finetune;
+      const images = peerImages(opts, studio);
+      const ours = studio?.backend ?? 'wasm';
+      const same = await section(`3a. peer: Teachable Machine on the studio's backend (${ours})${tag}`, () => runPeer(bench, opts, ours, images, log, seed ?? 42));
+      if (same) one.peer.push({ label: `TM, studio's backend (${same.backend})`, sameBackend: true, ...same });
+      if (first) {
+        const other = await section(`3b. peer: Teachable Machine on tfjs's default backend (reference)${tag}`, () => runPeer(bench, opts, null, images, log, seed ?? 42));
+        if (other && other.backend !== ours) one.peer.push({ label: `TM, default (${other.backend}), reference`, sameBackend: false, ...other });
+        else if (other) log(`  the default backend is the studio's (${ours}) too: no reference row`);
+      }
+    }
+    res.seeds.push(one);
+    if (first) Object.assign(res, { frozen: one.frozen, finetune: one.finetune, auto: one.auto, memory: one.memory, peer: one.peer });
   }
 } finally {
   await bench.close();

@@ -29,7 +29,7 @@ function chromiumPath() {
 
 /**
  * Serves dist/ plus: /bench-page/ (the blank pages of scripts/bench/page), /node_modules/ (the
- * peer's UMD bundles), /bench-backbone/, /bench-data/ and /bench-val/.
+ * peer's UMD bundles), /bench-backbone/, /bench-data/, /bench-val/ and /bench-test/.
  */
 export async function startBench(opts) {
   if (!existsSync(join(ROOT, 'dist/index.html'))) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does)');
@@ -40,6 +40,7 @@ export async function startBench(opts) {
     '/bench-data/': opts.dataset,
   };
   if (opts.val) routes['/bench-val/'] = opts.val;
+  if (opts.test) routes['/bench-test/'] = opts.test;
   const server = await startServer({ root: join(ROOT, 'dist'), port: 0, routes });
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   const worker = readdirSync(join(ROOT, 'dist/assets')).find((f) => /^training\.worker-.*\.js$/.test(f));

@@ -20,12 +20,18 @@ export const USAGE = `Usage: npm run bench -- [options]     (or node scripts/ben
   --val DIR           validation folder, same layout, imported as validation images
                       (default ../shared/datasets/hymenoptera/val when --dataset is not given)
   --val-fraction F    no validation folder: set the studio's "Validation share" to F instead
+  --test DIR          test folder, same layout, imported as test images: no run trains on them or
+                      chooses anything with them, and the peer is scored on them too
+  --test-fraction F   no test folder: set the studio's "Test share" to F (a seeded stratified share
+                      held out of everything); the peer is scored on the same images
   --backbone ID|PATH  catalog id (mobilenet-v2-0.35, mobilenet-v1-0.25, tiny) or a folder with model.json
                       (default mobilenet-v2-0.35 from ../shared, else the generated tiny backbone)
   --mode M            frozen | finetune | auto | both | all (default all: frozen, fine-tune and Auto;
                       both = frozen and fine-tune)
   --epochs N          fine-tune run: N head warm-up epochs + N fine-tune epochs (default 10)
   --seed N            the studio's Seed field (default: the studio's default, 42)
+  --seeds N|LIST      repeat the studio runs and the peer (seeded too) for N seeds from --seed (or 42),
+                      or for the listed seeds (e.g. 1,2,3); prints mean and range per run
   --backends LIST     comma-separated backends for the throughput section (default wasm,webgpu,webgl,cpu)
   --only LIST         run only these sections: ${SECTIONS.join(',')} (default all)
   --json FILE         where to write every figure (default bench-results/bench.json; bench.svg beside it)
@@ -46,7 +52,7 @@ function parseArgv(argv) {
     if (value === undefined) throw new Error(`--${key} needs a value\n\n${USAGE}`);
     out[key] = value;
   }
-  const known = ['dataset', 'val', 'val-fraction', 'backbone', 'mode', 'epochs', 'seed', 'backends', 'only', 'json', 'help'];
+  const known = ['dataset', 'val', 'val-fraction', 'test', 'test-fraction', 'seeds', 'backbone', 'mode', 'epochs', 'seed', 'backends', 'only', 'json', 'help'];
   for (const k of Object.keys(out)) if (!known.includes(k)) throw new Error(`unknown option --${k}\n\n${USAGE}`);
   return out;
 }
@@ -141,6 +147,17 @@ function resolveBackbone(arg, notes) {
   return { id, dir, outputLayer, inputSize, tmOptions: tm, real: dir !== TINY_BACKBONE };
 }
 
+/** `--seeds 3` → three seeds from `base` (or 42); `--seeds 1,5,9` → those; absent → [base] (null: the studio's default). */
+export function parseSeeds(arg, base) {
+  if (arg === undefined) return [base];
+  const parts = String(arg).split(',').map((x) => x.trim()).filter(Boolean).map(Number);
+  if (!parts.length || parts.some((v) => !Number.isInteger(v) || v < 0)) throw new Error(`--seeds ${arg}: give a count or a comma-separated list of whole numbers`);
+  if (parts.length > 1) return parts;
+  if (parts[0] < 1 || parts[0] > 20) throw new Error(`--seeds ${arg}: between 1 and 20 seeds`);
+  const from = base ?? 42;
+  return Array.from({ length: parts[0] }, (_, i) => from + i);
+}
+
 export function resolveOptions(argv) {
   const a = parseArgv(argv);
   if (a.help) return { help: true };
@@ -169,17 +186,21 @@ export function resolveOptions(argv) {
   let val = a.val ? resolve(a.val) : null;
   const valFraction = num('val-fraction', null, (v) => v >= 0 && v <= 0.5);
   let datasetName;
+  const test = a.test ? resolve(a.test) : null;
+  const testFraction = num('test-fraction', null, (v) => v > 0 && v <= 0.5);
+  if (test && !isDir(test)) throw new Error(`--test ${test} is not a folder`);
+  if (test && testFraction != null) throw new Error('give --test or --test-fraction, not both');
   if (!dataset) {
     const hym = join(SHARED, 'datasets/hymenoptera');
     if (isDir(join(hym, 'train')) && isDir(join(hym, 'val'))) {
       dataset = join(hym, 'train');
-      if (!val && valFraction == null) val = join(hym, 'val');
+      if (!val && valFraction == null && !test) val = join(hym, 'val');
       datasetName = 'hymenoptera';
     } else {
       const drawn = drawFixtureDataset(mkdtempSync(join(tmpdir(), 'studio-bench-')));
       notes.push(`${SHARED} has no hymenoptera photos: using a small drawn dataset (3 classes, 24 train + 8 val images each)`);
       dataset = drawn.train;
-      if (!val && valFraction == null) val = drawn.val;
+      if (!val && valFraction == null && !test) val = drawn.val;
       datasetName = 'drawn-stripes';
     }
   } else {
@@ -188,6 +209,8 @@ export function resolveOptions(argv) {
   if (!isDir(dataset)) throw new Error(`--dataset ${dataset} is not a folder`);
   if (val && !isDir(val)) throw new Error(`--val ${val} is not a folder`);
   if (val && valFraction != null) throw new Error('give --val or --val-fraction, not both');
+  const seed = num('seed', null, (v) => Number.isInteger(v) && v >= 0);
+  const seeds = parseSeeds(a.seeds, seed);
   const classes = listDataset(dataset);
   if (classes.length < 2) throw new Error(`${dataset} needs at least 2 class subfolders (found ${classes.length})`);
 
@@ -198,10 +221,14 @@ export function resolveOptions(argv) {
     val,
     valClasses: val ? listDataset(val) : null,
     valFraction,
+    test,
+    testClasses: test ? listDataset(test) : null,
+    testFraction,
     backbone: resolveBackbone(a.backbone, notes),
     mode,
     epochs: num('epochs', 10, (v) => Number.isInteger(v) && v >= 1 && v <= 500),
-    seed: num('seed', null, (v) => Number.isInteger(v) && v >= 0),
+    seed,
+    seeds,
     backends,
     sections,
     json: resolve(a.json ?? join(ROOT, 'bench-results/bench.json')),

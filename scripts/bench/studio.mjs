@@ -58,10 +58,12 @@ async function createProject(page, name) {
   await page.waitForURL(/#\/p\//);
 }
 
-async function importFolder(page, dir, asValidation) {
+/** Imports a folder through the project's Import folder button; `role` ticks "Import as validation/test images". */
+async function importFolder(page, dir, role) {
   const t = Date.now();
   if (await page.getByRole('button', { name: 'Dismiss' }).count()) await page.getByRole('button', { name: 'Dismiss' }).click();
-  await page.getByLabel('Import as validation images').setChecked(asValidation);
+  await page.getByLabel('Import as validation images').setChecked(role === 'val');
+  await page.getByLabel('Import as test images').setChecked(role === 'test');
   await page.getByTestId('folder-input').setInputFiles(dir);
   // Playwright lists a folder's regular files only (symbolic links are left out): an empty pick never starts an import.
   await page.locator('[data-testid=import-progress], [data-testid=import-report]').first().waitFor({ timeout: 60_000 }).catch(() => {
@@ -109,14 +111,19 @@ async function trainOnce(page, runsBefore, mode) {
   return { run, tClick, tEnd: end, featStart, featEnd, tasks };
 }
 
-function summarise(run, timing, images, extra) {
-  const ev = run.evaluation;
-  let correct = 0;
+/** Top-1 accuracy of a stored evaluation (labels + row-major probabilities), or null without one. */
+function accuracyOf(ev) {
   const n = ev ? ev.labels.length : 0;
+  if (!n) return null;
+  let correct = 0;
   for (let i = 0; i < n; i++) {
     const p = ev.probabilities.slice(i * ev.numClasses, (i + 1) * ev.numClasses);
     if (p.indexOf(Math.max(...p)) === ev.labels[i]) correct++;
   }
+  return correct / n;
+}
+
+function summarise(run, timing, images, extra) {
   const hist = run.history;
   const epochSeconds = hist.reduce((a, h) => a + h.seconds, 0);
   const trainSeconds = (timing.tEnd - timing.tClick) / 1000;
@@ -134,7 +141,11 @@ function summarise(run, timing, images, extra) {
     stages: [...new Set(hist.map((h) => h.stage))],
     trainImages: run.split.train.length,
     valImages: run.split.val.length,
-    valAccuracy: n ? correct / n : null,
+    valAccuracy: accuracyOf(run.evaluation),
+    // The held-out figure: images no training step and no choice (epoch, setting) ever saw.
+    testImages: run.split.test?.length ?? 0,
+    testAccuracy: accuracyOf(run.testEvaluation),
+    lastEpochTestAccuracy: run.testLastEpoch?.accuracy ?? null,
     bestValAcc: run.bestValAcc,
     bestEpoch: run.bestEpoch,
     lastEpochValAcc: hist.at(-1)?.valAcc ?? null,
@@ -148,6 +159,7 @@ function summarise(run, timing, images, extra) {
     longTasks: timing.tasks.length,
     longestTaskMs: Math.round(Math.max(0, ...timing.tasks.map((t) => t.duration))),
     valNames: run.split.val.map((id) => byId.get(id)).filter(Boolean),
+    testNames: (run.split.test ?? []).map((id) => byId.get(id)).filter(Boolean),
     study: run.study ? { k: run.study.k, tried: run.study.rows.length, skipped: run.study.skipped, seconds: run.study.elapsedMs / 1000, cvAccuracy: run.study.plan.cvAccuracy, cvSpread: run.study.plan.cvSpread, mode: run.study.plan.mode, reason: run.study.plan.reason } : null,
     ...extra,
   };
@@ -157,18 +169,23 @@ function summarise(run, timing, images, extra) {
  * One studio run in a fresh profile: import, backbone, settings, train. With `memoryRuns`, that
  * many more runs follow in the same page, with tensors and heap measured before and after.
  */
-export async function runStudio(bench, opts, mode, log, memoryRuns = 0) {
+export async function runStudio(bench, opts, mode, log, memoryRuns = 0, seed = opts.seed) {
   const { page, context, errors } = await freshPage(bench);
   try {
     await page.evaluate(installTracker);
     await createProject(page, `Bench ${mode}`);
     const t0 = Date.now();
-    const importTrain = await importFolder(page, opts.dataset, false);
+    const importTrain = await importFolder(page, opts.dataset, 'train');
     log(`  import ${opts.dataset}: ${importTrain.summary}`);
     let importVal = null;
     if (opts.val) {
-      importVal = await importFolder(page, opts.val, true);
+      importVal = await importFolder(page, opts.val, 'val');
       log(`  import ${opts.val} as validation: ${importVal.summary}`);
+    }
+    let importTest = null;
+    if (opts.test) {
+      importTest = await importFolder(page, opts.test, 'test');
+      log(`  import ${opts.test} as test: ${importTest.summary}`);
     }
     await page.getByRole('link', { name: 'Train', exact: true }).click();
     // Every setting sits under the Train step's Advanced and Diagnostics disclosures.
@@ -186,22 +203,25 @@ export async function runStudio(bench, opts, mode, log, memoryRuns = 0) {
       await page.getByLabel('Augment training images (seeded random transforms)').check();
     }
     if (opts.valFraction != null) await page.getByLabel('Validation share', { exact: true }).fill(String(opts.valFraction));
-    if (opts.seed != null) await page.getByLabel('Seed', { exact: true }).fill(String(opts.seed));
+    if (opts.testFraction != null) await page.getByLabel('Test share', { exact: true }).fill(String(opts.testFraction));
+    if (seed != null) await page.getByLabel('Seed', { exact: true }).fill(String(seed));
     const timing = await trainOnce(page, 0, mode);
     const { images } = await readDb(page);
     const wallSeconds = (Date.now() - t0) / 1000;
     const result = summarise(timing.run, timing, images, {
       mode,
       importSeconds: importTrain.seconds,
-      importValSeconds: importVal?.seconds ?? 0,
-      importSummary: [importTrain.summary, importVal?.summary].filter(Boolean),
+      importValSeconds: (importVal?.seconds ?? 0) + (importTest?.seconds ?? 0),
+      importSummary: [importTrain.summary, importVal?.summary, importTest?.summary].filter(Boolean),
+      seed,
       backboneSeconds,
     });
     // End to end: both imports, the backbone, and training (val features and evaluation included).
     result.endToEndSeconds = result.importSeconds + result.importValSeconds + backboneSeconds + result.trainSeconds;
     result.wallSeconds = wallSeconds;
+    const testText = result.testAccuracy != null ? `test accuracy ${(result.testAccuracy * 100).toFixed(1)}% on ${result.testImages} images, ` : '';
     log(
-      `  ${mode}: val accuracy ${(result.valAccuracy * 100).toFixed(1)}% on ${result.valImages} images, ${result.epochs} epochs on ${result.backend}, ` +
+      `  ${mode}${seed != null ? ` (seed ${seed})` : ''}: ${testText}val accuracy ${(result.valAccuracy * 100).toFixed(1)}% on ${result.valImages} images, ${result.epochs} epochs on ${result.backend}, ` +
         `end to end ${result.endToEndSeconds.toFixed(1)} s (import ${result.importSeconds + result.importValSeconds} s, backbone ${backboneSeconds} s, train ${result.trainSeconds.toFixed(1)} s), longest main-thread task ${result.longestTaskMs} ms`,
     );
 
