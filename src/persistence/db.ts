@@ -97,6 +97,8 @@ export interface RunRecord {
   evaluation?: RunEvaluation;
   /** Test-set predictions of the kept weights (absent: the run had no test set). */
   testEvaluation?: RunEvaluation;
+  /** Test accuracy of the last epoch's weights, when early stopping kept an earlier epoch (absent: the last epoch was kept). */
+  testLastEpoch?: { epoch: number; accuracy: number; n: number };
   /** Auto's study and plan (Auto runs only). */
   study?: RunStudy;
   /** What the trainer chose and why (caches used, fallbacks), one line each, oldest first. */

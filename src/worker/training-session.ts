@@ -13,7 +13,7 @@ import { autoStage } from './auto-run';
 import { fromRecord, toEvaluation, toRecord } from './run-records';
 import { Trainer, type Checkpoint } from '../core/train/trainer';
 import { evaluateImages } from '../core/train/evaluate-set';
-import { openStudioDb, type StudioDB } from '../persistence/db';
+import { openStudioDb, type RunRecord, type StudioDB } from '../persistence/db';
 import { listImages } from '../persistence/images-repo';
 import { appendRunLog, getRun, heartbeat, recordEpoch, updateRun } from '../persistence/runs-repo';
 import { featureStore } from '../persistence/features-repo';
@@ -304,6 +304,7 @@ export class TrainingSession {
     }
 
     const extractor = this.extractor(spec, opened);
+    const kept: { best?: Checkpoint; last?: Checkpoint } = {};
     const trainer = new Trainer(extractor, opened.kind === 'layers' ? opened.model : null, source, trainCfg, run.classes.length, train, val, {
       onStatus: (phase, done, total) => {
         if (phase === 'features') this.post({ type: 'features-progress', runId, done, total });
@@ -315,7 +316,7 @@ export class TrainingSession {
         this.post({ type: 'batch', runId, point, epoch: p.epoch + 1 + epochOffset, batch: p.batch, batches: p.batches, imagesPerSecond: p.imagesPerSecond, numTensors: mem.numTensors, numBytes: mem.numBytes });
       },
       onEpoch: (metrics, best) => writeEpoch({ ...metrics, epoch: metrics.epoch + epochOffset }, best),
-      onCheckpoint: (cp, kind) => saveCheckpoint(db, toRecord(runId, cp, kind)),
+      onCheckpoint: (cp, kind) => ((kept[kind] = cp), saveCheckpoint(db, toRecord(runId, cp, kind))),
       onLog: (line) => void (logged = logged.then(() => appendRunLog(db, runId, line)).catch(() => undefined)),
     }, pristine ? { featureStore: { store: featureStore(db), contentKey: (id) => imageKey.get(id) ?? id } } : {});
     if (headStart) trainer.loadWeights(headStart);
@@ -340,7 +341,16 @@ export class TrainingSession {
       // The test set is scored once, after training, with the kept weights: no choice ever saw it.
       const scored = test.length && result.status !== 'stopped' ? await evaluateImages(extractor, trainer.head, source, test, run.classes.length) : null;
       const testEvaluation = scored ? toEvaluation(test, scored) : undefined;
-      await updateRun(db, runId, { status: result.status === 'stopped' ? 'stopped' : 'done', ...(evaluation ? { evaluation } : {}), ...(testEvaluation ? { testEvaluation } : {}) });
+      // Reported beside the kept figure: what the last epoch's weights score on the test set when
+      // early stopping put back an earlier epoch.
+      let testLastEpoch: RunRecord['testLastEpoch'];
+      if (scored && kept.last && kept.best && kept.best.epoch !== kept.last.epoch && result.bestEpoch != null) {
+        trainer.loadWeights(kept.last.weights);
+        const last = await evaluateImages(extractor, trainer.head, source, test, run.classes.length);
+        trainer.loadWeights(kept.best.weights);
+        testLastEpoch = { epoch: kept.last.epoch + 1 + epochOffset, accuracy: last.accuracy, n: test.length };
+      }
+      await updateRun(db, runId, { status: result.status === 'stopped' ? 'stopped' : 'done', ...(evaluation ? { evaluation } : {}), ...(testEvaluation ? { testEvaluation } : {}), ...(testLastEpoch ? { testLastEpoch } : {}) });
       this.post({ type: 'run-finished', runId, status: result.status, epochs: result.epochs });
       this.post({ type: 'status', status: 'done' });
     } finally {

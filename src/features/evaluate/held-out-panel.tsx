@@ -112,6 +112,12 @@ export function HeldOutPanel({ run, other }: { run: RunRecord; other: RunRecord 
           ? 'Quote the test figure: the validation images helped choose the epoch, so their score runs a little high. The test images were never used for training or any choice.'
           : 'This run has no test set, so its figures come from the validation images that also chose the epoch and may run high. Set a test share on the Train tab, or mark images as test, to get a figure no choice has touched.'}
       </p>
+      {test && run.testLastEpoch && (
+        <p className="small-text" data-testid="last-epoch-test">
+          Early stopping kept epoch {run.bestEpoch ?? '?'}; the last epoch ({run.testLastEpoch.epoch}) scored {(run.testLastEpoch.accuracy * 100).toFixed(1)}% on the same{' '}
+          {run.testLastEpoch.n} test images.
+        </p>
+      )}
       {quoted && <PerClassIntervals x={quoted} setName={test ? 'test' : 'validation'} />}
       {other && <Comparison run={run} other={other} useTest={test != null && other.testEvaluation != null} />}
     </section>
