@@ -38,7 +38,8 @@ interface StoredRun {
   evaluation?: { imageIds: string[]; labels: number[]; probabilities: number[]; numClasses: number };
   study?: {
     k: number;
-    rows: { accuracy: number; spread: number; steps: number; foldAccuracy: number[]; candidate: { l2: number; hiddenUnits: number } }[];
+    foldSizes?: number[];
+    rows: { accuracy: number; spread: number; steps: number; foldAccuracy: number[]; foldMacroF1?: number[]; foldLoss?: number[]; candidate: { l2: number; hiddenUnits: number } }[];
     plan: { mode: string; reason: string; headSteps: number; cvAccuracy: number };
   };
 }
@@ -95,8 +96,18 @@ describe('Auto', () => {
     // In plain words on the Train tab, with the table behind a disclosure.
     await expect.poll(() => page.getByTestId('auto-plan').textContent()).toMatch(/Auto chose:.*frozen features/);
     await page.getByText(/What Auto tried: \d+ settings, 5-fold cross-validation/).click();
-    await expect.poll(() => page.getByTestId('auto-status').locator('tbody tr').count()).toBe(study.rows.length);
+    await expect.poll(() => page.getByTestId('auto-status').locator('details.auto-table').first().locator('tbody tr').count()).toBe(study.rows.length);
     await screenshot(page, 'auto-02-table');
+    // Cross-validation of the chosen setting, fold by fold, stored with the run: every training image in one fold.
+    expect(study.foldSizes!.reduce((a, b) => a + b, 0)).toBe(run.split.train.length);
+    expect(study.rows[0].foldMacroF1).toHaveLength(5);
+    expect(study.rows[0].foldLoss).toHaveLength(5);
+    const folds = page.getByTestId('fold-table');
+    await folds.locator('summary').click();
+    await expect.poll(() => folds.locator('tbody tr').count()).toBe(6); // 5 folds + mean ± spread
+    const first = await folds.locator('tbody tr').first().locator('td').allTextContents();
+    expect(first).toEqual(['1', String(study.foldSizes![0]), `${(study.rows[0].foldAccuracy[0] * 100).toFixed(1)}%`, study.rows[0].foldMacroF1![0].toFixed(2), study.rows[0].foldLoss![0].toFixed(3)]);
+    await screenshot(page, 'auto-02b-folds');
     // Auto's choice seeds the manual settings.
     await page.getByRole('button', { name: "Start from Auto's choice in the manual settings" }).click();
     await expect.poll(() => auto.isChecked()).toBe(false);

@@ -109,6 +109,8 @@ export interface RunRecord {
 export interface RunStudy {
   /** Folds of the cross-validation. */
   k: number;
+  /** Images in each fold (absent in runs stored before it was kept). */
+  foldSizes?: number[];
   /** Every candidate tried, best first. */
   rows: StudyRow[];
   /** Candidates the time budget left untried. */

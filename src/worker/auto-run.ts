@@ -88,7 +88,7 @@ export async function runAuto(ctx: AutoContext): Promise<AutoOutcome | null> {
   const plan = chooseAutoPlan({ study, classNames: run.classes.map((c) => c.name), counts, fineTunable: ctx.fineTunable, allowFinetune: settings.allowFinetune, blocks: ctx.blocks });
   const config = applyPlan(run.config, plan);
   const record: RunStudy = {
-    k: study.k, rows: study.rows, skipped: study.skipped, truncated: study.truncated, budgetMs: study.budgetMs, elapsedMs: study.elapsedMs, plan,
+    k: study.k, foldSizes: study.foldSizes, rows: study.rows, skipped: study.skipped, truncated: study.truncated, budgetMs: study.budgetMs, elapsedMs: study.elapsedMs, plan,
   };
   ctx.post({ type: 'study-progress', runId, phase: 'fit', done: 0, total: plan.headSteps, rows: lite(study.rows), plan });
 

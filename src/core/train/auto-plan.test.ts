@@ -9,7 +9,7 @@ const head: HeadCandidate = { hiddenUnits: 0, dropout: 0, lr: 0.01, l2: 0.01, la
 
 function study(accuracy: number, k = 5): StudyResult {
   const best = { candidate: head, accuracy, spread: 0.04, loss: 0.5, steps: 48, foldAccuracy: Array(k).fill(accuracy), ms: 10 };
-  return { k, folds: [], rows: [best], best, skipped: 0, truncated: false, budgetMs: 1000, elapsedMs: 500, mean: new Float32Array(1), std: new Float32Array(1) };
+  return { k, folds: [], foldSizes: Array(k).fill(10), rows: [best], best, skipped: 0, truncated: false, budgetMs: 1000, elapsedMs: 500, mean: new Float32Array(1), std: new Float32Array(1) };
 }
 
 const base = { classNames: ['a', 'b', 'c'], fineTunable: true, allowFinetune: true, blocks: 18 };

@@ -50,6 +50,9 @@ export interface FamilyEval {
   loss: number[];
   /** [candidate][fold]: accuracy within each held-out fold (study only). */
   foldAccuracy: number[][];
+  /** [candidate][fold]: mean cross-entropy and macro F1 within each held-out fold (study only). */
+  foldLoss: number[][];
+  foldMacroF1: number[][];
   /** Final fit with `val`: [candidate] validation accuracy and loss. */
   valAccuracy?: number[];
   valLoss?: number[];
@@ -165,6 +168,13 @@ export async function trainFamily(inp: FamilyInput): Promise<FamilyResult> {
       // Study: rows held out of each slice; final fit: the training rows themselves.
       const on = folds ? consts.held : consts.w.greater(0).toFloat();
       const out = [on.mul(correct).sum(0), on.mul(ce).sum(0), on.sum(0).maximum(1e-9)];
+      if (folds) {
+        // Per slice and class: true positives, predictions and labels among its held-out rows (for macro F1).
+        const heldRows = on.expandDims(2);
+        const pred = tf.oneHot(logits.argMax(2), C).toFloat().mul(heldRows);
+        const truth = consts.oneHot.mul(heldRows);
+        out.push(pred.mul(truth).sum(0), pred.sum(0), truth.sum(0));
+      }
       if (inp.val) {
         const vl = logitsOf(inp.val.x, null);
         const vOne = tf.oneHot(tf.tensor1d(inp.val.labels, 'int32'), C).toFloat().reshape([inp.val.labels.length, 1, C]);
@@ -173,23 +183,43 @@ export async function trainFamily(inp: FamilyInput): Promise<FamilyResult> {
       }
       return out;
     });
-    const [hit, ceSum, cnt, vAcc, vLoss] = await Promise.all(stats.map((t) => t.data()));
+    const data = await Promise.all(stats.map((t) => t.data()));
     tf.dispose(stats);
-    const e: FamilyEval = { step, accuracy: [], loss: [], foldAccuracy: [] };
+    const [hit, ceSum, cnt] = data;
+    const [tp, predN, trueN] = folds ? data.slice(3, 6) : [];
+    const [vAcc, vLoss] = data.slice(folds ? 6 : 3);
+    const macroF1 = (s: number) => {
+      let sum = 0;
+      let classes = 0;
+      for (let c = 0; c < C; c++) {
+        const i = s * C + c;
+        if (trueN[i] === 0 && predN[i] === 0) continue; // a class absent from the fold and never predicted
+        sum += (2 * tp[i]) / (trueN[i] + predN[i]);
+        classes++;
+      }
+      return classes ? sum / classes : 0;
+    };
+    const e: FamilyEval = { step, accuracy: [], loss: [], foldAccuracy: [], foldLoss: [], foldMacroF1: [] };
     if (vAcc) Object.assign(e, { valAccuracy: [] as number[], valLoss: [] as number[] });
     for (let j = 0; j < m; j++) {
       let h = 0, l = 0, c = 0;
       const perFold: number[] = [];
+      const lossFold: number[] = [];
+      const f1Fold: number[] = [];
       for (let f = 0; f < K; f++) {
         const s = j * K + f;
         h += hit[s];
         l += ceSum[s];
         c += cnt[s];
         perFold.push(hit[s] / cnt[s]);
+        lossFold.push(ceSum[s] / cnt[s]);
+        if (folds) f1Fold.push(macroF1(s));
       }
       e.accuracy.push(h / c);
       e.loss.push(l / c);
       e.foldAccuracy.push(folds ? perFold : []);
+      e.foldLoss.push(folds ? lossFold : []);
+      e.foldMacroF1.push(f1Fold);
       if (vAcc && vLoss) {
         e.valAccuracy!.push(vAcc[j]);
         e.valLoss!.push(vLoss[j]);

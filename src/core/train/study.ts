@@ -19,6 +19,9 @@ export interface StudyRow {
   /** Full-batch passes that scored best (the final fit trains this many). */
   steps: number;
   foldAccuracy: number[];
+  /** Per fold at the same point: mean out-of-fold cross-entropy and macro F1 (absent in runs stored before they were kept). */
+  foldLoss?: number[];
+  foldMacroF1?: number[];
   /** Share of its family's wall time. */
   ms: number;
 }
@@ -26,6 +29,8 @@ export interface StudyRow {
 export interface StudyResult {
   k: number;
   folds: number[];
+  /** Images in each fold. */
+  foldSizes: number[];
   /** Best first (accuracy, then lower loss, then the simpler head). */
   rows: StudyRow[];
   best: StudyRow;
@@ -154,7 +159,7 @@ export async function runStudy(inp: StudyInput): Promise<StudyResult> {
         const fa = e.foldAccuracy[j];
         const mu = fa.reduce((a, b) => a + b, 0) / fa.length;
         const spread = Math.sqrt(fa.reduce((a, b) => a + (b - mu) ** 2, 0) / Math.max(1, fa.length - 1));
-        rows.push({ candidate, accuracy: e.accuracy[j], spread, loss: e.loss[j], steps: e.step, foldAccuracy: fa, ms: ms / family.length });
+        rows.push({ candidate, accuracy: e.accuracy[j], spread, loss: e.loss[j], steps: e.step, foldAccuracy: fa, foldLoss: e.foldLoss[j], foldMacroF1: e.foldMacroF1[j], ms: ms / family.length });
       });
       done += family.length;
       inp.onProgress?.({ done, total, rows: rankRows(rows) });
@@ -164,5 +169,6 @@ export async function runStudy(inp: StudyInput): Promise<StudyResult> {
   }
   const ranked = rankRows(rows);
   if (ranked.length === 0) throw new Error('The study was stopped before any setting was scored.');
-  return { k, folds, rows: ranked, best: ranked[0], skipped, truncated, budgetMs: inp.budgetMs, elapsedMs: now() - t0, mean, std };
+  const foldSizes = Array.from({ length: k }, (_, f) => folds.filter((x) => x === f).length);
+  return { k, folds, foldSizes, rows: ranked, best: ranked[0], skipped, truncated, budgetMs: inp.budgetMs, elapsedMs: now() - t0, mean, std };
 }

@@ -59,6 +59,7 @@ export function AutoStatus() {
       )}
       {plan && <PlanSummary plan={plan} />}
       {rows.length > 0 && <StudyTable rows={rows} k={plan?.k ?? stored?.k ?? 0} skipped={stored?.skipped ?? 0} truncated={stored?.truncated ?? false} seconds={(stored?.elapsedMs ?? 0) / 1000} />}
+      {stored && stored.rows[0]?.foldLoss && <FoldTable row={stored.rows[0]} sizes={stored.foldSizes ?? []} />}
       {stored && runId && (
         <button type="button" className="small" onClick={() => applyToManual(runId)}>
           Start from Auto's choice in the manual settings
@@ -73,6 +74,67 @@ function PlanSummary({ plan }: { plan: AutoPlan }) {
     <p className="auto-plan" data-testid="auto-plan">
       <strong>Auto chose:</strong> {plan.reason}
     </p>
+  );
+}
+
+const meanSd = (xs: number[]) => {
+  const mu = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mu) ** 2, 0) / Math.max(1, xs.length - 1));
+  return { mu, sd };
+};
+
+/** Cross-validation of the chosen setting, fold by fold: what each held-out part scored, and mean ± spread. */
+function FoldTable({ row, sizes }: { row: StudyRowLite; sizes: number[] }) {
+  const acc = meanSd(row.foldAccuracy);
+  const f1 = meanSd(row.foldMacroF1 ?? []);
+  const loss = meanSd(row.foldLoss ?? []);
+  return (
+    <details className="auto-table" data-testid="fold-table">
+      <summary>
+        Cross-validation of the chosen setting: accuracy {pct(acc.mu)} ± {pct(acc.sd)}, macro F1 {f1.mu.toFixed(2)} ± {f1.sd.toFixed(2)} over {row.foldAccuracy.length} folds
+      </summary>
+      <div className="scroll-box" tabIndex={0} role="region" aria-label="Cross-validation, fold by fold">
+        <table className="probe-table">
+          <thead>
+            <tr>
+              <th scope="col">Fold</th>
+              <th scope="col" className="num">Images</th>
+              <th scope="col" className="num">Accuracy</th>
+              <th scope="col" className="num">Macro F1</th>
+              <th scope="col" className="num">Loss</th>
+            </tr>
+          </thead>
+          <tbody>
+            {row.foldAccuracy.map((a, f) => (
+              <tr key={f}>
+                <td>{f + 1}</td>
+                <td className="num">{sizes[f] ?? '–'}</td>
+                <td className="num">{pct(a)}</td>
+                <td className="num">{row.foldMacroF1?.[f]?.toFixed(2) ?? '–'}</td>
+                <td className="num">{row.foldLoss?.[f]?.toFixed(3) ?? '–'}</td>
+              </tr>
+            ))}
+            <tr className="layer-on">
+              <td>Mean ± spread</td>
+              <td className="num">{sizes.reduce((a, b) => a + b, 0) || '–'}</td>
+              <td className="num">
+                {pct(acc.mu)} ± {pct(acc.sd)}
+              </td>
+              <td className="num">
+                {f1.mu.toFixed(2)} ± {f1.sd.toFixed(2)}
+              </td>
+              <td className="num">
+                {loss.mu.toFixed(3)} ± {loss.sd.toFixed(3)}
+              </td>
+            </tr>
+          </tbody>
+        </table>
+      </div>
+      <p className="muted small-note">
+        Each fold is scored by a classifier trained on the other folds, with the number of passes chosen for this setting. A wide spread means the
+        figure depends on which photos are held out: more photos per class narrow it.
+      </p>
+    </details>
   );
 }
 
