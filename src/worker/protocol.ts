@@ -12,9 +12,6 @@ import type { StudyRow } from '../core/train/study';
 /** A row of Auto's search table as the page shows it. */
 export type StudyRowLite = StudyRow;
 
-/** The Web Lock a worker holds while it trains a run; a 'running' run without it was interrupted. */
-export const runLockName = (runId: string) => `finetune-studio-run:${runId}`;
-
 export type WorkerStatus = 'idle' | 'probing' | 'loading-backbone' | 'warming-up' | 'ready' | 'training' | 'paused' | 'done' | 'error';
 
 export interface BackboneInfo {

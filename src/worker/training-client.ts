@@ -69,3 +69,6 @@ export class TrainingClient {
     this.worker = null;
   }
 }
+
+/** The page's one training worker client: the store's actions are its only callers. */
+export const trainingClient = new TrainingClient();
