@@ -1,7 +1,7 @@
 // What the studio asks of a trained model: predict, Grad-CAM, export, a share link, and importing
 // a model zip as a run. Components call these actions; only the store talks to the worker.
 import type { FromWorker, PreviewImage } from '../worker/protocol';
-import { trainingClient } from '../worker/training-client';
+import { trainingClient } from '../worker/training/training-client';
 import type { Slice } from './slice';
 
 type Answer<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;

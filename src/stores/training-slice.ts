@@ -10,7 +10,7 @@ import { deleteCachedBackbone, listCachedBackbones, type CachedBackboneInfo } fr
 import { createRun, deleteRun, listRuns } from '../persistence/runs-repo';
 import { InterruptedRunWatch } from '../persistence/run-watch';
 import type { BackboneInfo, FromWorker, PreviewImage, WorkerStatus } from '../worker/protocol';
-import { trainingClient } from '../worker/training-client';
+import { trainingClient } from '../worker/training/training-client';
 import { errorText, type Slice } from './slice';
 import { LiveFolder, liveFromRun, type LiveRun } from './live-run';
 

@@ -4,7 +4,7 @@ import type { BackendDecision } from '../core/backend/choose';
 import type { BackboneSpec } from '../core/backbones/catalog';
 import type { LayerInfo } from '../core/backbones/layers';
 import type { AugmentConfig } from '../core/augment/augment';
-import type { BenchResult, FinetuneShape } from './bench';
+import type { BenchResult, FinetuneShape } from './training/bench';
 import type { BackendChoice, BackendName, BatchPoint, EpochMetrics, TrainMode } from '../core/train/run-config';
 import type { AutoPlan } from '../core/train/auto-plan';
 import type { StudyRow } from '../core/train/study';

@@ -1,6 +1,6 @@
 // The training worker's lifecycle, in one place: created on first use, one listener set,
 // messages sent typed, terminated on dispose. Components never touch the Worker directly.
-import type { FromWorker, ToWorker } from './protocol';
+import type { FromWorker, ToWorker } from '../protocol';
 
 type Listener = (msg: FromWorker) => void;
 type RequestMsg = Extract<ToWorker, { requestId: number }>;
