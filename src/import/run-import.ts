@@ -25,7 +25,8 @@ interface PlannedItem {
 
 export interface ImportOptions {
   db: StudioDB;
-  pool: DecodePool;
+  /** The decode workers (only decode and unzip are used, so tests can pass a fake). */
+  pool: Pick<DecodePool, 'decode' | 'unzip'>;
   projectId: string;
   target: ImportTarget;
   input: Collected;
