@@ -11,8 +11,8 @@ import { defaultRunConfig, type RunConfig } from '../../src/core/train/run-confi
 import { TEST_SPEC, memorySource, syntheticDataset } from '../../src/core/train/test-backbone';
 import { Trainer } from '../../src/core/train/trainer';
 import { decodeNamed } from '../../src/core/train/weights';
-import { setupTf, webgpuAdapter } from '../../src/worker/tf-setup';
-import { fromRecord, toRecord } from '../../src/worker/run-records';
+import { setupTf, webgpuAdapter } from '../../src/worker/training/tf-setup';
+import { fromRecord, toRecord } from '../../src/worker/training/run-records';
 import { openStudioDb } from '../../src/persistence/db';
 import { createProject } from '../../src/persistence/projects-repo';
 import { createRun, getRun } from '../../src/persistence/runs-repo';

@@ -1,5 +1,5 @@
 // Section 1, backends: the built app's own training worker answers a `bench` message (see
-// src/worker/bench.ts) for one backend at a time, each in a fresh worker with a time limit, so a
+// src/worker/training/bench.ts) for one backend at a time, each in a fresh worker with a time limit, so a
 // slow software backend cannot hold the run up. Also reads what the WebGPU adapter is.
 import { freshPage, seconds } from './browser.mjs';
 

@@ -5,7 +5,7 @@ import type { SkipEntry } from '../core/data/types';
 import type { ImageRecord, StudioDB } from '../persistence/db';
 import { getBlobs, listImages, replaceTrainingCopies, type TrainingCopyUpdate } from '../persistence/images-repo';
 import { getProject } from '../persistence/projects-repo';
-import type { DecodePool } from '../worker/decode-client';
+import type { DecodePool } from '../worker/decode/decode-client';
 import { withRate, type ImportProgress } from './types';
 
 const BATCH = 16;

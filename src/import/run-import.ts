@@ -9,8 +9,8 @@ import { getOrCreateClassByName, listClasses } from '../persistence/classes-repo
 import { addImages, type AddImageInput, type AddImagesOutcome } from '../persistence/images-repo';
 import { getProject } from '../persistence/projects-repo';
 import { StorageFullError } from '../persistence/storage-full';
-import type { DecodePool } from '../worker/decode-client';
-import type { DecodedImage, DecodeResult } from '../worker/decode-protocol';
+import type { DecodePool } from '../worker/decode/decode-client';
+import type { DecodedImage, DecodeResult } from '../worker/decode/decode-protocol';
 import type { Collected, CollectedFile } from './collect-files';
 import { withRate, type ImportProgress, type ImportReport, type ImportSourceKind, type ImportTarget } from './types';
 import { errorText } from '../core/error-text';
@@ -25,7 +25,8 @@ interface PlannedItem {
 
 export interface ImportOptions {
   db: StudioDB;
-  pool: DecodePool;
+  /** The decode workers (only decode and unzip are used, so tests can pass a fake). */
+  pool: Pick<DecodePool, 'decode' | 'unzip'>;
   projectId: string;
   target: ImportTarget;
   input: Collected;

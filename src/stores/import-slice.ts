@@ -1,7 +1,7 @@
 // The running import job (progress, cancel) and the report it leaves behind.
 import { getDb } from '../persistence/connection';
 import type { StudioDB } from '../persistence/db';
-import { DecodePool } from '../worker/decode-client';
+import { DecodePool } from '../worker/decode/decode-client';
 import { runImport } from '../import/run-import';
 import { remakeTrainingCopies } from '../import/remake-training';
 import type { Collected } from '../import/collect-files';

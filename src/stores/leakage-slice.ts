@@ -3,7 +3,7 @@
 // one click to drop the copy or keep the pair in one set (applied when the run's split is made).
 import type { NearDuplicatePair } from '../core/data/near-duplicates';
 import { errorText, type Slice } from './slice';
-import { trainingClient } from './training-slice';
+import { trainingClient } from '../worker/training/training-client';
 
 export interface LeakageSlice {
   /** Pairs from the last check of this project (null: not checked since it opened). */

@@ -7,8 +7,9 @@ import { createImportSlice, type ImportSlice } from './import-slice';
 import { createUiSlice, type UiSlice } from './ui-slice';
 import { createTrainingSlice, type TrainingSlice } from './training-slice';
 import { createLeakageSlice, type LeakageSlice } from './leakage-slice';
+import { createModelSlice, type ModelSlice } from './model-slice';
 
-export type StudioState = ProjectsSlice & DatasetSlice & ImportSlice & UiSlice & TrainingSlice & LeakageSlice;
+export type StudioState = ProjectsSlice & DatasetSlice & ImportSlice & UiSlice & TrainingSlice & LeakageSlice & ModelSlice;
 
 export const useStudio = create<StudioState>()((...a) => ({
   ...createProjectsSlice(...a),
@@ -17,4 +18,5 @@ export const useStudio = create<StudioState>()((...a) => ({
   ...createUiSlice(...a),
   ...createTrainingSlice(...a),
   ...createLeakageSlice(...a),
+  ...createModelSlice(...a),
 }));

@@ -2,35 +2,19 @@
 // backbone info, the live run (throttled so charts never flood the main thread), and the runs.
 import type { BackendDecision } from '../core/backend/choose';
 import { BACKBONES, DEFAULT_BACKBONE_ID, type BackboneSpec } from '../core/backbones/catalog';
-import { defaultRunConfig, type BackendChoice, type BackendName, type BatchPoint, type EpochMetrics, type RunConfig } from '../core/train/run-config';
+import { defaultRunConfig, type BackendChoice, type BackendName, type RunConfig } from '../core/train/run-config';
+import { planRun } from '../core/train/plan-run';
 import { getDb } from '../persistence/connection';
 import type { RunRecord } from '../persistence/db';
 import { deleteCachedBackbone, listCachedBackbones, type CachedBackboneInfo } from '../persistence/backbones-repo';
-import { createRun, deleteRun, getRun, listRuns, updateRun } from '../persistence/runs-repo';
-import { runLockName } from '../worker/protocol';
-import type { BackboneInfo, FromWorker, PreviewImage, StudyRowLite, WorkerStatus } from '../worker/protocol';
-import type { AutoPlan } from '../core/train/auto-plan';
-import { TrainingClient } from '../worker/training-client';
+import { createRun, deleteRun, listRuns } from '../persistence/runs-repo';
+import { InterruptedRunWatch } from '../persistence/run-watch';
+import type { BackboneInfo, FromWorker, PreviewImage, WorkerStatus } from '../worker/protocol';
+import { trainingClient } from '../worker/training/training-client';
 import { errorText, type Slice } from './slice';
-import { planSplit } from './plan-split';
+import { LiveFolder, liveFromRun, type LiveRun } from './live-run';
 
-export interface LiveRun {
-  runId: string;
-  epoch: number;
-  totalEpochs: number;
-  batch: number;
-  batches: number;
-  imagesPerSecond: number;
-  numTensors: number;
-  numBytes: number;
-  points: BatchPoint[];
-  history: EpochMetrics[];
-  features: { done: number; total: number } | null;
-  /** Auto: its search, then its head fit, as the worker reports them. */
-  study: { phase: 'search' | 'fit'; done: number; total: number; rows: StudyRowLite[]; plan: AutoPlan | null } | null;
-  startedAt: number;
-  finished: 'done' | 'stopped' | 'early-stopped' | null;
-}
+export type { LiveRun } from './live-run';
 
 export interface TrainingSlice {
   trainConfig: RunConfig;
@@ -66,54 +50,11 @@ export interface TrainingSlice {
   importBackboneFiles: (name: string, files: { path: string; file: File }[]) => Promise<void>;
 }
 
-export const trainingClient = new TrainingClient();
-/** Runs whose Web Lock this page is waiting on (see loadRuns). */
-const watched = new Set<string>();
-const MAX_LIVE_POINTS = 4000;
+const interrupted = new InterruptedRunWatch();
 
 export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
-  // Batch messages can arrive many times a second; fold them and publish at most 4 times a second.
-  // Epochs on cached features can take milliseconds, so epoch results are folded the same way,
-  // and the runs list (an IndexedDB read) is refreshed at most once a second.
-  let pendingPoints: BatchPoint[] = [];
-  let pendingBatch: Extract<FromWorker, { type: 'batch' }> | null = null;
-  let pendingEpochs: EpochMetrics[] = [];
-  let pendingTensors: number | null = null;
-  let flushTimer: ReturnType<typeof setTimeout> | null = null;
-  const flush = () => {
-    if (flushTimer) clearTimeout(flushTimer);
-    flushTimer = null;
-    const live = get().live;
-    if (!live) return;
-    const next: LiveRun = { ...live };
-    if (pendingBatch) {
-      const points = [...live.points, ...pendingPoints];
-      const b = pendingBatch;
-      Object.assign(next, {
-        points: points.length > MAX_LIVE_POINTS ? points.filter((_, i) => i % 2 === 0) : points,
-        epoch: b.epoch,
-        batch: b.batch,
-        batches: b.batches,
-        imagesPerSecond: b.imagesPerSecond,
-        numTensors: b.numTensors,
-        numBytes: b.numBytes,
-        features: null,
-      });
-    }
-    if (pendingEpochs.length) {
-      const epochs = new Set(pendingEpochs.map((e) => e.epoch));
-      next.history = [...live.history.filter((h) => !epochs.has(h.epoch)), ...pendingEpochs];
-    }
-    if (pendingTensors != null) next.numTensors = pendingTensors;
-    set({ live: next });
-    pendingPoints = [];
-    pendingBatch = null;
-    pendingEpochs = [];
-    pendingTensors = null;
-  };
-  const schedule = () => {
-    flushTimer ??= setTimeout(flush, 250);
-  };
+  const folder = new LiveFolder(() => get().live, (live) => set({ live }));
+  // The runs list (an IndexedDB read) is refreshed at most once a second while epochs arrive.
   let runsTimer: ReturnType<typeof setTimeout> | null = null;
   let lastRunsLoad = 0;
   const refreshRuns = () => {
@@ -161,18 +102,14 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
         break;
       }
       case 'batch':
-        pendingPoints.push(msg.point);
-        pendingBatch = msg;
-        schedule();
+        folder.addBatch(msg);
         break;
       case 'epoch':
-        pendingEpochs.push(msg.metrics);
-        pendingTensors = msg.numTensors;
-        schedule();
+        folder.addEpoch(msg.metrics, msg.numTensors);
         refreshRuns();
         break;
       case 'run-finished': {
-        flush();
+        folder.flush();
         const live = get().live;
         if (live) set({ live: { ...live, finished: msg.status } });
         void get().loadRuns();
@@ -214,27 +151,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
   };
   trainingClient.subscribe(onMessage);
 
-  const beginLive = (run: RunRecord) => {
-    set({
-      trainError: null,
-      live: {
-        runId: run.id,
-        epoch: run.history.length,
-        totalEpochs: run.totalEpochs,
-        batch: 0,
-        batches: 0,
-        imagesPerSecond: 0,
-        numTensors: 0,
-        numBytes: 0,
-        points: run.batches,
-        history: run.history,
-        features: null,
-        study: run.study ? { phase: 'fit', done: run.study.plan.headSteps, total: run.study.plan.headSteps, rows: run.study.rows, plan: run.study.plan } : null,
-        startedAt: Date.now(),
-        finished: null,
-      },
-    });
-  };
+  const beginLive = (run: RunRecord) => set({ trainError: null, live: liveFromRun(run) });
 
   return {
     trainConfig: defaultRunConfig(BACKBONES.find((b) => b.id === DEFAULT_BACKBONE_ID)!),
@@ -266,18 +183,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       // worker takes the lock); a failure there is written to the run by the worker.
       const live = get().live;
       const starting = live && !live.finished && !get().trainError ? live.runId : null;
-      for (const r of runs.filter((r) => r.status === 'running' && r.id !== starting && !watched.has(r.id))) {
-        watched.add(r.id);
-        void navigator.locks
-          ?.request(runLockName(r.id), async () => {
-            const now = await getRun(db, r.id);
-            if (now?.status === 'running') await updateRun(db, r.id, { status: 'interrupted' });
-          })
-          .finally(() => {
-            watched.delete(r.id);
-            void get().loadRuns();
-          });
-      }
+      interrupted.watch(db, runs, starting, () => void get().loadRuns());
       set({ runs });
     },
     probeBackends: (fresh = true) => trainingClient.send({ type: 'probe', mode: get().trainConfig.mode, backend: get().trainConfig.backend, fresh }),
@@ -296,19 +202,20 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
     startRun: async (opts = {}) => {
       const { project, classes, images, trainConfig } = get();
       if (!project) return null;
-      const { used, split } = planSplit(classes, images, trainConfig, get().keepTogether);
-      if (used.length < 2) {
-        get().notify('error', 'Training needs at least 2 classes with images.');
+      const planned = planRun(classes, images, trainConfig, get().keepTogether);
+      if ('error' in planned) {
+        get().notify('error', planned.error);
         return null;
       }
+      const { plan } = planned;
       try {
         const run = await createRun(await getDb(), {
           projectId: project.id,
           status: 'running',
           config: trainConfig,
-          classes: used.map((c) => ({ id: c.id, name: c.name })),
-          split,
-          totalEpochs: trainConfig.auto?.enabled ? 0 : trainConfig.epochs + (trainConfig.mode === 'finetune' ? trainConfig.finetune.epochs : 0),
+          classes: plan.classes,
+          split: plan.split,
+          totalEpochs: plan.totalEpochs,
           parentRunId: opts.parentRunId ?? null,
         });
         beginLive(run);

@@ -4,16 +4,13 @@ import type { BackendDecision } from '../core/backend/choose';
 import type { BackboneSpec } from '../core/backbones/catalog';
 import type { LayerInfo } from '../core/backbones/layers';
 import type { AugmentConfig } from '../core/augment/augment';
-import type { BenchResult, FinetuneShape } from './bench';
+import type { BenchResult, FinetuneShape } from './training/bench';
 import type { BackendChoice, BackendName, BatchPoint, EpochMetrics, TrainMode } from '../core/train/run-config';
 import type { AutoPlan } from '../core/train/auto-plan';
 import type { StudyRow } from '../core/train/study';
 
 /** A row of Auto's search table as the page shows it. */
 export type StudyRowLite = StudyRow;
-
-/** The Web Lock a worker holds while it trains a run; a 'running' run without it was interrupted. */
-export const runLockName = (runId: string) => `finetune-studio-run:${runId}`;
 
 export type WorkerStatus = 'idle' | 'probing' | 'loading-backbone' | 'warming-up' | 'ready' | 'training' | 'paused' | 'done' | 'error';
 

@@ -2,7 +2,7 @@
 // applyBackbone exists for (tfjs BN ignores `trainable` when called with training: true).
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { applyBackbone, blockOfName, countParams, describeLayers, listBlocks, setLayerTrainable, setTrainableLastBlocks } from './layers';
+import { applyBackbone, blockOfName, countParams, describeLayers, layerTrainable, listBlocks, openBlocks, setLayerTrainable, setTrainableLastBlocks } from './layers';
 import { generateTinyBackbone, type ModelDir } from './test-fixtures';
 import { ioHandlerFromFiles } from './validate';
 
@@ -88,6 +88,20 @@ describe('freezing', () => {
     expect(setTrainableLastBlocks(model, -3).trainable).toBe(0);
     const all = listBlocks(model);
     expect(setTrainableLastBlocks(model, 99).trainable).toBe(trainableIn(all, false));
+  });
+
+  it('per-layer overrides win over the block rule, and the model follows layerTrainable layer by layer', () => {
+    const overrides = { Conv_1: false, block_3_project: true, bn_Conv1: true };
+    const counts = setTrainableLastBlocks(model, 2, { overrides });
+    const open = openBlocks(listBlocks(model), 2);
+    const infos = describeLayers(model);
+    expect(infos.map((l) => [l.name, model.getLayer(l.name).trainable])).toEqual(infos.map((l) => [l.name, layerTrainable(l, open, { overrides })]));
+    expect(model.getLayer('Conv_1').trainable).toBe(false);
+    expect(model.getLayer('block_3_project').trainable).toBe(true);
+    expect(model.getLayer('block_4_project').trainable).toBe(true);
+    const param = (name: string) => infos.find((l) => l.name === name)!.params;
+    // BN's moving statistics never train: only its gamma and beta (half its weights) count.
+    expect(counts.trainable).toBe(trainableIn(['block_4', 'head'], false) - param('Conv_1') + param('block_3_project') + param('bn_Conv1') / 2);
   });
 
   it('setLayerTrainable toggles one layer', () => {

@@ -85,22 +85,39 @@ export interface TrainableOptions {
    * as Keras recommends for fine-tuning). Moving statistics are never trained: see applyBackbone.
    */
   trainBatchNorm?: boolean;
+  /** Per-layer choices (layer name → trainable) that win over the block rule. */
+  overrides?: Record<string, boolean>;
+}
+
+/** The last `n` blocks of `blocks` (in model order); none for n <= 0. */
+export function openBlocks(blocks: string[], n: number): Set<string> {
+  return new Set(n > 0 ? blocks.slice(Math.max(0, blocks.length - n)) : []);
 }
 
 /**
- * Makes the layers of the last `n` blocks (of listBlocks) trainable and freezes every other layer.
- * n <= 0 freezes everything; n >= the number of blocks unfreezes all. Returns the new counts.
+ * The studio's one trainable-layer rule, used by the trainer, the benchmark and the freeze panel:
+ * a per-layer override wins; otherwise a layer with weights trains when its block is open, except
+ * BatchNormalization (unless `trainBatchNorm`).
+ */
+export function layerTrainable(layer: Pick<LayerInfo, 'name' | 'block' | 'className' | 'params'>, open: Set<string>, opts: TrainableOptions = {}): boolean {
+  if (opts.overrides && layer.name in opts.overrides) return opts.overrides[layer.name];
+  const isBn = layer.className === 'BatchNormalization';
+  return open.has(layer.block) && layer.params > 0 && (!isBn || opts.trainBatchNorm === true);
+}
+
+/**
+ * Makes the layers of the last `n` blocks (of listBlocks) trainable and freezes every other layer
+ * (by layerTrainable, overrides included). n <= 0 freezes everything; n >= the number of blocks
+ * unfreezes all. Returns the new counts.
  * Train with an explicit variable list (`model.trainableWeights.map(w => w.read())` or
  * optimizer.minimize(f, false, vars)), never with minimize's default of every trainable variable.
  */
 export function setTrainableLastBlocks(model: tf.LayersModel, n: number, opts: TrainableOptions = {}): ParamCounts {
-  const blocks = listBlocks(model);
-  const open = new Set(n > 0 ? blocks.slice(Math.max(0, blocks.length - n)) : []);
+  const open = openBlocks(listBlocks(model), n);
   const infos = describeLayers(model);
   model.trainable = true;
   model.layers.forEach((layer, i) => {
-    const isBn = infos[i].className === 'BatchNormalization';
-    layer.trainable = open.has(infos[i].block) && (!isBn || opts.trainBatchNorm === true);
+    layer.trainable = layerTrainable(infos[i], open, opts);
   });
   return countParams(model);
 }

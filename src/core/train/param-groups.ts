@@ -11,11 +11,7 @@ export interface BlockWeights {
 
 /** Unfreezes the last `blocks` blocks (plus per-layer overrides) and returns their trainable weights by block, in model order. */
 export function backboneBlockWeights(bb: tf.LayersModel, blocks: number, overrides: Record<string, boolean>): BlockWeights[] {
-  setTrainableLastBlocks(bb, blocks);
-  for (const [name, on] of Object.entries(overrides)) {
-    const layer = bb.layers.find((l) => l.name === name);
-    if (layer) layer.trainable = on;
-  }
+  setTrainableLastBlocks(bb, blocks, { overrides });
   const blockOf = new Map(describeLayers(bb).map((l) => [l.name, l.block]));
   const groups = new Map<string, BlockWeights['vars']>();
   for (const w of layerWeights(bb, 'backbone', (l) => l.trainable)) {

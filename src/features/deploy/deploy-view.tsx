@@ -2,7 +2,6 @@
 // the time per prediction, and take it away as a Teachable-Machine-format TF.js zip.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useStudio } from '../../stores/studio-store';
-import { trainingClient } from '../../stores/training-slice';
 import { formatBytes } from '../../components/ui/format';
 import { squarePixels } from './square-pixels';
 import { SharePanel } from './share-panel';
@@ -41,6 +40,7 @@ export function DeployView() {
   const loadRuns = useStudio((s) => s.loadRuns);
   const project = useStudio((s) => s.project);
   const notify = useStudio((s) => s.notify);
+  const { predict, exportRun, importModel } = useStudio.getState();
   const ready = useMemo(() => runs.filter((r) => r.lastCheckpointEpoch != null), [runs]);
   const [runId, setRunId] = useState<string | null>(null);
   const [results, setResults] = useState<Result[]>([]);
@@ -57,7 +57,7 @@ export function DeployView() {
     setBusy(`Importing ${file.name}…`);
     try {
       const zip = await file.arrayBuffer();
-      const r = await trainingClient.request<'model-imported'>({ type: 'import-model', projectId: project.id, name: file.name, zip }, [zip]);
+      const r = await importModel(project.id, file.name, zip);
       await loadRuns();
       await useStudio.getState().refreshDataset();
       setRunId(r.runId);
@@ -91,7 +91,7 @@ export function DeployView() {
       const out: Result[] = [];
       for (const f of files) {
         const px = await squarePixels(f, size);
-        const r = await trainingClient.request<'prediction'>({ type: 'predict', runId: run.id, images: [{ width: px.width, height: px.height, data: px.data }] });
+        const r = await predict(run.id, [{ width: px.width, height: px.height, data: px.data }]);
         out.push({ name: f.name, preview: px.preview, probabilities: r.probabilities[0], ms: r.ms });
       }
       setResults((prev) => [...out, ...prev].slice(0, 40));
@@ -114,7 +114,7 @@ export function DeployView() {
         const v = video.current;
         if (v && v.videoWidth > 0) {
           const px = await squarePixels(v, size);
-          const r = await trainingClient.request<'prediction'>({ type: 'predict', runId: run.id, images: [{ width: px.width, height: px.height, data: px.data }] }).catch(() => null);
+          const r = await predict(run.id, [{ width: px.width, height: px.height, data: px.data }]).catch(() => null);
           if (r && !stop) setLive({ name: 'webcam', preview: px.preview, probabilities: r.probabilities[0], ms: r.ms });
         }
         await new Promise((res) => setTimeout(res, 200));
@@ -131,7 +131,7 @@ export function DeployView() {
     if (!run) return;
     setBusy(kind === 'site' ? 'Building the demo site…' : 'Building the export…');
     try {
-      const r = await trainingClient.request<'exported'>({ type: 'export', runId: run.id });
+      const r = await exportRun(run.id);
       const blob = new Blob([kind === 'site' ? ((await demoSiteZip(r.files)) as Uint8Array<ArrayBuffer>) : r.zip], { type: 'application/zip' });
       const a = document.createElement('a');
       a.href = URL.createObjectURL(blob);

@@ -3,7 +3,6 @@
 // short /m/<id> link and a delete token shown once. QR codes for links short enough to scan.
 import { useEffect, useState } from 'react';
 import QRCode from 'qrcode';
-import { trainingClient } from '../../stores/training-slice';
 import { useStudio } from '../../stores/studio-store';
 import type { RunRecord } from '../../persistence/db';
 import { BACKBONES } from '../../core/backbones/catalog';
@@ -37,6 +36,8 @@ function Qr({ text }: { text: string }) {
 
 export function SharePanel({ run }: { run: RunRecord }) {
   const notify = useStudio((s) => s.notify);
+  const shareLink = useStudio((s) => s.shareLink);
+  const exportRun = useStudio((s) => s.exportRun);
   const [link, setLink] = useState<string | null>(null);
   const [linkError, setLinkError] = useState<string | null>(null);
   const [hosted, setHosted] = useState<{ url: string; deleteToken: string; id: string } | null>(null);
@@ -52,8 +53,7 @@ export function SharePanel({ run }: { run: RunRecord }) {
   const makeLink = async () => {
     setBusy(true);
     try {
-      const r = await trainingClient.request<'share-link-result'>({ type: 'share-link', runId: run.id });
-      setLink(`${demoBase}#link=${r.link}`);
+      setLink(`${demoBase}#link=${await shareLink(run.id)}`);
     } catch (e) {
       setLinkError(errorText(e));
     } finally {
@@ -64,7 +64,7 @@ export function SharePanel({ run }: { run: RunRecord }) {
   const upload = async () => {
     setBusy(true);
     try {
-      const r = await trainingClient.request<'exported'>({ type: 'export', runId: run.id });
+      const r = await exportRun(run.id);
       const res = await fetch(new URL('api/models', location.href), { method: 'POST', headers: { 'Content-Type': 'application/zip' }, body: r.zip });
       const body = (await res.json().catch(() => ({}))) as { id?: string; url?: string; deleteToken?: string; error?: string };
       if (!res.ok || !body.url || !body.deleteToken || !body.id) throw new Error(body.error ?? `the share service answered HTTP ${res.status} (is the studio running with npm start?)`);

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { Dialog } from '../../components/ui/dialog';
 import { useBlobUrl } from '../../components/data/use-blob-url';
-import { trainingClient } from '../../stores/training-slice';
+import { useStudio } from '../../stores/studio-store';
 
 interface Cam {
   heatmap: Float32Array;
@@ -29,20 +29,20 @@ export function GradCamDialog(props: { runId: string; imageId: string | null; cl
   const [show, setShow] = useState(true);
   const [opacity, setOpacity] = useState(0.5);
   const canvas = useRef<HTMLCanvasElement>(null);
+  const gradCam = useStudio((s) => s.gradCam);
 
   useEffect(() => {
     if (!props.imageId) return;
     let live = true;
     setCam(null);
     setError(null);
-    trainingClient
-      .request<'gradcam-result'>({ type: 'gradcam', runId: props.runId, imageId: props.imageId, classIndex: target })
+    gradCam(props.runId, props.imageId, target)
       .then((r) => live && setCam(r))
       .catch((e: Error) => live && setError(e.message));
     return () => {
       live = false;
     };
-  }, [props.runId, props.imageId, target]);
+  }, [gradCam, props.runId, props.imageId, target]);
 
   useEffect(() => {
     const c = canvas.current;

@@ -4,7 +4,8 @@
 import { useMemo } from 'react';
 import { useStudio } from '../../stores/studio-store';
 import { CheckField, NumberField, RangeField } from '../../components/ui/fields';
-import { headParams, layerTrainable, openBlocks, trainableCount } from './trainable';
+import { layerTrainable, openBlocks } from '../../core/backbones/layers';
+import { headParams, trainableCount } from './trainable';
 
 export function FreezePanel() {
   const cfg = useStudio((s) => s.trainConfig);
@@ -82,7 +83,7 @@ export function FreezePanel() {
               </thead>
               <tbody>
                 {layers.map((l) => {
-                  const on = layerTrainable(l, open, cfg.layerOverrides);
+                  const on = layerTrainable(l, open, { overrides: cfg.layerOverrides });
                   return (
                     <tr key={l.name} className={on ? 'layer-on' : ''}>
                       <td>{l.block}</td>

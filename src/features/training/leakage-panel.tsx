@@ -3,7 +3,7 @@
 // one click to keep the pair in one set or to delete the copy.
 import { useMemo } from 'react';
 import { useStudio } from '../../stores/studio-store';
-import { planSplit } from '../../stores/plan-split';
+import { planSplit } from '../../core/train/plan-run';
 import { useBlobUrl } from '../../components/data/use-blob-url';
 import { plural } from '../../components/ui/format';
 import type { ImageRecord } from '../../persistence/db';

@@ -1,6 +1,6 @@
 // Typed messages between the main thread and the image decode workers.
 // Decoding, resizing, hashing and unzipping all happen off the main thread.
-import type { SkipCode, SkipEntry, SniffedFormat } from '../core/data/types';
+import type { SkipCode, SkipEntry, SniffedFormat } from '../../core/data/types';
 
 export interface DecodeRequest {
   type: 'decode';

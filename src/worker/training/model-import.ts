@@ -2,17 +2,17 @@
 // as a model version: the classifier is split into its backbone (stored like an imported
 // backbone) and head, and saved as a finished run whose checkpoint holds all the weights.
 import * as tf from '@tensorflow/tfjs';
-import { unzipBounded, ZipError } from '../core/data/bounded-unzip.mjs';
-import type { BackboneSpec } from '../core/backbones/catalog';
-import { ioHandlerFromFiles, validateModel } from '../core/backbones/validate';
-import { modelArtifacts } from '../core/export/assemble';
-import { defaultRunConfig, type RunConfig } from '../core/train/run-config';
-import { encodeNamed, layerWeights } from '../core/train/weights';
-import type { StudioDB } from '../persistence/db';
-import { cacheBackbone } from '../persistence/backbones-repo';
-import { getOrCreateClassByName } from '../persistence/classes-repo';
-import { saveCheckpoint } from '../persistence/checkpoints-repo';
-import { createRun } from '../persistence/runs-repo';
+import { unzipBounded, ZipError } from '../../core/data/bounded-unzip.mjs';
+import type { BackboneSpec } from '../../core/backbones/catalog';
+import { ioHandlerFromFiles, validateModel } from '../../core/backbones/validate';
+import { modelArtifacts } from '../../core/export/assemble';
+import { defaultRunConfig, type RunConfig } from '../../core/train/run-config';
+import { encodeNamed, layerWeights } from '../../core/train/weights';
+import type { StudioDB } from '../../persistence/db';
+import { cacheBackbone } from '../../persistence/backbones-repo';
+import { getOrCreateClassByName } from '../../persistence/classes-repo';
+import { saveCheckpoint } from '../../persistence/checkpoints-repo';
+import { createRun } from '../../persistence/runs-repo';
 
 interface StudioMetadata {
   labels?: unknown;

@@ -1,14 +1,14 @@
 // Image decode worker: sniffs, validates, hashes, decodes (EXIF orientation applied) and
 // resizes one image per message into a training copy and a thumbnail; also unzips archives.
 /// <reference lib="webworker" />
-import { checkComplete, describeSkip, sniffFormat } from '../core/data/sniff';
-import { readImageSize } from '../core/data/image-header';
-import { refuseDeclaredSize } from '../core/data/image-limits';
-import { sha256Hex } from '../core/data/hash';
-import { listZipEntries } from '../core/data/zip';
-import { MIME_BY_FORMAT, SUPPORTED_FORMATS } from '../core/data/types';
+import { checkComplete, describeSkip, sniffFormat } from '../../core/data/sniff';
+import { readImageSize } from '../../core/data/image-header';
+import { refuseDeclaredSize } from '../../core/data/image-limits';
+import { sha256Hex } from '../../core/data/hash';
+import { listZipEntries } from '../../core/data/zip';
+import { MIME_BY_FORMAT, SUPPORTED_FORMATS } from '../../core/data/types';
 import type { DecodeRequest, DecodeResult, FromDecodeWorker, ToDecodeWorker, UnzipResult } from './decode-protocol';
-import { errorText } from '../core/error-text';
+import { errorText } from '../../core/error-text';
 
 declare const self: DedicatedWorkerGlobalScope;
 

@@ -1,10 +1,10 @@
 // Pixels for training, read in the worker straight from IndexedDB: each image's training copy
 // is decoded, centre-cropped (or stretched) to the backbone's input size, and kept as RGB in a
 // bounded cache so fine-tuning epochs do not decode again.
-import type { PixelImage } from '../core/backbones/preprocess';
-import type { PixelSource } from '../core/train/data';
-import type { StudioDB } from '../persistence/db';
-import { getBlob } from '../persistence/images-repo';
+import type { PixelImage } from '../../core/backbones/preprocess';
+import type { PixelSource } from '../../core/train/data';
+import type { StudioDB } from '../../persistence/db';
+import { getBlob } from '../../persistence/images-repo';
 
 const CACHE_BYTES = 512 * 1024 * 1024;
 

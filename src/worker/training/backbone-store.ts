@@ -2,11 +2,11 @@
 // before (works offline), else from its URL (TF Hub handles included) with byte progress, then
 // caches it.
 import * as tf from '@tensorflow/tfjs';
-import { modelJsonUrl, type BackboneSpec } from '../core/backbones/catalog';
-import { cutLayersModel, fetchModelFiles } from '../core/backbones/load';
-import { ioHandlerFromFiles } from '../core/backbones/validate';
-import type { StudioDB } from '../persistence/db';
-import { cacheBackbone, getCachedBackbone } from '../persistence/backbones-repo';
+import { modelJsonUrl, type BackboneSpec } from '../../core/backbones/catalog';
+import { cutLayersModel, fetchModelFiles } from '../../core/backbones/load';
+import { ioHandlerFromFiles } from '../../core/backbones/validate';
+import type { StudioDB } from '../../persistence/db';
+import { cacheBackbone, getCachedBackbone } from '../../persistence/backbones-repo';
 
 export type OpenedBackbone =
   | { kind: 'layers'; model: tf.LayersModel; fromCache: boolean }

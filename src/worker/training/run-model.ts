@@ -2,22 +2,22 @@
 // best (else last) checkpoint, for prediction, Grad-CAM and export. One run is kept open.
 import * as tf from '@tensorflow/tfjs';
 import { zipSync, strToU8 } from 'fflate';
-import type { BackboneSpec } from '../core/backbones/catalog';
-import { applyBackbone } from '../core/backbones/layers';
-import { combineModel, modelArtifacts, TM_INPUT } from '../core/export/assemble';
-import { accuracySummary } from '../core/metrics/intervals';
-import { gradCam } from '../core/explain/grad-cam';
-import { encodeShareLink } from '../core/export/share-link';
-import { shareHeadFromModel } from '../core/export/share-head';
-import { BACKBONES } from '../core/backbones/catalog';
-import { toUnitBatch } from '../core/train/data';
-import { pool } from '../core/train/features';
-import { buildHead } from '../core/train/head';
-import { applyNamedWeights } from '../core/train/weights';
-import type { PixelImage } from '../core/backbones/preprocess';
-import type { RunRecord, StudioDB } from '../persistence/db';
-import { getRun } from '../persistence/runs-repo';
-import { getCheckpoint } from '../persistence/checkpoints-repo';
+import type { BackboneSpec } from '../../core/backbones/catalog';
+import { applyBackbone } from '../../core/backbones/layers';
+import { combineModel, modelArtifacts, TM_INPUT } from '../../core/export/assemble';
+import { accuracySummary } from '../../core/metrics/intervals';
+import { gradCam } from '../../core/explain/grad-cam';
+import { encodeShareLink } from '../../core/export/share-link';
+import { shareHeadFromModel } from '../../core/export/share-head';
+import { BACKBONES } from '../../core/backbones/catalog';
+import { toUnitBatch } from '../../core/train/data';
+import { pool } from '../../core/train/features';
+import { buildHead } from '../../core/train/head';
+import { applyNamedWeights } from '../../core/train/weights';
+import type { PixelImage } from '../../core/backbones/preprocess';
+import type { RunRecord, StudioDB } from '../../persistence/db';
+import { getRun } from '../../persistence/runs-repo';
+import { getCheckpoint } from '../../persistence/checkpoints-repo';
 import { openBackbone } from './backbone-store';
 import { IdbPixelSource } from './idb-pixel-source';
 

@@ -3,22 +3,22 @@
 // as the run's first epochs. A frozen plan ends here; a fine-tune plan hands the fitted head to
 // the trainer, which runs the fine-tuning stage.
 import * as tf from '@tensorflow/tfjs';
-import { applyPlan, chooseAutoPlan, type AutoPlan } from '../core/train/auto-plan';
-import { computeFeatures, type FeatureCache, type FeatureExtractor, type FeatureStore } from '../core/train/features';
-import type { PixelSource, TrainImage } from '../core/train/data';
-import { evaluateLogits, type EvalResult } from '../core/train/evaluate';
-import { buildHead } from '../core/train/head';
-import { runStudy } from '../core/train/study';
-import { fitHead } from '../core/train/study-fit';
-import { applyNamedWeights, encodeNamed, type EncodedWeights } from '../core/train/weights';
-import type { EpochMetrics, RunConfig } from '../core/train/run-config';
-import type { RunRecord, RunStudy, StudioDB } from '../persistence/db';
-import { getRun, updateRun } from '../persistence/runs-repo';
-import { saveCheckpoint } from '../persistence/checkpoints-repo';
-import { EarlyStopping } from '../core/train/early-stopping';
-import type { Checkpoint } from '../core/train/trainer';
+import { applyPlan, chooseAutoPlan, type AutoPlan } from '../../core/train/auto-plan';
+import { computeFeatures, type FeatureCache, type FeatureExtractor, type FeatureStore } from '../../core/train/features';
+import type { PixelSource, TrainImage } from '../../core/train/data';
+import { evaluateLogits, type EvalResult } from '../../core/train/evaluate';
+import { buildHead } from '../../core/train/head';
+import { runStudy } from '../../core/train/study';
+import { fitHead } from '../../core/train/study-fit';
+import { applyNamedWeights, encodeNamed, type EncodedWeights } from '../../core/train/weights';
+import type { EpochMetrics, RunConfig } from '../../core/train/run-config';
+import type { RunRecord, RunStudy, StudioDB } from '../../persistence/db';
+import { getRun, updateRun } from '../../persistence/runs-repo';
+import { saveCheckpoint } from '../../persistence/checkpoints-repo';
+import { EarlyStopping } from '../../core/train/early-stopping';
+import type { Checkpoint } from '../../core/train/trainer';
 import { toEvaluation, toRecord } from './run-records';
-import type { FromWorker, StudyRowLite } from './protocol';
+import type { FromWorker, StudyRowLite } from '../protocol';
 
 export interface AutoContext {
   run: RunRecord;

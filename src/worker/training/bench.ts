@@ -2,16 +2,16 @@
 // matmul GFLOP/s, backbone forward img/s, head training on cached features img/s and
 // fine-tuning img/s (last ~30% of layers trainable), plus the model's FLOPs per image.
 import * as tf from '@tensorflow/tfjs';
-import { activateBackend } from '../core/backend/choose';
-import type { BackboneSpec } from '../core/backbones/catalog';
-import { applyBackbone, listBlocks, setTrainableLastBlocks } from '../core/backbones/layers';
-import { frozenExtractor, pool } from '../core/train/features';
-import { buildHead } from '../core/train/head';
-import { weightedCategoricalCrossEntropy } from '../core/train/losses';
-import type { BackendName } from '../core/train/run-config';
-import type { StudioDB } from '../persistence/db';
+import { activateBackend } from '../../core/backend/choose';
+import type { BackboneSpec } from '../../core/backbones/catalog';
+import { applyBackbone, listBlocks, setTrainableLastBlocks } from '../../core/backbones/layers';
+import { frozenExtractor, pool } from '../../core/train/features';
+import { buildHead } from '../../core/train/head';
+import { weightedCategoricalCrossEntropy } from '../../core/train/losses';
+import type { BackendName } from '../../core/train/run-config';
+import type { StudioDB } from '../../persistence/db';
 import { openBackbone } from './backbone-store';
-import { errorText } from '../core/error-text';
+import { errorText } from '../../core/error-text';
 
 export interface BenchBackendResult {
   backend: BackendName;

@@ -1,6 +1,6 @@
 // Sorts a failure from the training worker into what the user can do about it: out of memory
 // and a lost GPU device can continue from the last checkpoint (on another backend if needed).
-import { errorText } from '../core/error-text';
+import { errorText } from '../../core/error-text';
 export type FailureKind = 'oom' | 'device-lost' | 'other';
 
 export function classifyError(e: unknown): { message: string; kind: FailureKind } {

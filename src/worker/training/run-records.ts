@@ -1,9 +1,9 @@
 // Conversions between the trainer's checkpoints and results and the records IndexedDB keeps.
-import type { TrainImage } from '../core/train/data';
-import type { EvalResult } from '../core/train/evaluate';
-import type { Checkpoint } from '../core/train/trainer';
-import type { RunEvaluation } from '../persistence/db';
-import type { getCheckpoint } from '../persistence/checkpoints-repo';
+import type { TrainImage } from '../../core/train/data';
+import type { EvalResult } from '../../core/train/evaluate';
+import type { Checkpoint } from '../../core/train/trainer';
+import type { RunEvaluation } from '../../persistence/db';
+import type { getCheckpoint } from '../../persistence/checkpoints-repo';
 
 export function toEvaluation(val: TrainImage[], v: EvalResult): RunEvaluation {
   return { imageIds: val.map((x) => x.id), labels: v.labels, probabilities: Array.from(v.probabilities), numClasses: v.numClasses };

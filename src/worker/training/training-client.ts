@@ -1,6 +1,6 @@
 // The training worker's lifecycle, in one place: created on first use, one listener set,
 // messages sent typed, terminated on dispose. Components never touch the Worker directly.
-import type { FromWorker, ToWorker } from './protocol';
+import type { FromWorker, ToWorker } from '../protocol';
 
 type Listener = (msg: FromWorker) => void;
 type RequestMsg = Extract<ToWorker, { requestId: number }>;
@@ -69,3 +69,6 @@ export class TrainingClient {
     this.worker = null;
   }
 }
+
+/** The page's one training worker client: the store's actions are its only callers. */
+export const trainingClient = new TrainingClient();

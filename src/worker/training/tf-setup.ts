@@ -8,9 +8,9 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { registerWasmGradKernels } from '../core/backend/wasm-grad-kernels';
-import type { AdapterInfo } from '../core/backend/choose';
-import type { BackendName } from '../core/train/run-config';
+import { registerWasmGradKernels } from '../../core/backend/wasm-grad-kernels';
+import type { AdapterInfo } from '../../core/backend/choose';
+import type { BackendName } from '../../core/train/run-config';
 
 let done = false;
 

@@ -1,15 +1,20 @@
-// The training worker's entry: a thin message switch over TrainingSession. One job at a time;
+// The training worker's entry: a thin message switch over its three parts (the engine: database,
+// backend and backbone; a run's lifecycle; services for trained models). One job at a time;
 // pause, resume and stop are handled between batches.
 /// <reference lib="webworker" />
-import type { FromWorker, ToWorker } from './protocol';
-import { TrainingSession } from './training-session';
+import type { FromWorker, ToWorker } from '../protocol';
+import { WorkerEngine } from './worker-engine';
+import { RunLifecycle } from './run-lifecycle';
+import { ModelServices } from './model-services';
 import { classifyError } from './classify-failure';
-import { errorText } from '../core/error-text';
+import { errorText } from '../../core/error-text';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 const post = (msg: FromWorker, transfer: Transferable[] = []) => self.postMessage(msg, transfer);
-const session = new TrainingSession(post);
+const engine = new WorkerEngine(post);
+const runs = new RunLifecycle(engine);
+const models = new ModelServices(engine);
 let busy: Promise<void> = Promise.resolve();
 
 /** Long jobs run one after another; control messages act at once. */
@@ -31,50 +36,50 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
   switch (msg.type) {
     case 'probe':
       job(undefined, async () => {
-        if (msg.fresh) session.forgetMeasurements();
-        await session.ensureBackend(msg.mode, msg.backend);
-        post({ type: 'status', status: session.hasBackbone ? 'ready' : 'idle' });
+        if (msg.fresh) engine.forgetMeasurements();
+        await engine.ensureBackend(msg.mode, msg.backend);
+        post({ type: 'status', status: engine.hasBackbone ? 'ready' : 'idle' });
       });
       break;
     case 'load-backbone':
       job(undefined, async () => {
-        await session.ensureBackend('frozen', 'auto');
-        await session.loadBackbone(msg.spec);
+        await engine.ensureBackend('frozen', 'auto');
+        await engine.loadBackbone(msg.spec);
       });
       break;
     case 'import-backbone':
       job(undefined, async () => {
         try {
-          post({ type: 'backbone-imported', ...(await session.importBackbone(msg.name, msg.files)) });
+          post({ type: 'backbone-imported', ...(await models.importBackbone(msg.name, msg.files)) });
         } catch (e) {
           post({ type: 'error', message: errorText(e), kind: 'import', recoverable: false });
         }
       });
       break;
     case 'augment-preview':
-      job(undefined, () => session.augmentPreview(msg.imageIds, msg.augment, msg.seed, msg.size));
+      job(undefined, () => models.augmentPreview(msg.imageIds, msg.augment, msg.seed, msg.size));
       break;
     case 'train':
-      job(msg.runId, () => session.train(msg.runId, msg.resume, msg.backend));
+      job(msg.runId, () => runs.train(msg.runId, msg.resume, msg.backend));
       break;
     case 'bench':
-      job(undefined, async () => post({ type: 'bench-result', result: await session.bench(msg.spec, msg.backends, msg.batch, msg.reps, msg.finetune) }));
+      job(undefined, async () => post({ type: 'bench-result', result: await models.bench(msg.spec, msg.backends, msg.batch, msg.reps, msg.finetune) }));
       break;
     case 'predict':
       request(msg.requestId, async () => {
-        const r = await session.predict(msg.runId, msg.images);
+        const r = await models.predict(msg.runId, msg.images);
         post({ type: 'prediction', requestId: msg.requestId, ...r });
       });
       break;
     case 'gradcam':
       request(msg.requestId, async () => {
-        const r = await session.gradcam(msg.runId, msg.imageId, msg.classIndex);
+        const r = await models.gradcam(msg.runId, msg.imageId, msg.classIndex);
         post({ type: 'gradcam-result', requestId: msg.requestId, ...r }, [r.heatmap.buffer as ArrayBuffer]);
       });
       break;
     case 'export':
       request(msg.requestId, async () => {
-        const { files, zip } = await session.exportRun(msg.runId);
+        const { files, zip } = await models.exportRun(msg.runId);
         const buffers = Object.fromEntries(Object.entries(files).map(([k, v]) => [k, v.slice().buffer as ArrayBuffer]));
         const zipBuf = zip.slice().buffer as ArrayBuffer;
         post({ type: 'exported', requestId: msg.requestId, zip: zipBuf, files: buffers }, [zipBuf, ...Object.values(buffers)]);
@@ -82,27 +87,27 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       break;
     case 'import-model':
       request(msg.requestId, async () => {
-        const r = await session.importModel(msg.projectId, msg.name, msg.zip);
+        const r = await models.importModel(msg.projectId, msg.name, msg.zip);
         post({ type: 'model-imported', requestId: msg.requestId, ...r });
       });
       break;
     case 'share-link':
-      request(msg.requestId, async () => post({ type: 'share-link-result', requestId: msg.requestId, link: await session.shareLink(msg.runId) }));
+      request(msg.requestId, async () => post({ type: 'share-link-result', requestId: msg.requestId, link: await models.shareLink(msg.runId) }));
       break;
     case 'near-duplicates':
       request(msg.requestId, async () => {
-        const pairs = await session.nearDuplicates(msg.imageIds, (done, total) => post({ type: 'near-duplicates-progress', done, total }));
+        const pairs = await models.nearDuplicates(msg.imageIds, (done, total) => post({ type: 'near-duplicates-progress', done, total }));
         post({ type: 'near-duplicates-result', requestId: msg.requestId, pairs });
       });
       break;
     case 'pause':
-      session.pause();
+      runs.pause();
       break;
     case 'resume':
-      session.resume();
+      runs.resume();
       break;
     case 'stop':
-      session.stop();
+      runs.stop();
       break;
     default: {
       const never: never = msg;

@@ -1,10 +1,10 @@
 // A model the user dropped (a folder or zip with model.json and its weight files): validated
 // before anything is kept, then stored in the IndexedDB backbone cache so it works offline.
-import { unzipBounded, ZipError } from '../core/data/bounded-unzip.mjs';
-import type { BackboneSpec } from '../core/backbones/catalog';
-import { ioHandlerFromFiles, validateModel } from '../core/backbones/validate';
-import type { StudioDB } from '../persistence/db';
-import { cacheBackbone } from '../persistence/backbones-repo';
+import { unzipBounded, ZipError } from '../../core/data/bounded-unzip.mjs';
+import type { BackboneSpec } from '../../core/backbones/catalog';
+import { ioHandlerFromFiles, validateModel } from '../../core/backbones/validate';
+import type { StudioDB } from '../../persistence/db';
+import { cacheBackbone } from '../../persistence/backbones-repo';
 
 export interface DroppedFile {
   path: string;

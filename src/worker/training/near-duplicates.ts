@@ -1,8 +1,8 @@
 // The leakage check's heavy part, in the training worker: each image's training copy is drawn at
 // 64×64 and hashed (pHash), hashes are kept per image id for the next check, and all pairs
 // within the threshold are returned.
-import { findNearDuplicates, perceptualHash, type NearDuplicatePair, type PerceptualHash } from '../core/data/near-duplicates';
-import type { StudioDB } from '../persistence/db';
+import { findNearDuplicates, perceptualHash, type NearDuplicatePair, type PerceptualHash } from '../../core/data/near-duplicates';
+import type { StudioDB } from '../../persistence/db';
 import { IdbPixelSource } from './idb-pixel-source';
 
 const SIZE = 64;
