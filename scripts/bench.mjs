@@ -122,7 +122,7 @@ try {
       const ours = studio?.backend ?? 'wasm';
       const same = await section(`3a. peer: Teachable Machine on the studio's backend (${ours})${tag}`, () => runPeer(bench, opts, ours, images, log, seed ?? 42));
       if (same) one.peer.push({ label: `TM, studio's backend (${same.backend})`, sameBackend: true, ...same });
-      if (first) {
+      if (first && opts.reference) {
         const other = await section(`3b. peer: Teachable Machine on tfjs's default backend (reference)${tag}`, () => runPeer(bench, opts, null, images, log, seed ?? 42));
         if (other && other.backend !== ours) one.peer.push({ label: `TM, default (${other.backend}), reference`, sameBackend: false, ...other });
         else if (other) log(`  the default backend is the studio's (${ours}) too: no reference row`);

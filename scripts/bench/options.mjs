@@ -32,6 +32,8 @@ export const USAGE = `Usage: npm run bench -- [options]     (or node scripts/ben
   --seed N            the studio's Seed field (default: the studio's default, 42)
   --seeds N|LIST      repeat the studio runs and the peer (seeded too) for N seeds from --seed (or 42),
                       or for the listed seeds (e.g. 1,2,3); prints mean and range per run
+  --reference yes|no  also run the peer on tfjs's default backend for the first seed, as a reference row
+                      (default yes; it is slow where that backend is software WebGL)
   --backends LIST     comma-separated backends for the throughput section (default wasm,webgpu,webgl,cpu)
   --only LIST         run only these sections: ${SECTIONS.join(',')} (default all)
   --json FILE         where to write every figure (default bench-results/bench.json; bench.svg beside it)
@@ -52,7 +54,7 @@ function parseArgv(argv) {
     if (value === undefined) throw new Error(`--${key} needs a value\n\n${USAGE}`);
     out[key] = value;
   }
-  const known = ['dataset', 'val', 'val-fraction', 'test', 'test-fraction', 'seeds', 'backbone', 'mode', 'epochs', 'seed', 'backends', 'only', 'json', 'help'];
+  const known = ['dataset', 'val', 'val-fraction', 'test', 'test-fraction', 'seeds', 'reference', 'backbone', 'mode', 'epochs', 'seed', 'backends', 'only', 'json', 'help'];
   for (const k of Object.keys(out)) if (!known.includes(k)) throw new Error(`unknown option --${k}\n\n${USAGE}`);
   return out;
 }
@@ -147,6 +149,12 @@ function resolveBackbone(arg, notes) {
   return { id, dir, outputLayer, inputSize, tmOptions: tm, real: dir !== TINY_BACKBONE };
 }
 
+function parseYesNo(v, key, dflt) {
+  if (v === undefined) return dflt;
+  if (v === 'yes' || v === 'no') return v === 'yes';
+  throw new Error(`--${key} must be yes or no`);
+}
+
 /** `--seeds 3` → three seeds from `base` (or 42); `--seeds 1,5,9` → those; absent → [base] (null: the studio's default). */
 export function parseSeeds(arg, base) {
   if (arg === undefined) return [base];
@@ -229,6 +237,7 @@ export function resolveOptions(argv) {
     epochs: num('epochs', 10, (v) => Number.isInteger(v) && v >= 1 && v <= 500),
     seed,
     seeds,
+    reference: parseYesNo(a.reference, 'reference', true),
     backends,
     sections,
     json: resolve(a.json ?? join(ROOT, 'bench-results/bench.json')),
