@@ -1,5 +1,6 @@
 // House rules anyone can check with `npm test`: no import loop between the top-level folders of
-// src/ (a loop means neither side can change or be tested alone), and no non-test source file over
+// src/ (a loop means neither side can change or be tested alone), only tests import
+// src/test-support/ (which stands outside the layering), and no non-test source file over
 // 400 lines. Imports are read with TypeScript's own pre-processor (static, type-only, dynamic and
 // re-exports; comments ignored), plus worker entry points named by `new URL('…', import.meta.url)`.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -54,15 +55,18 @@ function areaOf(file: string): string | null {
 /** Edges between areas, each with one example import (file → file) that makes it. */
 type AreaGraph = Map<string, Map<string, string>>;
 
+/** Helpers only tests import: outside the layering (they may import any folder, and only tests import them). */
+const TEST_SUPPORT = 'test-support';
+
 function areaGraph(files: string[]): AreaGraph {
   const graph: AreaGraph = new Map();
   for (const file of files) {
     const from = areaOf(file);
-    if (from == null) continue;
+    if (from == null || from === TEST_SUPPORT) continue;
     for (const spec of specifiersOf(readFileSync(file, 'utf8'))) {
       const target = resolveSpecifier(file, spec);
       const to = target && areaOf(target);
-      if (!to || to === from) continue;
+      if (!to || to === from || to === TEST_SUPPORT) continue;
       const edges = graph.get(from) ?? new Map<string, string>();
       if (!edges.has(to)) edges.set(to, `src/${relative(SRC, file)} imports '${spec}'`);
       graph.set(from, edges);
@@ -139,6 +143,16 @@ describe('house rules', () => {
       return `${loop.join(' ⇄ ')}\n${edges.join('\n')}`;
     });
     expect(explain, `import loops between folders of src/:\n${explain.join('\n')}`).toEqual([]);
+  });
+
+  it(`only tests import src/${TEST_SUPPORT}/, so shipped code never carries test helpers`, () => {
+    const shipped = listFiles(SRC).filter((f) => !TEST.test(f) && areaOf(f) !== TEST_SUPPORT);
+    const offenders = shipped.flatMap((file) =>
+      specifiersOf(readFileSync(file, 'utf8'))
+        .filter((spec) => areaOf(resolveSpecifier(file, spec) ?? ROOT) === TEST_SUPPORT)
+        .map((spec) => `src/${relative(SRC, file)} imports '${spec}'`),
+    );
+    expect(offenders).toEqual([]);
   });
 
   it(`no non-test source file in src, server, scripts or e2e/support is over ${MAX_LINES} lines`, () => {

@@ -8,7 +8,7 @@ import { activateBackend } from '../../src/core/backend/choose';
 import { applyBackbone } from '../../src/core/backbones/layers';
 import { pool } from '../../src/core/train/features';
 import { defaultRunConfig, type RunConfig } from '../../src/core/train/run-config';
-import { TEST_SPEC, memorySource, syntheticDataset } from '../../src/core/train/test-backbone';
+import { TEST_SPEC, memorySource, syntheticDataset } from '../../src/test-support/test-backbone';
 import { Trainer } from '../../src/core/train/trainer';
 import { decodeNamed } from '../../src/core/train/weights';
 import { setupTf, webgpuAdapter } from '../../src/worker/training/tf-setup';

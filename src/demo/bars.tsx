@@ -1,22 +1,10 @@
-// Top-k class bars with percentages. Labels are untrusted: rendered as React text only.
-import { formatPercent, type Ranked } from './topk';
+// The demo page's probability bars (the studio's widget, tagged for the demo's tests) and its
+// time-per-prediction figure.
+import { ProbabilityBars } from '../components/data/probability-bars';
+import type { Ranked } from '../core/metrics/topk';
 
 export function Bars({ ranked }: { ranked: Ranked[] }) {
-  return (
-    <ol className="demo-bars">
-      {ranked.map((r, i) => (
-        <li key={r.index} className={i === 0 ? 'demo-bar demo-bar-top' : 'demo-bar'} data-testid="demo-bar" data-label={r.label} data-prob={String(r.prob)}>
-          <div className="demo-bar-text">
-            <span className="demo-bar-label" title={r.label}>{r.label}</span>
-            <span className="demo-bar-pct">{formatPercent(r.prob)}</span>
-          </div>
-          <div className="demo-bar-track" aria-hidden="true">
-            <div className="demo-bar-fill" style={{ width: `${Math.min(100, Math.max(0, r.prob * 100))}%` }} />
-          </div>
-        </li>
-      ))}
-    </ol>
-  );
+  return <ProbabilityBars ranked={ranked} testId="demo-bar" />;
 }
 
 export function Millis({ ms }: { ms: number }) {

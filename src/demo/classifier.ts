@@ -14,7 +14,7 @@ import { decodeShareLink } from '../core/export/share-link';
 import { budgetFetch, fetchJson, formatBytes } from './budget-fetch';
 import type { DemoSource } from './hash';
 import { parseMetadata } from './metadata';
-import { isProbabilityVector, softmax } from './topk';
+import { isProbabilityVector, softmax } from '../core/metrics/topk';
 import { errorText } from '../core/error-text';
 
 /** Largest total weight size a #model= URL may have (the catalog backbones are far smaller). */

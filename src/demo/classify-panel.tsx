@@ -4,7 +4,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { Bars, Millis } from './bars';
 import type { Classifier } from './classifier';
 import { decodeImageFile, drawSquare } from './image';
-import { topK, type Ranked } from './topk';
+import { topK, type Ranked } from '../core/metrics/topk';
 import { Webcam } from './webcam';
 import { errorText } from '../core/error-text';
 

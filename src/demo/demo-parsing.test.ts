@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildDemoHash, parseDemoHash } from './hash';
 import { parseMetadata, scoreLine, TM_PREPROCESSING } from './metadata';
-import { isProbabilityVector, softmax, topK } from './topk';
+import { isProbabilityVector, softmax, topK } from '../core/metrics/topk';
 
 const PAGE = 'https://studio.example/demo.html';
 

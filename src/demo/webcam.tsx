@@ -1,74 +1,51 @@
 // Live predictions on the camera (about 5 per second: the next frame is taken 200 ms after the
 // previous one started, never while one is still running).
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
+import { useCamera } from '../components/media/use-camera';
 import { Bars, Millis } from './bars';
 import type { Classifier } from './classifier';
 import { drawSquare } from './image';
-import { topK, type Ranked } from './topk';
+import { topK, type Ranked } from '../core/metrics/topk';
 import { errorText } from '../core/error-text';
 
 const INTERVAL_MS = 200;
-
-function cameraError(e: unknown): string {
-  const name = e instanceof DOMException ? e.name : '';
-  if (name === 'NotAllowedError' || name === 'SecurityError') return 'Camera access was blocked. Allow it in the browser’s site settings and try again.';
-  if (name === 'NotFoundError' || name === 'OverconstrainedError') return 'No camera was found.';
-  if (name === 'NotReadableError') return 'The camera is in use by another app.';
-  return `The camera could not be started (${errorText(e)}).`;
-}
+const CAMERA = { facingMode: 'user', width: { ideal: 640 }, height: { ideal: 480 } };
 
 export function Webcam({ classifier, on, onStop }: { classifier: Classifier; on: boolean; onStop: (error: string | null) => void }) {
-  const videoRef = useRef<HTMLVideoElement>(null);
+  const { videoRef, stream, error } = useCamera(on, CAMERA);
   const [live, setLive] = useState<{ ranked: Ranked[]; ms: number } | null>(null);
 
   useEffect(() => {
-    if (!on) return;
+    if (error) onStop(error);
+  }, [error, onStop]);
+
+  useEffect(() => {
+    const video = videoRef.current;
+    if (!stream || !video) return;
     let stopped = false;
-    let stream: MediaStream | null = null;
     let timer = 0;
     const canvas = document.createElement('canvas');
-    const video = videoRef.current;
-    void (async () => {
-      if (!navigator.mediaDevices?.getUserMedia) {
-        onStop('This browser gives no camera access here (it needs HTTPS or localhost).');
-        return;
-      }
+    const tick = async () => {
+      if (stopped) return;
+      const t0 = performance.now();
       try {
-        stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'user', width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
-      } catch (e) {
-        if (!stopped) onStop(cameraError(e));
-        return;
-      }
-      if (stopped || !video) {
-        stream.getTracks().forEach((t) => t.stop());
-        return;
-      }
-      video.srcObject = stream;
-      await video.play().catch(() => {});
-      const tick = async () => {
-        if (stopped) return;
-        const t0 = performance.now();
-        try {
-          if (drawSquare(video, classifier.inputSize, classifier.preprocessing.resize, canvas)) {
-            const { probs, ms } = await classifier.classify(canvas);
-            if (!stopped) setLive({ ranked: topK(probs, classifier.labels), ms });
-          }
-        } catch (e) {
-          if (!stopped) onStop(`Prediction failed (${errorText(e)}).`);
-          return;
+        if (drawSquare(video, classifier.inputSize, classifier.preprocessing.resize, canvas)) {
+          const { probs, ms } = await classifier.classify(canvas);
+          if (!stopped) setLive({ ranked: topK(probs, classifier.labels), ms });
         }
-        if (!stopped) timer = window.setTimeout(tick, Math.max(0, INTERVAL_MS - (performance.now() - t0)));
-      };
-      void tick();
-    })();
+      } catch (e) {
+        if (!stopped) onStop(`Prediction failed (${errorText(e)}).`);
+        return;
+      }
+      if (!stopped) timer = window.setTimeout(tick, Math.max(0, INTERVAL_MS - (performance.now() - t0)));
+    };
+    void tick();
     return () => {
       stopped = true;
       window.clearTimeout(timer);
-      stream?.getTracks().forEach((t) => t.stop());
-      if (video) video.srcObject = null;
       setLive(null);
     };
-  }, [on, classifier, onStop]);
+  }, [stream, videoRef, classifier, onStop]);
 
   return (
     <section className="demo-card demo-webcam" hidden={!on} aria-label="Webcam" data-testid="demo-live">

@@ -7,7 +7,7 @@ import type { StudioDB } from '../persistence/db';
 import { getOrCreateClassByName, listClasses } from '../persistence/classes-repo';
 import { listImages } from '../persistence/images-repo';
 import { createProject } from '../persistence/projects-repo';
-import { addImages, expectConsistent, freshDb, storeCounts } from '../persistence/test-support';
+import { addImages, expectConsistent, freshDb, storeCounts } from '../test-support/studio-db';
 import { sha256Hex } from '../core/data/hash';
 import type { DecodePool } from '../worker/decode/decode-client';
 import type { DecodeResult } from '../worker/decode/decode-protocol';

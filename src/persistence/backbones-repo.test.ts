@@ -6,7 +6,7 @@ import { BACKBONES } from '../core/backbones/catalog';
 import type { BackboneCacheRecord, StudioDB } from './db';
 import { StorageFullError } from './storage-full';
 import { cacheBackbone, deleteCachedBackbone, getCachedBackbone, listCachedBackbones } from './backbones-repo';
-import { freshDb, seededBuffer } from './test-support';
+import { freshDb, seededBuffer } from '../test-support/studio-db';
 
 let db: StudioDB;
 beforeEach(async () => {

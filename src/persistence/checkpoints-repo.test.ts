@@ -7,7 +7,7 @@ import { StorageFullError } from './storage-full';
 import { deleteCheckpoints, getCheckpoint, listCheckpoints, saveCheckpoint, tensorBytes } from './checkpoints-repo';
 import { createProject } from './projects-repo';
 import { createRun, getRun } from './runs-repo';
-import { checkpointRecord, freshDb, runInput, seededBuffer } from './test-support';
+import { checkpointRecord, freshDb, runInput, seededBuffer } from '../test-support/studio-db';
 
 let db: StudioDB;
 let run: RunRecord;

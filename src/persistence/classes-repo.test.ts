@@ -14,7 +14,7 @@ import {
 } from './classes-repo';
 import { getBlob, listImagesByClass } from './images-repo';
 import { createProject, getProject } from './projects-repo';
-import { addImages, expectConsistent, freshDb, storeCounts } from './test-support';
+import { addImages, expectConsistent, freshDb, storeCounts } from '../test-support/studio-db';
 
 let db: StudioDB;
 beforeEach(async () => {

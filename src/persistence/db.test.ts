@@ -9,7 +9,7 @@ import { listClasses } from './classes-repo';
 import { getBlob, listImages } from './images-repo';
 import { getProject } from './projects-repo';
 import { createRun, listRuns } from './runs-repo';
-import { blobBytes, bytesBlob, expectConsistent, runInput } from './test-support';
+import { blobBytes, bytesBlob, expectConsistent, runInput } from '../test-support/studio-db';
 
 const uniqueName = () => `db-test-${crypto.randomUUID()}`;
 

@@ -4,7 +4,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { clearFeatures, featureStore, featureUsage } from './features-repo';
 import { createProject } from './projects-repo';
-import { freshDb } from './test-support';
+import { freshDb } from '../test-support/studio-db';
 
 describe('features repo', () => {
   it('stores, reads back, counts and clears feature vectors', async () => {

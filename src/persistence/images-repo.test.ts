@@ -18,7 +18,7 @@ import {
   replaceTrainingCopies,
 } from './images-repo';
 import { createProject, getProject } from './projects-repo';
-import { addImages, blobBytes, bytesBlob, expectConsistent, freshDb, imageInput, storeCounts } from './test-support';
+import { addImages, blobBytes, bytesBlob, expectConsistent, freshDb, imageInput, storeCounts } from '../test-support/studio-db';
 
 let db: StudioDB;
 beforeEach(async () => {

@@ -5,7 +5,7 @@ import type { StudioDB } from './db';
 import { addClass } from './classes-repo';
 import { addImage, getImage, setImageSplit } from './images-repo';
 import { createProject } from './projects-repo';
-import { addImages, freshDb, imageInput } from './test-support';
+import { addImages, freshDb, imageInput } from '../test-support/studio-db';
 
 let db: StudioDB;
 beforeEach(async () => {

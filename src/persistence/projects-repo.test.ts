@@ -19,7 +19,7 @@ import {
   STALE_COPY_MS,
   touchProject,
 } from './projects-repo';
-import { addImages, blobBytes, bytesBlob, expectConsistent, freshDb, storeCounts } from './test-support';
+import { addImages, blobBytes, bytesBlob, expectConsistent, freshDb, storeCounts } from '../test-support/studio-db';
 
 let db: StudioDB;
 beforeEach(async () => {

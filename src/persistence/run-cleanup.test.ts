@@ -8,7 +8,7 @@ import { getCheckpoint, saveCheckpoint } from './checkpoints-repo';
 import { createProject, deleteProject, duplicateProject, removeOrphans } from './projects-repo';
 import { removeOrphanRuns } from './run-cleanup';
 import { createRun, getRun, listRuns, RUN_COUNTER_PREFIX } from './runs-repo';
-import { addImages, checkpointRecord, freshDb, runCounts, runInput } from './test-support';
+import { addImages, checkpointRecord, freshDb, runCounts, runInput } from '../test-support/studio-db';
 
 let db: StudioDB;
 beforeEach(async () => {

@@ -6,7 +6,7 @@ import type { StudioDB } from './db';
 import { createProject } from './projects-repo';
 import { createRun, getRun, updateRun } from './runs-repo';
 import { InterruptedRunWatch, runLockName, type RunLocks } from './run-watch';
-import { freshDb, runInput } from './test-support';
+import { freshDb, runInput } from '../test-support/studio-db';
 
 /** A lock manager with named locks that tests hold and free by hand. */
 class FakeLocks implements RunLocks {

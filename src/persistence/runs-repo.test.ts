@@ -20,7 +20,7 @@ import {
   RUN_COUNTER_PREFIX,
   updateRun,
 } from './runs-repo';
-import { checkpointRecord, freshDb, runCounts, runInput } from './test-support';
+import { checkpointRecord, freshDb, runCounts, runInput } from '../test-support/studio-db';
 
 let db: StudioDB;
 beforeEach(async () => {

@@ -4,7 +4,7 @@
 // scale or centre, a BN output used twice, and an identity layer.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildTestBackbone } from '../train/test-backbone';
+import { buildTestBackbone } from '../../test-support/test-backbone';
 import { foldBackbone } from './fold';
 import { applyBackbone } from './layers';
 

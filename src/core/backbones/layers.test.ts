@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { applyBackbone, blockOfName, countParams, describeLayers, layerTrainable, listBlocks, openBlocks, setLayerTrainable, setTrainableLastBlocks } from './layers';
-import { generateTinyBackbone, type ModelDir } from './test-fixtures';
+import { generateTinyBackbone, type ModelDir } from '../../test-support/tiny-backbone-files';
 import { ioHandlerFromFiles } from './validate';
 
 let tiny: ModelDir;

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BackboneSpec } from './catalog';
 import { fetchModelFiles, loadBackbone, readBody, weightUrl } from './load';
-import { generateTinyBackbone, memoryFetch, type ModelDir } from './test-fixtures';
+import { generateTinyBackbone, memoryFetch, type ModelDir } from '../../test-support/tiny-backbone-files';
 import { ioHandlerFromFiles } from './validate';
 
 let tiny: ModelDir;

@@ -8,7 +8,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getBackbone } from './catalog';
 import { countParams, describeLayers, listBlocks, setTrainableLastBlocks } from './layers';
 import { loadBackbone } from './load';
-import { memoryFetch, readModelDir } from './test-fixtures';
+import { memoryFetch, readModelDir } from '../../test-support/tiny-backbone-files';
 import { ioHandlerFromFiles, validateModel } from './validate';
 
 // ../shared sits beside the project root (four levels up from this file).

@@ -2,7 +2,7 @@
 // validateModel, and MobileNetV2 layer naming that describeLayers groups into blocks.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { blockOfName } from './layers';
-import { generateTinyBackbone, type ModelDir } from './test-fixtures';
+import { generateTinyBackbone, type ModelDir } from '../../test-support/tiny-backbone-files';
 import { validateModel } from './validate';
 
 let first: ModelDir & { stdout: string };

@@ -1,7 +1,7 @@
 // Checks that user-supplied models are accepted when sound and rejected, with a reason, when not.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generateTinyBackbone, type ModelDir } from './test-fixtures';
+import { generateTinyBackbone, type ModelDir } from '../../test-support/tiny-backbone-files';
 import { ioHandlerFromFiles, validateModel, validateModelJson } from './validate';
 
 let tiny: ModelDir;

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { applyBackbone } from '../backbones/layers';
 import { buildHead } from '../train/head';
-import { buildTestBackbone } from '../train/test-backbone';
+import { buildTestBackbone } from '../../test-support/test-backbone';
 import { gradCam, upsampleHeatmap } from './grad-cam';
 
 beforeAll(async () => {

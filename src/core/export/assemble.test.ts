@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { applyBackbone } from '../backbones/layers';
 import { pool } from '../train/features';
 import { buildHead } from '../train/head';
-import { buildTestBackbone, TEST_SPEC } from '../train/test-backbone';
+import { buildTestBackbone, TEST_SPEC } from '../../test-support/test-backbone';
 import { combineModel, modelArtifacts, TM_INPUT } from './assemble';
 
 beforeAll(async () => {

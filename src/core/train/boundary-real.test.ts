@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { getBackbone } from '../backbones/catalog';
 import { applyBackbone, setTrainableLastBlocks } from '../backbones/layers';
 import { loadBackbone } from '../backbones/load';
-import { readModelDir } from '../backbones/test-fixtures';
+import { readModelDir } from '../../test-support/tiny-backbone-files';
 import { ioHandlerFromFiles } from '../backbones/validate';
 import { splitAtBoundary } from './boundary';
 

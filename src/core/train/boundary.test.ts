@@ -8,7 +8,7 @@ import { splitAtBoundary } from './boundary';
 import { pool, type FeatureExtractor } from './features';
 import { defaultRunConfig, type RunConfig } from './run-config';
 import { Trainer, type Checkpoint } from './trainer';
-import { buildTestBackbone, memorySource, syntheticDataset, TEST_SPEC } from './test-backbone';
+import { buildTestBackbone, memorySource, syntheticDataset, TEST_SPEC } from '../../test-support/test-backbone';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

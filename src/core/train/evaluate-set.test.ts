@@ -7,7 +7,7 @@ import { evaluateImages } from './evaluate-set';
 import { pool, type FeatureExtractor } from './features';
 import { defaultRunConfig } from './run-config';
 import { Trainer } from './trainer';
-import { buildTestBackbone, memorySource, syntheticDataset, TEST_SPEC } from './test-backbone';
+import { buildTestBackbone, memorySource, syntheticDataset, TEST_SPEC } from '../../test-support/test-backbone';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

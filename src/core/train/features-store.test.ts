@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { applyBackbone } from '../backbones/layers';
 import type { PixelSource } from './data';
 import { computeFeatures, featureScope, pool, type FeatureExtractor, type FeatureStore } from './features';
-import { buildTestBackbone, memorySource, syntheticDataset, TEST_SPEC } from './test-backbone';
+import { buildTestBackbone, memorySource, syntheticDataset, TEST_SPEC } from '../../test-support/test-backbone';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

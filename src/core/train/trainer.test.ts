@@ -7,7 +7,7 @@ import { applyBackbone } from '../backbones/layers';
 import { pool, type FeatureExtractor } from './features';
 import { defaultRunConfig, type EpochMetrics, type RunConfig } from './run-config';
 import { Trainer, type Checkpoint } from './trainer';
-import { buildTestBackbone, memorySource, syntheticDataset, TEST_SPEC } from './test-backbone';
+import { buildTestBackbone, memorySource, syntheticDataset, TEST_SPEC } from '../../test-support/test-backbone';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

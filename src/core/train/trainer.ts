@@ -8,54 +8,21 @@ import { backboneBlockWeights } from './param-groups';
 import { balancedClassWeights, oversampleIndices } from './class-weights';
 import { toModelRange, toUnitBatch, type PixelSource, type TrainImage } from './data';
 import { augmentView, buildBoundaryCache, DEFAULT_BOUNDARY_BUDGET, gatherBoundary, type BoundaryCaches } from './boundary';
-import { EarlyStopping, type EarlyStoppingState } from './early-stopping';
-import { gatherFeatures, pool, viewSeed, type FeatureExtractor, type FeatureStore } from './features';
+import { EarlyStopping } from './early-stopping';
+import { gatherFeatures, pool, viewSeed, type FeatureExtractor } from './features';
 import { computeRunFeatures, type RunFeatures } from './run-features';
 import { buildHead, headL2 } from './head';
 import { weightedCategoricalCrossEntropy } from './losses';
-import { makeOptimizer, setLearningRate, getOptimizerState, setOptimizerState } from './optimizers';
+import { makeOptimizer, getOptimizerState, setOptimizerState } from './optimizers';
+import { addGrads, applyGroups, type GradSums, type ParamGroup as Group } from './train-step';
 import { createRng } from './rng';
 import { lrAt } from './schedules';
-import type { BatchPoint, EpochMetrics, RunConfig } from './run-config';
+import type { EpochMetrics, RunConfig } from './run-config';
 import { applyNamedWeights, decodeNamed, encodeNamed, layerWeights, type EncodedWeights } from './weights';
 import { evaluateLogits, type EvalResult } from './evaluate';
+import type { Checkpoint, EpochPass, RunState, TrainerEvents, TrainerOptions, TrainResult } from './trainer-types';
 
-export interface Checkpoint {
-  epoch: number;
-  stage: 1 | 2;
-  step: number;
-  weights: EncodedWeights;
-  optimizer: EncodedWeights;
-  state: { earlyStopping: EarlyStoppingState; bestValLoss: number | null; bestValAcc: number | null; bestEpoch: number | null };
-}
-
-export interface TrainerEvents {
-  onStatus?: (phase: 'features' | 'training' | 'evaluating', done: number, total: number) => void;
-  onBatch?: (p: BatchPoint & { epoch: number; batch: number; batches: number; imagesPerSecond: number }) => void;
-  onEpoch?: (m: EpochMetrics, best: boolean) => void | Promise<void>;
-  onCheckpoint?: (cp: Checkpoint, kind: 'last' | 'best') => Promise<void>;
-  onLog?: (line: string) => void; // a line for the run's log: what the trainer chose and why
-}
-
-export interface TrainerOptions {
-  boundaryBudget?: number; // bytes the fine-tune boundary cache may take (default 512 MB); 0 turns it off
-  featureStore?: { store: FeatureStore; contentKey: (id: string) => string }; // only for a backbone with its stored weights
-}
-
-export interface TrainResult {
-  status: 'done' | 'stopped' | 'early-stopped';
-  epochs: number;
-  bestEpoch: number | null;
-  /** Validation predictions of the final (or restored best) weights. */
-  validation: EvalResult | null;
-}
-
-interface Group {
-  name: string;
-  mult: number;
-  vars: { name: string; variable: tf.LayerVariable }[];
-  opt: tf.Optimizer;
-}
+export type { Checkpoint, TrainerEvents, TrainerOptions, TrainResult } from './trainer-types';
 
 export class Trainer {
   readonly head: tf.Sequential;
@@ -257,138 +224,150 @@ export class Trainer {
   /** Trains from scratch, or from `resume` (a 'last' checkpoint) with `resumeBest`, the weights of its best epoch so far. */
   async run(resume?: Checkpoint | null, resumeBest?: EncodedWeights | null): Promise<TrainResult> {
     const cfg = this.cfg;
-    const labels = this.train.map((t) => t.label);
-    const counts = Array.from({ length: this.numClasses }, (_, c) => labels.filter((l) => l === c).length);
-    const classWeights = cfg.balance === 'class-weights' ? balancedClassWeights(counts) : undefined;
-    const byAccuracy = cfg.earlyStopping.monitor === 'accuracy';
-    const es = new EarlyStopping({ patience: cfg.earlyStopping.patience, minDelta: cfg.earlyStopping.minDelta, mode: byAccuracy ? 'max' : 'min', restoreBest: cfg.earlyStopping.restoreBest });
-    let best: Checkpoint['state'] = { earlyStopping: es.getState(), bestValLoss: null, bestValAcc: null, bestEpoch: null };
-    let bestWeights: EncodedWeights | null = null;
-    let startEpoch = 0;
-    let step = 0;
-    if (resume) {
-      this.makeGroups(resume.stage);
-      this.loadWeights(resume.weights);
-      await this.restoreOptimizers(resume.optimizer);
-      es.setState(resume.state.earlyStopping);
-      best = resume.state;
-      startEpoch = resume.epoch + 1;
-      bestWeights = resumeBest ?? null;
-      step = resume.step;
-    }
-    const oneHot = (idx: number[], set: TrainImage[]) =>
-      tf.tidy(() => tf.oneHot(tf.tensor1d(idx.map((i) => set[i].label), 'int32'), this.numClasses).toFloat() as tf.Tensor2D);
+    const s = await this.startState(resume, resumeBest);
     let status: TrainResult['status'] = 'done';
-    let epoch = startEpoch;
-    let bestAccuracy: number | null = best.bestValAcc;
+    let epoch = s.startEpoch;
     for (; epoch < this.totalEpochs; epoch++) {
       const stage = this.stageOf(epoch);
-      if (stage === 1 && !(await this.features())) { status = 'stopped'; break; }
-      if (this.groupsStage !== stage) {
-        // Fine-tuning gets its own patience; the best so far (a stage-1 epoch) is still the one to beat.
-        if (stage === 2 && this.groupsStage === 1) es.resetPatience();
-        this.makeGroups(stage);
-      }
-      // After makeGroups: the boundary sits where the layers it unfroze begin.
-      if (stage === 2 && !(await this.prepareBoundary())) { status = 'stopped'; break; }
-      const rng = createRng(cfg.seed).fork(`epoch-${epoch}`);
-      const order = cfg.balance === 'oversample' ? oversampleIndices(labels, rng.fork('oversample')) : labels.map((_, i) => i);
-      rng.shuffle(order);
-      const bs = cfg.batchSize;
-      const batches = Math.ceil(order.length / bs);
-      const accum = Math.max(1, cfg.gradAccumulation);
-      const updatesPerEpoch = Math.ceil(batches / accum);
-      const t0 = performance.now();
-      let lossSum = 0, correct = 0, seen = 0;
-      let acc: Record<string, tf.Tensor> | null = null;
-      let lr = 0;
-      for (let b = 0; b < batches; b++) {
-        await this.gate();
-        if (this.stopRequested) break;
-        const idx = order.slice(b * bs, (b + 1) * bs);
-        const y = oneHot(idx, this.train);
-        this.seedDropout(epoch * batches + b);
-        const logitsOf = await this.batchLogits(stage, idx, epoch, true, 'train');
-        const vars = this.groups.flatMap((g) => g.vars.map((v) => v.variable.read() as tf.Variable));
-        let predictions: tf.Tensor | null = null;
-        const { value, grads } = tf.variableGrads(() => {
-          const logits = logitsOf();
-          predictions = tf.keep(logits.argMax(1)); // kept for accuracy; disposed below
-          let loss = weightedCategoricalCrossEntropy(y, logits, { classWeights, labelSmoothing: cfg.labelSmoothing });
-          const l2 = headL2(this.head, cfg.head.l2);
-          if (l2) loss = loss.add(l2);
-          return loss.div(accum) as tf.Scalar;
-        }, vars);
-        (logitsOf as unknown as { dispose: () => void }).dispose();
-        if (acc) {
-          const prev: Record<string, tf.Tensor> = acc;
-          acc = Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, prev[k].add(g)]));
-          tf.dispose([...Object.values(prev), ...Object.values(grads)]);
-        } else acc = grads;
-        const batchLoss = (await value.data())[0] * accum;
-        const predArr = await predictions!.data();
-        correct += idx.filter((i, j) => predArr[j] === this.train[i].label).length;
-        tf.dispose([value, predictions!, y]);
-        seen += idx.length;
-        lossSum += batchLoss * idx.length;
-        if ((b + 1) % accum === 0 || b === batches - 1) {
-          lr = this.lrFor(epoch, Math.floor(b / accum), updatesPerEpoch);
-          for (const g of this.groups) {
-            setLearningRate(g.opt, lr * g.mult);
-            const mine: tf.NamedTensorMap = {};
-            for (const v of g.vars) {
-              const key = (v.variable.read() as tf.Variable).name;
-              if (acc[key]) mine[key] = acc[key];
-            }
-            g.opt.applyGradients(mine);
-          }
-          tf.dispose(Object.values(acc));
-          acc = null;
-          step++;
-        }
-        this.smooth = this.smooth == null ? batchLoss : 0.9 * this.smooth + 0.1 * batchLoss;
-        const secs = (performance.now() - t0) / 1000;
-        this.events.onBatch?.({ step: epoch * batches + b, loss: batchLoss, smooth: this.smooth, lr, epoch, batch: b + 1, batches, imagesPerSecond: seen / Math.max(secs, 1e-6) });
-      }
-      if (acc) tf.dispose(Object.values(acc));
-      if (this.stopRequested && seen < order.length) { status = 'stopped'; break; }
-      this.events.onStatus?.('evaluating', 0, 1);
-      const ev = await this.evaluate(stage);
-      const seconds = (performance.now() - t0) / 1000;
-      const metrics: EpochMetrics = {
-        epoch: epoch + 1, stage, trainLoss: lossSum / Math.max(1, seen), trainAcc: correct / Math.max(1, seen),
-        valLoss: ev?.loss ?? null, valAcc: ev?.accuracy ?? null, lr, seconds, imagesPerSecond: seen / seconds,
-      };
-      const loss = metrics.valLoss ?? metrics.trainLoss;
-      const accuracy = metrics.valAcc ?? metrics.trainAcc;
-      let improved: boolean;
-      let stop = false;
-      if (cfg.earlyStopping.enabled) ({ improved, stop } = es.update(epoch, byAccuracy ? accuracy : loss));
-      else if (byAccuracy) improved = bestAccuracy == null || accuracy > bestAccuracy;
-      else improved = best.bestValLoss == null || loss < best.bestValLoss;
-      if (improved) {
-        best = { ...best, bestValLoss: loss, bestValAcc: metrics.valAcc, bestEpoch: epoch + 1 };
-        bestAccuracy = accuracy;
-      }
-      best.earlyStopping = es.getState();
-      await this.events.onEpoch?.(metrics, improved);
-      const cp = await this.snapshot(epoch, step, es, best);
-      if (improved) {
-        bestWeights = cp.weights;
-        await this.events.onCheckpoint?.(cp, 'best');
-      }
-      await this.events.onCheckpoint?.(cp, 'last');
+      if (!(await this.enterStage(stage, s.es))) { status = 'stopped'; break; }
+      const pass = await this.trainEpoch(stage, epoch, s);
+      if (!pass) { status = 'stopped'; break; }
+      const stop = await this.endEpoch(stage, epoch, pass, s);
       if (stop && stage === 1 && cfg.mode === 'finetune') {
         // The head has stopped improving: go on to fine-tuning from its best epoch.
-        if (cfg.earlyStopping.restoreBest && bestWeights) this.loadWeights(bestWeights);
+        if (cfg.earlyStopping.restoreBest && s.bestWeights) this.loadWeights(s.bestWeights);
         epoch = cfg.epochs - 1;
         continue;
       }
       if (stop) { status = 'early-stopped'; epoch++; break; }
     }
-    if (cfg.earlyStopping.enabled && cfg.earlyStopping.restoreBest && bestWeights && status !== 'stopped') this.loadWeights(bestWeights);
+    if (cfg.earlyStopping.enabled && cfg.earlyStopping.restoreBest && s.bestWeights && status !== 'stopped') this.loadWeights(s.bestWeights);
     const validation = this.val.length ? await this.evaluate(this.stageOf(Math.max(0, epoch - 1))) : null;
-    return { status, epochs: epoch, bestEpoch: best.bestEpoch, validation };
+    return { status, epochs: epoch, bestEpoch: s.best.bestEpoch, validation };
+  }
+
+  /** Early stopping, the best epoch so far and the step count: fresh, or as a checkpoint left them. */
+  private async startState(resume?: Checkpoint | null, resumeBest?: EncodedWeights | null): Promise<RunState> {
+    const cfg = this.cfg;
+    const labels = this.train.map((t) => t.label);
+    const counts = Array.from({ length: this.numClasses }, (_, c) => labels.filter((l) => l === c).length);
+    const byAccuracy = cfg.earlyStopping.monitor === 'accuracy';
+    const es = new EarlyStopping({ patience: cfg.earlyStopping.patience, minDelta: cfg.earlyStopping.minDelta, mode: byAccuracy ? 'max' : 'min', restoreBest: cfg.earlyStopping.restoreBest });
+    const s: RunState = {
+      labels, byAccuracy, es, classWeights: cfg.balance === 'class-weights' ? balancedClassWeights(counts) : undefined,
+      best: { earlyStopping: es.getState(), bestValLoss: null, bestValAcc: null, bestEpoch: null }, bestWeights: null, bestAccuracy: null, startEpoch: 0, step: 0,
+    };
+    if (resume) {
+      this.makeGroups(resume.stage);
+      this.loadWeights(resume.weights);
+      await this.restoreOptimizers(resume.optimizer);
+      es.setState(resume.state.earlyStopping);
+      Object.assign(s, { best: resume.state, bestAccuracy: resume.state.bestValAcc, startEpoch: resume.epoch + 1, bestWeights: resumeBest ?? null, step: resume.step });
+    }
+    return s;
+  }
+
+  /** Features (stage 1), the stage's parameter groups, and the boundary cache (stage 2). False when stopped. */
+  private async enterStage(stage: 1 | 2, es: EarlyStopping): Promise<boolean> {
+    if (stage === 1 && !(await this.features())) return false;
+    if (this.groupsStage !== stage) {
+      // Fine-tuning gets its own patience; the best so far (a stage-1 epoch) is still the one to beat.
+      if (stage === 2 && this.groupsStage === 1) es.resetPatience();
+      this.makeGroups(stage);
+    }
+    // After makeGroups: the boundary sits where the layers it unfroze begin.
+    return stage === 1 || (await this.prepareBoundary());
+  }
+
+  /** One pass over the training images in seeded order, an update every gradAccumulation batches. Null when stopped mid-epoch. */
+  private async trainEpoch(stage: 1 | 2, epoch: number, s: RunState): Promise<EpochPass | null> {
+    const cfg = this.cfg;
+    const rng = createRng(cfg.seed).fork(`epoch-${epoch}`);
+    const order = cfg.balance === 'oversample' ? oversampleIndices(s.labels, rng.fork('oversample')) : s.labels.map((_, i) => i);
+    rng.shuffle(order);
+    const bs = cfg.batchSize;
+    const batches = Math.ceil(order.length / bs);
+    const accum = Math.max(1, cfg.gradAccumulation);
+    const updatesPerEpoch = Math.ceil(batches / accum);
+    const pass: EpochPass = { t0: performance.now(), lossSum: 0, correct: 0, seen: 0, lr: 0 };
+    let acc: GradSums | null = null;
+    for (let b = 0; b < batches; b++) {
+      await this.gate();
+      if (this.stopRequested) break;
+      const idx = order.slice(b * bs, (b + 1) * bs);
+      this.seedDropout(epoch * batches + b);
+      const { grads, loss, correct } = await this.batchGradients(stage, epoch, idx, accum, s.classWeights);
+      acc = addGrads(acc, grads);
+      pass.correct += correct;
+      pass.seen += idx.length;
+      pass.lossSum += loss * idx.length;
+      if ((b + 1) % accum === 0 || b === batches - 1) {
+        pass.lr = this.lrFor(epoch, Math.floor(b / accum), updatesPerEpoch);
+        applyGroups(this.groups, acc, pass.lr);
+        acc = null;
+        s.step++;
+      }
+      this.smooth = this.smooth == null ? loss : 0.9 * this.smooth + 0.1 * loss;
+      const secs = (performance.now() - pass.t0) / 1000;
+      this.events.onBatch?.({ step: epoch * batches + b, loss, smooth: this.smooth, lr: pass.lr, epoch, batch: b + 1, batches, imagesPerSecond: pass.seen / Math.max(secs, 1e-6) });
+    }
+    if (acc) tf.dispose(Object.values(acc));
+    return this.stopRequested && pass.seen < order.length ? null : pass;
+  }
+
+  /** One batch's gradients (its loss divided by the accumulation count), its loss and how many it got right. */
+  private async batchGradients(stage: 1 | 2, epoch: number, idx: number[], accum: number, classWeights: number[] | undefined) {
+    const y = tf.tidy(() => tf.oneHot(tf.tensor1d(idx.map((i) => this.train[i].label), 'int32'), this.numClasses).toFloat() as tf.Tensor2D);
+    const logitsOf = await this.batchLogits(stage, idx, epoch, true, 'train');
+    const vars = this.groups.flatMap((g) => g.vars.map((v) => v.variable.read() as tf.Variable));
+    let predictions: tf.Tensor | null = null;
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = logitsOf();
+      predictions = tf.keep(logits.argMax(1)); // kept for accuracy; disposed below
+      let loss = weightedCategoricalCrossEntropy(y, logits, { classWeights, labelSmoothing: this.cfg.labelSmoothing });
+      const l2 = headL2(this.head, this.cfg.head.l2);
+      if (l2) loss = loss.add(l2);
+      return loss.div(accum) as tf.Scalar;
+    }, vars);
+    (logitsOf as unknown as { dispose: () => void }).dispose();
+    const loss = (await value.data())[0] * accum;
+    const predArr = await predictions!.data();
+    const correct = idx.filter((i, j) => predArr[j] === this.train[i].label).length;
+    tf.dispose([value, predictions!, y]);
+    return { grads, loss, correct };
+  }
+
+  /** Scores the epoch, keeps the best, reports it and checkpoints. True when early stopping says stop. */
+  private async endEpoch(stage: 1 | 2, epoch: number, pass: EpochPass, s: RunState): Promise<boolean> {
+    const cfg = this.cfg;
+    this.events.onStatus?.('evaluating', 0, 1);
+    const ev = await this.evaluate(stage);
+    const seconds = (performance.now() - pass.t0) / 1000;
+    const seen = Math.max(1, pass.seen);
+    const metrics: EpochMetrics = {
+      epoch: epoch + 1, stage, trainLoss: pass.lossSum / seen, trainAcc: pass.correct / seen,
+      valLoss: ev?.loss ?? null, valAcc: ev?.accuracy ?? null, lr: pass.lr, seconds, imagesPerSecond: pass.seen / seconds,
+    };
+    const loss = metrics.valLoss ?? metrics.trainLoss;
+    const accuracy = metrics.valAcc ?? metrics.trainAcc;
+    let improved: boolean;
+    let stop = false;
+    if (cfg.earlyStopping.enabled) ({ improved, stop } = s.es.update(epoch, s.byAccuracy ? accuracy : loss));
+    else if (s.byAccuracy) improved = s.bestAccuracy == null || accuracy > s.bestAccuracy;
+    else improved = s.best.bestValLoss == null || loss < s.best.bestValLoss;
+    if (improved) {
+      s.best = { ...s.best, bestValLoss: loss, bestValAcc: metrics.valAcc, bestEpoch: epoch + 1 };
+      s.bestAccuracy = accuracy;
+    }
+    s.best.earlyStopping = s.es.getState();
+    await this.events.onEpoch?.(metrics, improved);
+    const cp = await this.snapshot(epoch, s.step, s.es, s.best);
+    if (improved) {
+      s.bestWeights = cp.weights;
+      await this.events.onCheckpoint?.(cp, 'best');
+    }
+    await this.events.onCheckpoint?.(cp, 'last');
+    return stop;
   }
 
   dispose() {

@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useStudio } from '../../stores/studio-store';
 import { Dialog } from '../../components/ui/dialog';
+import { useCamera } from '../../components/media/use-camera';
 import type { CollectedFile } from '../../import/collect-files';
 
 const BURST_INTERVAL_MS = 200;
@@ -13,43 +14,13 @@ export function WebcamCapture(props: { open: boolean; onClose: () => void }) {
   const activeId = useStudio((s) => s.activeClassId);
   const startImport = useStudio((s) => s.startImport);
   const importing = useStudio((s) => s.importProgress != null);
-  const videoRef = useRef<HTMLVideoElement>(null);
-  const [stream, setStream] = useState<MediaStream | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { videoRef, stream, error } = useCamera(props.open);
   const [captured, setCaptured] = useState(0);
   const [recording, setRecording] = useState(false);
   const queue = useRef<CollectedFile[]>([]);
   const timer = useRef<number | null>(null);
   const counter = useRef(0);
   const cls = classes.find((c) => c.id === activeId);
-
-  useEffect(() => {
-    if (!props.open) return;
-    let live = true;
-    let s: MediaStream | null = null;
-    setError(null);
-    navigator.mediaDevices
-      ?.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false })
-      .then((media) => {
-        if (!live) return media.getTracks().forEach((t) => t.stop());
-        s = media;
-        setStream(media);
-      })
-      .catch((e: Error) => setError(e.name === 'NotAllowedError' ? 'Camera access was refused. Allow the camera for this site and try again.' : `No camera available: ${e.message}`));
-    if (!navigator.mediaDevices) setError('This browser offers no camera access here (a secure context is needed).');
-    return () => {
-      live = false;
-      s?.getTracks().forEach((t) => t.stop());
-      setStream(null);
-    };
-  }, [props.open]);
-
-  useEffect(() => {
-    if (videoRef.current && stream) {
-      videoRef.current.srcObject = stream;
-      void videoRef.current.play().catch(() => undefined);
-    }
-  }, [stream]);
 
   const flush = useCallback(() => {
     if (!cls || queue.current.length === 0 || useStudio.getState().importProgress) return;
@@ -80,7 +51,7 @@ export function WebcamCapture(props: { open: boolean; onClose: () => void }) {
       'image/jpeg',
       0.92,
     );
-  }, [flush]);
+  }, [flush, videoRef]);
 
   const startBurst = () => {
     if (timer.current) return;

@@ -1,5 +1,5 @@
-// Turns a model's output row into what the page shows: probabilities (softmax when the output is
-// not one already) and the k most likely classes.
+// Turns a model's output row into what a page shows: probabilities (softmax when the output is
+// not one already) and the k most likely classes. Shared by the studio's Try it and the demo page.
 
 export interface Ranked {
   index: number;

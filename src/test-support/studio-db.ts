@@ -4,11 +4,11 @@
 import { expect } from 'vitest';
 import { BACKBONES } from '../core/backbones/catalog';
 import { defaultRunConfig } from '../core/train/run-config';
-import { BLOB_STORES, openStudioDb, type CheckpointKind, type CheckpointRecord, type StudioDB } from './db';
-import type { NewRunInput } from './runs-repo';
-import { listClasses } from './classes-repo';
-import { addImage, listImagesByClass, projectUsage, type AddImageInput } from './images-repo';
-import { getProject } from './projects-repo';
+import { BLOB_STORES, openStudioDb, type CheckpointKind, type CheckpointRecord, type StudioDB } from '../persistence/db';
+import type { NewRunInput } from '../persistence/runs-repo';
+import { listClasses } from '../persistence/classes-repo';
+import { addImage, listImagesByClass, projectUsage, type AddImageInput } from '../persistence/images-repo';
+import { getProject } from '../persistence/projects-repo';
 
 let counter = 0;
 

@@ -1,10 +1,10 @@
 // Test-only: a small MobileNetV2-shaped backbone (Keras layer names, 32 px input) and a synthetic
 // two-class image problem, so the training loop can be tested in Node in seconds.
 import * as tf from '@tensorflow/tfjs';
-import type { BackboneSpec } from '../backbones/catalog';
-import type { PixelImage } from '../backbones/preprocess';
-import type { PixelSource, TrainImage } from './data';
-import { createRng } from './rng';
+import type { BackboneSpec } from '../core/backbones/catalog';
+import type { PixelImage } from '../core/backbones/preprocess';
+import type { PixelSource, TrainImage } from '../core/train/data';
+import { createRng } from '../core/train/rng';
 
 export const TEST_SPEC: BackboneSpec = {
   id: 'test-mini',

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const SCRIPT = fileURLToPath(new URL('../../../scripts/make-tiny-backbone.mjs', import.meta.url));
+const SCRIPT = fileURLToPath(new URL('../../scripts/make-tiny-backbone.mjs', import.meta.url));
 
 export interface ModelDir {
   modelJsonText: string;
