@@ -115,12 +115,13 @@ describe('stratifiedSplit over content keys and with a test share', () => {
     expect(byKey(a, sc.test)).not.toEqual(byKey(a, sa.test));
   });
 
-  it('holds out round(testFraction·n) per class as test, disjoint from val and train', () => {
+  it('holds out round(testFraction·n) per class as test, then the validation share of the rest', () => {
     const items = make([30, 10, 3]);
     const { train, val, test } = stratifiedSplit(items, { valFraction: 0.2, testFraction: 0.2, seed: 5 });
     expect([0, 1, 2].map((c) => perClass(test, c))).toEqual([6, 2, 1]);
-    expect([0, 1, 2].map((c) => perClass(val, c))).toEqual([6, 2, 1]);
-    expect([0, 1, 2].map((c) => perClass(train, c))).toEqual([18, 6, 1]);
+    // 0.2 of the 24, 8 and 2 images left after the test share.
+    expect([0, 1, 2].map((c) => perClass(val, c))).toEqual([5, 2, 1]);
+    expect([0, 1, 2].map((c) => perClass(train, c))).toEqual([19, 6, 1]);
     expect(new Set([...train, ...val, ...test]).size).toBe(items.length);
   });
 
@@ -134,6 +135,18 @@ describe('stratifiedSplit over content keys and with a test share', () => {
     const q = stratifiedSplit(items, { valFraction: 0, testFraction: 0.3, seed: 1, forcedTest });
     expect(q.test).toHaveLength(3);
     expect(q.test).toEqual(expect.arrayContaining(['c0-000', 'c0-001']));
+  });
+
+  it('images marked for test do not count toward the validation share, nor images marked for validation toward the test share', () => {
+    const items = make([80]);
+    // 40 marked test (a test folder): the validation share is of the other 40.
+    const forcedTest = new Set(items.slice(0, 40).map((i) => i.id));
+    const a = stratifiedSplit(items, { valFraction: 0.15, testFraction: 0, seed: 3, forcedTest });
+    expect([a.test.length, a.val.length, a.train.length]).toEqual([40, 6, 34]);
+    // 30 marked validation (a validation folder): the test share is of the other 50.
+    const forcedVal = new Set(items.slice(0, 30).map((i) => i.id));
+    const b = stratifiedSplit(items, { valFraction: 0, testFraction: 0.3, seed: 3, forcedVal });
+    expect([b.val.length, b.test.length, b.train.length]).toEqual([30, 15, 35]);
   });
 
   it('rejects a test share outside [0, 1)', () => {

@@ -75,8 +75,10 @@ export function stratifiedSplit(items: SplitItem[], opts: SplitOptions): SplitRe
     list.filter(isTest).forEach((i) => testSet.add(i.id));
     list.filter(isVal).forEach((i) => valSet.add(i.id));
     let free = list.filter((i) => !isTest(i) && !isVal(i));
+    // Each share is of the images the other set has not already claimed: a test share of the
+    // images not marked for validation, a validation share of those not held out as test.
     if (testFraction > 0) {
-      const quota = Math.max(Math.round(testFraction * n), 1);
+      const quota = Math.max(Math.round(testFraction * (n - countIn(valSet, list))), 1);
       // Leave one free item for training, and one for validation when it is drawn too.
       const want = Math.min(quota - countIn(testSet, list), free.length - (valFraction > 0 ? 2 : 1));
       if (want > 0) {
@@ -87,7 +89,8 @@ export function stratifiedSplit(items: SplitItem[], opts: SplitOptions): SplitRe
       }
     }
     if (valFraction === 0) continue;
-    const quota = Math.min(Math.max(Math.round(valFraction * n), minVal), n - 1);
+    const pool = n - countIn(testSet, list);
+    const quota = Math.min(Math.max(Math.round(valFraction * pool), minVal), pool - 1);
     const picks = Math.min(quota - countIn(valSet, list), free.length - 1);
     if (picks <= 0) continue;
     draw(free, `class:${label}`).slice(0, picks).forEach((i) => valSet.add(i.id));

@@ -95,7 +95,7 @@ export function HyperPanel() {
           step={0.05}
           disabled={marked > 0}
           onChange={(v) => set({ valFraction: v })}
-          hint={marked > 0 ? `${marked} images marked for validation are the validation set` : 'Share of each class kept aside to check the model'}
+          hint={marked > 0 ? `${marked} images marked for validation are the validation set` : 'Share of each class (after any test images) kept aside to check the model'}
         />
         <NumberField
           label="Test share"
@@ -105,7 +105,7 @@ export function HyperPanel() {
           step={0.05}
           disabled={markedTest > 0}
           onChange={(v) => set({ testFraction: v })}
-          hint={markedTest > 0 ? `${markedTest} images marked for test are the test set` : 'Held out of training and every choice; scored once at the end'}
+          hint={markedTest > 0 ? `${markedTest} images marked for test are the test set` : 'Share of each class (besides marked validation images) held out of training and every choice; scored once at the end'}
         />
         <NumberField label="Seed" hint="The same seed gives the same split and the same run" value={cfg.seed} min={0} step={1} onChange={(v) => set({ seed: Math.round(v) })} />
       </div>
