@@ -1,14 +1,11 @@
 // The project workspace: classes on the left, the selected class's images on the right,
 // import by drop or picker, webcam capture, dataset warnings, progress and the import report.
-import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useStudio } from '../../stores/studio-store';
-import { datasetWarnings } from '../../core/data/stats';
 import { formatBytes, plural } from '../../components/ui/format';
 import { NameDialog } from '../../components/ui/dialog';
-import { ClassSidebar } from './class-sidebar';
-import { ClassHeader } from './class-header';
-import { ImageGrid } from './image-grid';
-import { ImportProgressBar, ImportReportPanel } from './import-panel';
+import { ImportProgressBar } from './import-panel';
+import { DatasetWorkspace } from './dataset-workspace';
 import { WebcamCapture } from './webcam-capture';
 import { collectFromFileList } from '../../import/collect-files';
 import { useDrop } from './use-drop';
@@ -20,7 +17,6 @@ export function ProjectView({ projectId, nav, children }: { projectId: string; n
   const project = useStudio((s) => s.project);
   const missing = useStudio((s) => s.projectMissing);
   const classes = useStudio((s) => s.classes);
-  const allImages = useStudio((s) => s.images);
   const activeId = useStudio((s) => s.activeClassId);
   const startImport = useStudio((s) => s.startImport);
   const addClass = useStudio((s) => s.addClass);
@@ -40,9 +36,6 @@ export function ProjectView({ projectId, nav, children }: { projectId: string; n
     if (project) document.title = `${project.name} · Finetune Studio`;
   }, [project]);
 
-  const images = useMemo(() => allImages.filter((i) => i.classId === activeId), [allImages, activeId]);
-  const warnings = useMemo(() => datasetWarnings(classes.map((c) => ({ id: c.id, name: c.name, count: c.imageCount }))), [classes]);
-  const warnIds = useMemo(() => new Set(warnings.flatMap((w) => (w.code === 'imbalance' ? [] : w.classIds))), [warnings]);
   const activeClass = classes.find((c) => c.id === activeId) ?? null;
   const importing = useStudio((s) => s.importProgress != null);
   const ready = classes.filter((c) => c.imageCount > 0).length >= 2;
@@ -137,62 +130,13 @@ export function ProjectView({ projectId, nav, children }: { projectId: string; n
       )}
       <ImportProgressBar />
       {children ?? (
-      <>
-      <ImportReportPanel />
-
-      {warnings.length > 0 && classes.length > 0 && (
-        <ul className="warnings" aria-label="Dataset warnings" data-testid="warnings">
-          {warnings.map((w, i) => (
-            <li key={i} className={`warning-${w.level}`} data-code={w.code}>
-              {w.message}
-            </li>
-          ))}
-        </ul>
-      )}
-
-      <div className={classes.length === 0 ? 'workspace empty' : 'workspace'}>
-        <ClassSidebar warnIds={warnIds} onAddClass={() => setDialog('add-class')} />
-        <div className="class-pane">
-          {classes.length === 0 ? (
-            <div className="empty-state drop-target" data-testid="empty-project">
-              <h2>Add your images</h2>
-              <p>
-                Drop a folder here with <strong>one subfolder per class</strong> (for example <code>plants/healthy</code>,{' '}
-                <code>plants/diseased</code>), or a .zip with the same layout. JPEG, PNG, WebP, GIF and BMP are supported.
-              </p>
-              <div className="empty-actions">
-                <button type="button" className="primary" onClick={() => pick(folderInput.current)}>
-                  Choose a folder…
-                </button>
-                <button type="button" onClick={() => pick(zipInput.current)}>
-                  Choose a zip…
-                </button>
-                <button type="button" onClick={() => setDialog('add-class')}>
-                  Add a class by hand
-                </button>
-              </div>
-            </div>
-          ) : activeClass ? (
-            <>
-              <ClassHeader cls={activeClass} onAddImages={() => pick(filesInput.current)} onWebcam={() => setDialog('webcam')} />
-              {images.length === 0 ? (
-                <div className="empty-state drop-target small-empty">
-                  <p>
-                    “{activeClass.name}” has no images yet. Drop images onto it, use{' '}
-                    <button type="button" className="link-button" onClick={() => pick(filesInput.current)}>
-                      Add images
-                    </button>
-                    , or capture them with the webcam.
-                  </p>
-                </div>
-              ) : (
-                <ImageGrid images={images} />
-              )}
-            </>
-          ) : null}
-        </div>
-      </div>
-      </>
+      <DatasetWorkspace
+        onAddClass={() => setDialog('add-class')}
+        onPickFolder={() => pick(folderInput.current)}
+        onPickZip={() => pick(zipInput.current)}
+        onPickFiles={() => pick(filesInput.current)}
+        onWebcam={() => setDialog('webcam')}
+      />
       )}
       {drop.over && (
         <div className="drop-overlay" aria-hidden="true">
