@@ -30,6 +30,10 @@ export interface Classifier {
   /** Square side the canvas passed to classify must have. */
   inputSize: number;
   preprocessing: BackbonePreprocessing;
+  /** Shortest side of the studio's training copies, when the model says (photos then go through the same copy). */
+  trainingSize?: number;
+  /** Whether classify averages over test-time augmented views unless told otherwise. */
+  tta: boolean;
   /** One line for the page: where the model came from. */
   description: string;
   /** Probabilities for one image (length = labels.length) and wall time in ms, read-back included. */
@@ -174,6 +178,8 @@ async function openModelUrl(source: Extract<DemoSource, { kind: 'model' }>, opts
       labels: meta.value.labels,
       inputSize: h,
       preprocessing: pre,
+      trainingSize: meta.value.trainingSize,
+      tta: meta.value.tta ?? false,
       description: `TF.js layers model · ${h}×${h} input · ${formatBytes(check.totalBytes)} · ${preText}${meta.value.score ? ` · ${meta.value.score}` : ''}`,
     },
     run,
@@ -240,6 +246,8 @@ async function openShareLink(link: string, opts: LoadOptions): Promise<Classifie
       labels: share.labels,
       inputSize: spec.inputSize,
       preprocessing: share.preprocessing,
+      trainingSize: share.trainingSize,
+      tta: share.tta ?? false,
       description: `${spec.name} + shared head · from a share link`,
     },
     run,

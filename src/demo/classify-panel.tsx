@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Bars, Millis } from './bars';
 import type { Classifier } from './classifier';
-import { decodeImageFile, drawSquare } from './image';
+import { decodeImageFile, drawPhoto } from './image';
 import { topK, type Ranked } from './topk';
 import { Webcam } from './webcam';
 import { errorText } from '../core/error-text';
@@ -45,7 +45,7 @@ export function ClassifyPanel({ classifier }: { classifier: Classifier }) {
         const bitmap = await decodeImageFile(file);
         const canvas = document.createElement('canvas');
         try {
-          drawSquare(bitmap, classifier.inputSize, classifier.preprocessing.resize, canvas);
+          await drawPhoto(bitmap, classifier.inputSize, classifier.preprocessing.resize, classifier.trainingSize, canvas);
         } finally {
           bitmap.close();
         }

@@ -10,7 +10,7 @@ export const DEFAULT_DB_NAME = 'finetune-studio';
 /** Bump together with a new `if (oldVersion < N)` step in `upgrade` below. */
 export const STUDIO_DB_VERSION = 3;
 /** Shortest side of the training copies for new projects. */
-export const DEFAULT_TRAINING_SIZE = 256;
+export { DEFAULT_TRAINING_SIZE } from '../core/data/crop-resize';
 
 export interface ProjectRecord {
   id: string;

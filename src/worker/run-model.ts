@@ -20,11 +20,14 @@ import { getRun } from '../persistence/runs-repo';
 import { getCheckpoint } from '../persistence/checkpoints-repo';
 import { openBackbone } from './backbone-store';
 import { IdbPixelSource } from './idb-pixel-source';
+import { DEFAULT_TRAINING_SIZE, matchStudioText } from '../core/data/crop-resize';
 
 export interface OpenRun {
   run: RunRecord;
   /** The project's name: exports and links are titled with it, so whoever opens them knows what it is. */
   title: string;
+  /** Shortest side of the project's training copies (the first step of the crop-and-resize path). */
+  trainingSize: number;
   spec: BackboneSpec;
   backbone: tf.LayersModel;
   head: tf.Sequential;
@@ -52,6 +55,7 @@ export async function openRun(db: StudioDB, runId: string): Promise<OpenRun> {
   return {
     run,
     title: project?.name || run.name,
+    trainingSize: project?.trainingSize ?? DEFAULT_TRAINING_SIZE,
     spec: { ...run.config.backbone, featureDim: dim },
     backbone,
     head,
@@ -107,8 +111,9 @@ export async function exportFiles(m: OpenRun): Promise<Record<string, Uint8Array
       preprocessing: {
         input: 'pixels x/127 − 1 (Teachable Machine convention), centre crop; the first layer converts to the backbone range',
         backbone: m.spec.preprocessing,
-        // What a consumer must do to get the studio's numbers on a photo.
-        toMatchStudio: `Take the centre square of the photo (after EXIF orientation), resize it with area-averaging (high-quality) downsampling to ${m.spec.inputSize}×${m.spec.inputSize}, and feed RGB pixels 0–255 as x/127 − 1. The studio trained on copies whose shortest side is the project’s training size (256 px by default), resized the same way; a bilinear resize of the full photo straight to ${m.spec.inputSize} px shifts probabilities by a few hundredths on real photos.`,
+        trainingSize: m.trainingSize,
+        // What a consumer must do to get the studio's numbers on a photo (src/core/data/crop-resize.ts).
+        toMatchStudio: matchStudioText(m.spec.inputSize, m.trainingSize, m.spec.preprocessing.resize),
       },
       runConfig: m.run.config,
       metrics: best ? { epoch: best.epoch, valAccuracy: best.valAcc, valLoss: best.valLoss, trainAccuracy: best.trainAcc } : null,
@@ -139,5 +144,5 @@ export async function shareLinkFor(m: OpenRun): Promise<string> {
   if (!catalog) throw new Error('Serverless links need a backbone from the public catalog; share this model through the share service instead.');
   if (m.run.config.mode !== 'frozen') throw new Error('Serverless links carry only the head, so the backbone must stay frozen; this run fine-tuned it. Share it through the share service instead.');
   const head = await shareHeadFromModel(m.head);
-  return encodeShareLink({ v: 1, backbone: catalog.id, labels: m.run.classes.map((c) => c.name), name: m.title, preprocessing: catalog.preprocessing, head });
+  return encodeShareLink({ v: 1, backbone: catalog.id, labels: m.run.classes.map((c) => c.name), name: m.title, preprocessing: catalog.preprocessing, head, trainingSize: m.trainingSize });
 }

@@ -5,6 +5,7 @@ import { useStudio } from '../../stores/studio-store';
 import { trainingClient } from '../../stores/training-slice';
 import { formatBytes } from '../../components/ui/format';
 import { squarePixels } from './square-pixels';
+import { DEFAULT_TRAINING_SIZE } from '../../core/data/crop-resize';
 import { SharePanel } from './share-panel';
 import { demoSiteZip } from './demo-site';
 import { ExportGuide } from './export-guide';
@@ -83,6 +84,9 @@ export function DeployView() {
   const run = ready.find((r) => r.id === runId) ?? ready[0] ?? null;
   const labels = run?.classes.map((c) => c.name) ?? [];
   const size = run?.config.backbone.inputSize ?? 224;
+  // Try it feeds the model what training fed it for the same photo (src/core/data/crop-resize.ts).
+  const trainingSize = project?.trainingSize ?? DEFAULT_TRAINING_SIZE;
+  const resize = run?.config.backbone.preprocessing.resize ?? 'center-crop';
 
   const classify = async (files: File[]) => {
     if (!run) return;
@@ -90,7 +94,7 @@ export function DeployView() {
     try {
       const out: Result[] = [];
       for (const f of files) {
-        const px = await squarePixels(f, size);
+        const px = await squarePixels(f, size, trainingSize, resize);
         const r = await trainingClient.request<'prediction'>({ type: 'predict', runId: run.id, images: [{ width: px.width, height: px.height, data: px.data }] });
         out.push({ name: f.name, preview: px.preview, probabilities: r.probabilities[0], ms: r.ms });
       }
@@ -113,7 +117,7 @@ export function DeployView() {
       while (!stop) {
         const v = video.current;
         if (v && v.videoWidth > 0) {
-          const px = await squarePixels(v, size);
+          const px = await squarePixels(v, size, trainingSize, resize);
           const r = await trainingClient.request<'prediction'>({ type: 'predict', runId: run.id, images: [{ width: px.width, height: px.height, data: px.data }] }).catch(() => null);
           if (r && !stop) setLive({ name: 'webcam', preview: px.preview, probabilities: r.probabilities[0], ms: r.ms });
         }
@@ -124,7 +128,7 @@ export function DeployView() {
     return () => {
       stop = true;
     };
-  }, [camera, run, size]);
+  }, [camera, run, size, trainingSize, resize]);
   useEffect(() => () => camera?.getTracks().forEach((t) => t.stop()), [camera]);
 
   const exportZip = async (kind: 'tfjs' | 'site') => {
@@ -184,7 +188,7 @@ export function DeployView() {
         <button type="button" onClick={() => void exportZip('site')} disabled={busy != null}>
           Export demo site (.zip)
         </button>
-        {exported && <ExportGuide {...exported} size={formatBytes(exported.bytes)} />}
+        {exported && <ExportGuide {...exported} size={formatBytes(exported.bytes)} inputSize={size} trainingSize={trainingSize} />}
       </section>
       <section
         className="panel try-it"
