@@ -164,20 +164,21 @@ async function peer(page: Page, projectId: string, urls: string[], trainingSize:
   await tm.goto(`${app.url}export/tm.html`);
   return (await tm.evaluate(
     async ({ urls, trainingSize }) => {
-      type T = { dispose(): void; clone(): T; add(n: number): T; mul(n: number): T; data(): Promise<Float32Array> };
+      type T = { dataSync(): Float32Array };
       const w = window as unknown as {
-        tf: { setBackend(b: string): Promise<boolean>; tidy<R>(f: () => R): R };
+        tf: { setBackend(b: string): Promise<boolean> };
         tmImage: { load(m: string, md: string): Promise<{ model: { predict(x: T): T }; predict(i: HTMLImageElement | HTMLCanvasElement): Promise<{ className: string; probability: number }[]> }> };
       };
-      const pixels = (await import('/export/parity/model-pixels.js' as string)) as { modelInputLikeTraining(src: ImageBitmap, t: number, s: number): Promise<{ rgba: Uint8ClampedArray }> };
+      // A dynamic import the test runner does not rewrite.
+      const load = new Function('u', 'return import(u)') as (u: string) => Promise<unknown>;
+      const pixels = (await load('/export/parity/model-pixels.js')) as { modelInputLikeTraining(src: ImageBitmap, t: number, s: number): Promise<{ rgba: Uint8ClampedArray }> };
       await w.tf.setBackend('cpu');
       const model = await w.tmImage.load('/export/model.json', '/export/metadata.json');
       // What the library feeds its model: x / 127 − 1 after its own cropTo.
-      let fed: T | null = null;
+      let fed = new Float32Array(0);
       const predict = model.model.predict.bind(model.model);
       model.model.predict = (x: T) => {
-        fed?.dispose();
-        fed = x.clone();
+        fed = x.dataSync().slice();
         return predict(x);
       };
       const rows = [];
@@ -187,7 +188,7 @@ async function peer(page: Page, projectId: string, urls: string[], trainingSize:
         img.src = URL.createObjectURL(blob);
         await img.decode();
         const theirs = Object.fromEntries((await model.predict(img)).map((p) => [p.className, p.probability]));
-        const tmPixels = await w.tf.tidy(() => fed!.add(1).mul(127)).data();
+        const tmPixels = fed.map((v) => (v + 1) * 127);
         const bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image' });
         const { rgba } = await pixels.modelInputLikeTraining(bitmap, trainingSize, 224);
         bitmap.close();
@@ -245,9 +246,9 @@ describe('preprocessing parity', () => {
     const { page, context } = await newPage(app);
     const id = await train(page, 'Parity drawn', join(dir, 'drawn/train'), join(dir, 'drawn/val'), `${app.url}fixtures/tiny-backbone/model.json`, 3);
     const files = listFiles(join(dir, 'drawn/val'));
-    await checkParity(page, id, 'drawn', files, (f) => `${app.url}photos/${f.slice(dir.length + 1)}`, { probMax: 0.1, probMean: 0.05, pixelMean: 12 });
+    await checkParity(page, id, 'drawn', files, (f) => `${app.url}photos/${f.slice(dir.length + 1)}`, { probMax: 0.05, probMean: 0.01, pixelMean: 12 });
     await context.close();
-  });
+  }, 600_000);
 
   it.skipIf(!shared)('ants/bees validation photos with MobileNetV2: the same, within the stated bounds', async () => {
     const { page, context } = await newPage(app);
@@ -255,5 +256,5 @@ describe('preprocessing parity', () => {
     const files = listFiles(join(HYMENOPTERA, 'val'));
     await checkParity(page, id, 'ants/bees val', files, (f) => `${app.url}hymenoptera/${f.slice(HYMENOPTERA.length + 1)}`, { probMax: 0.3, probMean: 0.05, pixelMean: 12 });
     await context.close();
-  });
+  }, 1_500_000);
 });

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getBackbone, type BackbonePreprocessing } from '../core/backbones/catalog';
 import { fetchModelFiles, loadBackbone, type LoadedBackbone } from '../core/backbones/load';
 import { preprocess } from '../core/backbones/preprocess';
+import { ttaViews } from '../core/train/tta';
 import { ioHandlerFromFiles, validateModel } from '../core/backbones/validate';
 import { buildHeadFromShare } from '../core/export/share-head';
 import { decodeShareLink } from '../core/export/share-link';
@@ -37,7 +38,8 @@ export interface Classifier {
   /** One line for the page: where the model came from. */
   description: string;
   /** Probabilities for one image (length = labels.length) and wall time in ms, read-back included. */
-  classify(canvas: HTMLCanvasElement | OffscreenCanvas): Promise<{ probs: number[]; ms: number }>;
+  /** With `tta`, the mean of the class probabilities over the test-time augmented views (src/core/train/tta.ts). */
+  classify(canvas: HTMLCanvasElement | OffscreenCanvas, tta?: boolean): Promise<{ probs: number[]; ms: number }>;
   dispose(): void;
 }
 
@@ -67,11 +69,11 @@ function makeClassifier(base: Omit<Classifier, 'classify' | 'dispose'>, run: Run
   const spec = { inputSize: base.inputSize, preprocessing: base.preprocessing };
   return {
     ...base,
-    async classify(canvas) {
+    async classify(canvas, tta = false) {
       const t0 = performance.now();
       const out = tf.tidy(() => {
         const pixels = tf.browser.fromPixels(canvas as HTMLCanvasElement).expandDims(0) as tf.Tensor4D;
-        return run(preprocess(pixels, spec));
+        return run(preprocess(tta ? ttaViews(pixels) : pixels, spec));
       });
       let values: Float32Array | Int32Array | Uint8Array;
       try {
@@ -79,8 +81,11 @@ function makeClassifier(base: Omit<Classifier, 'classify' | 'dispose'>, run: Run
       } finally {
         out.dispose();
       }
-      const raw = Array.from(values);
-      const probs = outputIsProbs || isProbabilityVector(raw) ? raw : softmax(raw);
+      // One row per view (one view without TTA); each row to probabilities, then their mean.
+      const k = base.labels.length;
+      const rows = Array.from({ length: values.length / k }, (_, v) => Array.from(values.subarray(v * k, v * k + k)));
+      const probRows = rows.map((raw) => (outputIsProbs || isProbabilityVector(raw) ? raw : softmax(raw)));
+      const probs = Array.from({ length: k }, (_, c) => probRows.reduce((s, r) => s + r[c], 0) / probRows.length);
       return { probs, ms: performance.now() - t0 };
     },
     dispose,

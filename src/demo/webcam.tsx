@@ -17,7 +17,7 @@ function cameraError(e: unknown): string {
   return `The camera could not be started (${errorText(e)}).`;
 }
 
-export function Webcam({ classifier, on, onStop }: { classifier: Classifier; on: boolean; onStop: (error: string | null) => void }) {
+export function Webcam({ classifier, on, onStop, tta = false }: { classifier: Classifier; on: boolean; onStop: (error: string | null) => void; tta?: boolean }) {
   const videoRef = useRef<HTMLVideoElement>(null);
   const [live, setLive] = useState<{ ranked: Ranked[]; ms: number } | null>(null);
 
@@ -50,7 +50,7 @@ export function Webcam({ classifier, on, onStop }: { classifier: Classifier; on:
         const t0 = performance.now();
         try {
           if (drawSquare(video, classifier.inputSize, classifier.preprocessing.resize, canvas)) {
-            const { probs, ms } = await classifier.classify(canvas);
+            const { probs, ms } = await classifier.classify(canvas, tta);
             if (!stopped) setLive({ ranked: topK(probs, classifier.labels), ms });
           }
         } catch (e) {
@@ -68,7 +68,7 @@ export function Webcam({ classifier, on, onStop }: { classifier: Classifier; on:
       if (video) video.srcObject = null;
       setLive(null);
     };
-  }, [on, classifier, onStop]);
+  }, [on, classifier, onStop, tta]);
 
   return (
     <section className="demo-card demo-webcam" hidden={!on} aria-label="Webcam" data-testid="demo-live">

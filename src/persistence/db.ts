@@ -97,6 +97,8 @@ export interface RunRecord {
   evaluation?: RunEvaluation;
   /** Test-set predictions of the kept weights (absent: the run had no test set). */
   testEvaluation?: RunEvaluation;
+  /** The same images scored with test-time augmentation (src/core/train/tta.ts), when asked for on the Evaluate tab. */
+  ttaEvaluation?: { validation?: RunEvaluation; test?: RunEvaluation };
   /** Auto's study and plan (Auto runs only). */
   study?: RunStudy;
   /** What the trainer chose and why (caches used, fallbacks), one line each, oldest first. */

@@ -6,6 +6,7 @@ import { trainingClient } from '../../stores/training-slice';
 import { formatBytes } from '../../components/ui/format';
 import { squarePixels } from './square-pixels';
 import { DEFAULT_TRAINING_SIZE } from '../../core/data/crop-resize';
+import { TTA_DESCRIPTION } from '../../core/train/tta-views';
 import { SharePanel } from './share-panel';
 import { demoSiteZip } from './demo-site';
 import { ExportGuide } from './export-guide';
@@ -48,6 +49,7 @@ export function DeployView() {
   const [busy, setBusy] = useState<string | null>(null);
   const [camera, setCamera] = useState<MediaStream | null>(null);
   const [live, setLive] = useState<Result | null>(null);
+  const [tta, setTta] = useState(false);
   const [exported, setExported] = useState<{ file: string; bytes: number; kind: 'tfjs' | 'site' } | null>(null);
   const video = useRef<HTMLVideoElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
@@ -95,7 +97,7 @@ export function DeployView() {
       const out: Result[] = [];
       for (const f of files) {
         const px = await squarePixels(f, size, trainingSize, resize);
-        const r = await trainingClient.request<'prediction'>({ type: 'predict', runId: run.id, images: [{ width: px.width, height: px.height, data: px.data }] });
+        const r = await trainingClient.request<'prediction'>({ type: 'predict', runId: run.id, images: [{ width: px.width, height: px.height, data: px.data }], tta });
         out.push({ name: f.name, preview: px.preview, probabilities: r.probabilities[0], ms: r.ms });
       }
       setResults((prev) => [...out, ...prev].slice(0, 40));
@@ -118,7 +120,7 @@ export function DeployView() {
         const v = video.current;
         if (v && v.videoWidth > 0) {
           const px = await squarePixels(v, size, trainingSize, resize);
-          const r = await trainingClient.request<'prediction'>({ type: 'predict', runId: run.id, images: [{ width: px.width, height: px.height, data: px.data }] }).catch(() => null);
+          const r = await trainingClient.request<'prediction'>({ type: 'predict', runId: run.id, images: [{ width: px.width, height: px.height, data: px.data }], tta }).catch(() => null);
           if (r && !stop) setLive({ name: 'webcam', preview: px.preview, probabilities: r.probabilities[0], ms: r.ms });
         }
         await new Promise((res) => setTimeout(res, 200));
@@ -128,14 +130,14 @@ export function DeployView() {
     return () => {
       stop = true;
     };
-  }, [camera, run, size, trainingSize, resize]);
+  }, [camera, run, size, trainingSize, resize, tta]);
   useEffect(() => () => camera?.getTracks().forEach((t) => t.stop()), [camera]);
 
   const exportZip = async (kind: 'tfjs' | 'site') => {
     if (!run) return;
     setBusy(kind === 'site' ? 'Building the demo site…' : 'Building the export…');
     try {
-      const r = await trainingClient.request<'exported'>({ type: 'export', runId: run.id });
+      const r = await trainingClient.request<'exported'>({ type: 'export', runId: run.id, tta });
       const blob = new Blob([kind === 'site' ? ((await demoSiteZip(r.files)) as Uint8Array<ArrayBuffer>) : r.zip], { type: 'application/zip' });
       const a = document.createElement('a');
       a.href = URL.createObjectURL(blob);
@@ -223,6 +225,9 @@ export function DeployView() {
             {camera ? 'Stop webcam' : 'Webcam'}
           </button>
           <span className="muted small-text">or drop images here. Nothing leaves this device.</span>
+          <label className="tta-toggle" title={`Each photo is scored as ${TTA_DESCRIPTION}. Exports and links made below carry this choice.`}>
+            <input type="checkbox" checked={tta} onChange={(e) => setTta(e.target.checked)} /> Test-time augmentation
+          </label>
           <input ref={fileInput} type="file" hidden multiple accept="image/*" data-testid="try-input" aria-label="Images to classify" onChange={(e) => { void classify(Array.from(e.target.files ?? [])); e.target.value = ''; }} />
         </div>
         {busy && <p className="muted" role="status">{busy}</p>}
@@ -252,7 +257,7 @@ export function DeployView() {
           ))}
         </ul>
       </section>
-      <SharePanel run={run} />
+      <SharePanel run={run} tta={tta} />
     </div>
   );
 }

@@ -35,7 +35,7 @@ function Qr({ text }: { text: string }) {
   return src ? <img src={src} alt="QR code of the link" className="qr" data-testid="share-qr" /> : null;
 }
 
-export function SharePanel({ run }: { run: RunRecord }) {
+export function SharePanel({ run, tta = false }: { run: RunRecord; tta?: boolean }) {
   const notify = useStudio((s) => s.notify);
   const [link, setLink] = useState<string | null>(null);
   const [linkError, setLinkError] = useState<string | null>(null);
@@ -52,7 +52,7 @@ export function SharePanel({ run }: { run: RunRecord }) {
   const makeLink = async () => {
     setBusy(true);
     try {
-      const r = await trainingClient.request<'share-link-result'>({ type: 'share-link', runId: run.id });
+      const r = await trainingClient.request<'share-link-result'>({ type: 'share-link', runId: run.id, tta });
       setLink(`${demoBase}#link=${r.link}`);
     } catch (e) {
       setLinkError(errorText(e));
@@ -64,7 +64,7 @@ export function SharePanel({ run }: { run: RunRecord }) {
   const upload = async () => {
     setBusy(true);
     try {
-      const r = await trainingClient.request<'exported'>({ type: 'export', runId: run.id });
+      const r = await trainingClient.request<'exported'>({ type: 'export', runId: run.id, tta });
       const res = await fetch(new URL('api/models', location.href), { method: 'POST', headers: { 'Content-Type': 'application/zip' }, body: r.zip });
       const body = (await res.json().catch(() => ({}))) as { id?: string; url?: string; deleteToken?: string; error?: string };
       if (!res.ok || !body.url || !body.deleteToken || !body.id) throw new Error(body.error ?? `the share service answered HTTP ${res.status} (is the studio running with npm start?)`);
