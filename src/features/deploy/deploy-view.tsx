@@ -15,6 +15,8 @@ import './deploy.css';
 import { errorText } from '../../core/error-text';
 
 interface Result {
+  /** Scored with test-time augmentation. */
+  tta?: boolean;
   name: string;
   preview: string;
   probabilities: number[];
@@ -98,7 +100,7 @@ export function DeployView() {
       for (const f of files) {
         const px = await squarePixels(f, size, trainingSize, resize);
         const r = await trainingClient.request<'prediction'>({ type: 'predict', runId: run.id, images: [{ width: px.width, height: px.height, data: px.data }], tta });
-        out.push({ name: f.name, preview: px.preview, probabilities: r.probabilities[0], ms: r.ms });
+        out.push({ name: f.name, preview: px.preview, probabilities: r.probabilities[0], ms: r.ms, tta });
       }
       setResults((prev) => [...out, ...prev].slice(0, 40));
     } catch (e) {
@@ -121,7 +123,7 @@ export function DeployView() {
         if (v && v.videoWidth > 0) {
           const px = await squarePixels(v, size, trainingSize, resize);
           const r = await trainingClient.request<'prediction'>({ type: 'predict', runId: run.id, images: [{ width: px.width, height: px.height, data: px.data }], tta }).catch(() => null);
-          if (r && !stop) setLive({ name: 'webcam', preview: px.preview, probabilities: r.probabilities[0], ms: r.ms });
+          if (r && !stop) setLive({ name: 'webcam', preview: px.preview, probabilities: r.probabilities[0], ms: r.ms, tta });
         }
         await new Promise((res) => setTimeout(res, 200));
       }
@@ -237,7 +239,7 @@ export function DeployView() {
             {live && (
               <div>
                 <Bars probs={live.probabilities} labels={labels} />
-                <p className="muted small-text" data-testid="try-live-ms">{live.ms.toFixed(0)} ms per prediction</p>
+                <p className="muted small-text" data-testid="try-live-ms">{live.ms.toFixed(0)} ms per prediction{live.tta ? ' · with test-time augmentation' : ''}</p>
               </div>
             )}
           </div>
@@ -250,7 +252,7 @@ export function DeployView() {
                 <strong>{r.name}</strong>
                 <Bars probs={r.probabilities} labels={labels} />
                 <p className="muted small-text" data-testid="try-ms">
-                  {r.ms.toFixed(1)} ms per prediction
+                  {r.ms.toFixed(1)} ms per prediction{r.tta ? ' · with test-time augmentation' : ''}
                 </p>
               </div>
             </li>
