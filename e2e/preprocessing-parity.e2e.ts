@@ -214,14 +214,61 @@ async function peer(page: Page, projectId: string, urls: string[], trainingSize:
 }
 
 /** Checks both parities and prints the figures; `bounds` are the stated limits to Teachable Machine's library. */
-async function checkParity(page: Page, projectId: string, label: string, files: string[], urlOf: (f: string) => string, bounds: { probMax: number; probMean: number; pixelMean: number }) {
+async function checkParity(page: Page, projectId: string, label: string, files: string[], urlOf: (f: string) => string, bounds: { tryIt: number; probMax: number; probMean: number; pixelMean: number }) {
   const trained = await validationPredictions(page);
   expect(Object.keys(trained).sort()).toEqual(files.map((f) => basename(f)).sort());
   await page.goto(`${app.url}#/p/${encodeURIComponent(projectId)}/use`);
   const tried = await tryIt(page, files);
   const tryDiff = Math.max(...files.map((f) => maxAbs(tried[basename(f)], trained[basename(f)])));
   console.log(`[parity] ${label}: ${files.length} photos, max |Try it − training's own validation prediction| = ${tryDiff.toExponential(2)}`);
-  expect(tryDiff).toBeLessThanOrEqual(1e-4);
+  expect(tryDiff).toBeLessThanOrEqual(bounds.tryIt);
+
+  // Pixels: the stored training copy (made by the import's decode worker) through the studio's
+  // crop-and-resize, against the same photo taken from its original file the way Try it does.
+  const pixels = await page.evaluate(
+    async ({ urls }) => {
+      const load = new Function('u', 'return import(u)') as (u: string) => Promise<unknown>;
+      const mp = (await load('/export/parity/model-pixels.js')) as {
+        modelInputLikeTraining(src: ImageBitmap, t: number, s: number): Promise<{ rgba: Uint8ClampedArray }>;
+        modelInputFromCopy(b: Blob, s: number): Promise<{ rgba: Uint8ClampedArray }>;
+      };
+      const db: IDBDatabase = await new Promise((res, rej) => {
+        const r = indexedDB.open('finetune-studio');
+        r.onsuccess = () => res(r.result);
+        r.onerror = () => rej(r.error);
+      });
+      const all = <T,>(store: string) =>
+        new Promise<T[]>((res, rej) => {
+          const q = db.transaction(store).objectStore(store).getAll();
+          q.onsuccess = () => res(q.result as T[]);
+          q.onerror = () => rej(q.error);
+        });
+      const images = await all<{ id: string; name: string }>('images');
+      const out: { name: string; differing: number }[] = [];
+      for (const url of urls) {
+        const name = url.split('/').pop()!;
+        const rec = images.find((i) => i.name.split('/').pop() === name)!;
+        const copy = await new Promise<Blob>((res, rej) => {
+          const q = db.transaction('training').objectStore('training').get(rec.id);
+          q.onsuccess = () => res(q.result as Blob);
+          q.onerror = () => rej(q.error);
+        });
+        const trained = (await mp.modelInputFromCopy(copy, 224)).rgba;
+        const bitmap = await createImageBitmap(await (await fetch(url)).blob(), { imageOrientation: 'from-image' });
+        const tried = (await mp.modelInputLikeTraining(bitmap, 256, 224)).rgba;
+        bitmap.close();
+        let differing = 0;
+        for (let i = 0; i < tried.length; i++) if (tried[i] !== trained[i]) differing++;
+        out.push({ name, differing });
+      }
+      db.close();
+      return out;
+    },
+    { urls: files.map(urlOf) },
+  );
+  const differing = pixels.reduce((a, p) => a + p.differing, 0);
+  console.log(`[parity] ${label}: Try it's pixels vs the stored training copy's, ${pixels.length} photos: ${differing} values differ`);
+  expect(differing).toBe(0);
 
   const rows = await peer(page, projectId, files.map(urlOf), 256);
   // The studio's pixels run through the library's model give Try it's numbers.
@@ -246,7 +293,7 @@ describe('preprocessing parity', () => {
     const { page, context } = await newPage(app);
     const id = await train(page, 'Parity drawn', join(dir, 'drawn/train'), join(dir, 'drawn/val'), `${app.url}fixtures/tiny-backbone/model.json`, 3);
     const files = listFiles(join(dir, 'drawn/val'));
-    await checkParity(page, id, 'drawn', files, (f) => `${app.url}photos/${f.slice(dir.length + 1)}`, { probMax: 0.05, probMean: 0.01, pixelMean: 12 });
+    await checkParity(page, id, 'drawn', files, (f) => `${app.url}photos/${f.slice(dir.length + 1)}`, { tryIt: 1e-6, probMax: 0.05, probMean: 0.01, pixelMean: 12 });
     await context.close();
   }, 600_000);
 
@@ -254,7 +301,7 @@ describe('preprocessing parity', () => {
     const { page, context } = await newPage(app);
     const id = await train(page, 'Parity ants/bees', join(HYMENOPTERA, 'train'), join(HYMENOPTERA, 'val'), `${app.url}shared-backbones/mobilenet-v2-0.35-224-no-top/model.json`, 4);
     const files = listFiles(join(HYMENOPTERA, 'val'));
-    await checkParity(page, id, 'ants/bees val', files, (f) => `${app.url}hymenoptera/${f.slice(HYMENOPTERA.length + 1)}`, { probMax: 0.3, probMean: 0.05, pixelMean: 12 });
+    await checkParity(page, id, 'ants/bees val', files, (f) => `${app.url}hymenoptera/${f.slice(HYMENOPTERA.length + 1)}`, { tryIt: 1e-4, probMax: 0.3, probMean: 0.05, pixelMean: 12 });
     await context.close();
   }, 1_500_000);
 });
