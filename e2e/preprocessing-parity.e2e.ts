@@ -2,7 +2,8 @@
 // are not squares:
 // 1. Try it feeds the model the pixels it trained on: for every validation photo, Try it's
 //    probabilities equal the run's own validation predictions for that image (computed in the
-//    training worker from the stored training copy) to 1e-4.
+//    training worker from the stored training copy) to 1e-6 (drawn) / 1e-4 (MobileNetV2), and its
+//    pixels equal, value for value, those the stored training copy gives.
 // 2. Against Teachable Machine's library with the same (exported) weights: the library's own
 //    crop-and-resize of each photo versus the studio's, in pixels and in class probability.
 //    The studio's pixels come from the studio's own modules (transpiled as they are) in the page.
