@@ -112,6 +112,9 @@ describe('test-time augmentation', () => {
     expect(await demo.getByTestId('demo-tta').isChecked()).toBe(true);
     await demo.getByTestId('demo-file-input').setInputFiles(photo);
     await demo.getByTestId('demo-result').first().getByTestId('demo-bar').first().waitFor({ timeout: 60_000 });
+    // The webcam (Chromium's fake camera) goes through the same training-copy path, with TTA.
+    await demo.getByRole('button', { name: 'Use webcam' }).click();
+    await demo.getByTestId('demo-live').getByTestId('demo-bar').first().waitFor({ timeout: 60_000 });
     await screenshot(demo, 'tta-demo-1280');
     await demo.setViewportSize({ width: 390, height: 844 });
     await screenshot(demo, 'tta-demo-390');

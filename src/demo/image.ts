@@ -27,22 +27,22 @@ export function drawSquare(src: Source, size: number, resize: BackbonePreprocess
 }
 
 /**
- * A photo → the model input the studio would have trained on for it: through a training copy
+ * A photo (or a video frame) → the model input the studio would have trained on for it: through a training copy
  * whose shortest side is `trainingSize` (the export's metadata says which), then the centre
  * square; drawn into `canvas`. Without a training size (a model made elsewhere) the centre
  * square of the photo itself.
  */
-export async function drawPhoto(src: ImageBitmap, size: number, resize: BackbonePreprocessing['resize'], trainingSize: number | undefined, canvas: HTMLCanvasElement): Promise<void> {
-  if (trainingSize === undefined) {
-    drawSquare(src, size, resize, canvas);
-    return;
-  }
+export async function drawPhoto(src: Source, size: number, resize: BackbonePreprocessing['resize'], trainingSize: number | undefined, canvas: HTMLCanvasElement): Promise<boolean> {
+  const [w, h] = sourceSize(src);
+  if (!(w > 0 && h > 0)) return false;
+  if (trainingSize === undefined) return drawSquare(src, size, resize, canvas);
   const { rgba } = await modelInputLikeTraining(src, trainingSize, size, resize);
   canvas.width = size;
   canvas.height = size;
   const ctx = canvas.getContext('2d', CONTEXT_OPTIONS) as CanvasRenderingContext2D | null;
   if (!ctx) throw new Error('this browser cannot draw images (no 2D canvas)');
   ctx.putImageData(new ImageData(new Uint8ClampedArray(rgba), size, size), 0, 0);
+  return true;
 }
 
 /** Decodes an image file (EXIF orientation applied), or throws a readable reason. */

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { Bars, Millis } from './bars';
 import type { Classifier } from './classifier';
-import { drawSquare } from './image';
+import { drawPhoto } from './image';
 import { topK, type Ranked } from './topk';
 import { errorText } from '../core/error-text';
 
@@ -49,7 +49,7 @@ export function Webcam({ classifier, on, onStop, tta = false }: { classifier: Cl
         if (stopped) return;
         const t0 = performance.now();
         try {
-          if (drawSquare(video, classifier.inputSize, classifier.preprocessing.resize, canvas)) {
+          if (await drawPhoto(video, classifier.inputSize, classifier.preprocessing.resize, classifier.trainingSize, canvas)) {
             const { probs, ms } = await classifier.classify(canvas, tta);
             if (!stopped) setLive({ ranked: topK(probs, classifier.labels), ms });
           }
