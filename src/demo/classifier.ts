@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getBackbone, type BackbonePreprocessing } from '../core/backbones/catalog';
 import { fetchModelFiles, loadBackbone, type LoadedBackbone } from '../core/backbones/load';
 import { preprocess } from '../core/backbones/preprocess';
+import { ttaViews } from '../core/train/tta';
 import { ioHandlerFromFiles, validateModel } from '../core/backbones/validate';
 import { buildHeadFromShare } from '../core/export/share-head';
 import { decodeShareLink } from '../core/export/share-link';
@@ -30,10 +31,15 @@ export interface Classifier {
   /** Square side the canvas passed to classify must have. */
   inputSize: number;
   preprocessing: BackbonePreprocessing;
+  /** Shortest side of the studio's training copies, when the model says (photos then go through the same copy). */
+  trainingSize?: number;
+  /** Whether classify averages over test-time augmented views unless told otherwise. */
+  tta: boolean;
   /** One line for the page: where the model came from. */
   description: string;
   /** Probabilities for one image (length = labels.length) and wall time in ms, read-back included. */
-  classify(canvas: HTMLCanvasElement | OffscreenCanvas): Promise<{ probs: number[]; ms: number }>;
+  /** With `tta`, the mean of the class probabilities over the test-time augmented views (src/core/train/tta.ts). */
+  classify(canvas: HTMLCanvasElement | OffscreenCanvas, tta?: boolean): Promise<{ probs: number[]; ms: number }>;
   dispose(): void;
 }
 
@@ -63,11 +69,11 @@ function makeClassifier(base: Omit<Classifier, 'classify' | 'dispose'>, run: Run
   const spec = { inputSize: base.inputSize, preprocessing: base.preprocessing };
   return {
     ...base,
-    async classify(canvas) {
+    async classify(canvas, tta = false) {
       const t0 = performance.now();
       const out = tf.tidy(() => {
         const pixels = tf.browser.fromPixels(canvas as HTMLCanvasElement).expandDims(0) as tf.Tensor4D;
-        return run(preprocess(pixels, spec));
+        return run(preprocess(tta ? ttaViews(pixels) : pixels, spec));
       });
       let values: Float32Array | Int32Array | Uint8Array;
       try {
@@ -75,8 +81,11 @@ function makeClassifier(base: Omit<Classifier, 'classify' | 'dispose'>, run: Run
       } finally {
         out.dispose();
       }
-      const raw = Array.from(values);
-      const probs = outputIsProbs || isProbabilityVector(raw) ? raw : softmax(raw);
+      // One row per view (one view without TTA); each row to probabilities, then their mean.
+      const k = base.labels.length;
+      const rows = Array.from({ length: values.length / k }, (_, v) => Array.from(values.subarray(v * k, v * k + k)));
+      const probRows = rows.map((raw) => (outputIsProbs || isProbabilityVector(raw) ? raw : softmax(raw)));
+      const probs = Array.from({ length: k }, (_, c) => probRows.reduce((s, r) => s + r[c], 0) / probRows.length);
       return { probs, ms: performance.now() - t0 };
     },
     dispose,
@@ -174,6 +183,8 @@ async function openModelUrl(source: Extract<DemoSource, { kind: 'model' }>, opts
       labels: meta.value.labels,
       inputSize: h,
       preprocessing: pre,
+      trainingSize: meta.value.trainingSize,
+      tta: meta.value.tta ?? false,
       description: `TF.js layers model · ${h}×${h} input · ${formatBytes(check.totalBytes)} · ${preText}${meta.value.score ? ` · ${meta.value.score}` : ''}`,
     },
     run,
@@ -240,6 +251,8 @@ async function openShareLink(link: string, opts: LoadOptions): Promise<Classifie
       labels: share.labels,
       inputSize: spec.inputSize,
       preprocessing: share.preprocessing,
+      trainingSize: share.trainingSize,
+      tta: share.tta ?? false,
       description: `${spec.name} + shared head · from a share link`,
     },
     run,

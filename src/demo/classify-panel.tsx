@@ -3,7 +3,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Bars, Millis } from './bars';
 import type { Classifier } from './classifier';
-import { decodeImageFile, drawSquare } from './image';
+import { decodeImageFile, drawPhoto } from './image';
+import { TTA_DESCRIPTION } from '../core/train/tta-views';
 import { topK, type Ranked } from '../core/metrics/topk';
 import { Webcam } from './webcam';
 import { errorText } from '../core/error-text';
@@ -25,6 +26,8 @@ export function ClassifyPanel({ classifier }: { classifier: Classifier }) {
   const [dragging, setDragging] = useState(false);
   const [camOn, setCamOn] = useState(false);
   const [camError, setCamError] = useState<string | null>(null);
+  // Test-time augmentation: on when the model was exported or shared with it on; the visitor can change it.
+  const [tta, setTta] = useState(classifier.tta);
   const queue = useRef<Promise<void>>(Promise.resolve());
   const nextId = useRef(1);
   const alive = useRef(true);
@@ -45,17 +48,17 @@ export function ClassifyPanel({ classifier }: { classifier: Classifier }) {
         const bitmap = await decodeImageFile(file);
         const canvas = document.createElement('canvas');
         try {
-          drawSquare(bitmap, classifier.inputSize, classifier.preprocessing.resize, canvas);
+          await drawPhoto(bitmap, classifier.inputSize, classifier.preprocessing.resize, classifier.trainingSize, canvas);
         } finally {
           bitmap.close();
         }
-        const { probs, ms } = await classifier.classify(canvas);
+        const { probs, ms } = await classifier.classify(canvas, tta);
         return { id, fileName, thumb: canvas.toDataURL('image/jpeg', 0.85), ranked: topK(probs, classifier.labels), ms };
       } catch (e) {
         return { id, fileName, error: errorText(e) };
       }
     },
-    [classifier],
+    [classifier, tta],
   );
 
   const addFiles = useCallback(
@@ -142,6 +145,9 @@ export function ClassifyPanel({ classifier }: { classifier: Classifier }) {
           }}
         />
         <p className="demo-muted demo-drop-hint">…or drop images anywhere on this page. They stay on your device.</p>
+        <label className="demo-small demo-tta" title={`Each photo is scored as ${TTA_DESCRIPTION}.`}>
+          <input type="checkbox" checked={tta} onChange={(e) => setTta(e.target.checked)} data-testid="demo-tta" /> Test-time augmentation (average over 7 views; slower)
+        </label>
         {pending > 0 && (
           <p className="demo-small" role="status">
             Classifying {pending} image{pending === 1 ? '' : 's'}…
@@ -154,7 +160,7 @@ export function ClassifyPanel({ classifier }: { classifier: Classifier }) {
         )}
       </section>
 
-      <Webcam classifier={classifier} on={camOn} onStop={stopCam} />
+      <Webcam classifier={classifier} on={camOn} onStop={stopCam} tta={tta} />
 
       {results.length > 0 && (
         <section aria-label="Results" className="demo-results">

@@ -54,6 +54,16 @@ describe('parseDemoHash', () => {
 });
 
 describe('parseMetadata', () => {
+  it('reads the studio training size and test-time augmentation choice, and refuses bad ones', () => {
+    const ok = parseMetadata({ labels: ['a', 'b'], studio: { preprocessing: { trainingSize: 256 }, tta: true } });
+    expect(ok.ok && ok.value.trainingSize).toBe(256);
+    expect(ok.ok && ok.value.tta).toBe(true);
+    const none = parseMetadata({ labels: ['a', 'b'] });
+    expect(none.ok && none.value.trainingSize).toBeUndefined();
+    expect(parseMetadata({ labels: ['a'], studio: { preprocessing: { trainingSize: 2.5 } } })).toEqual({ ok: false, reason: expect.stringMatching(/trainingSize" must be a whole number/) });
+    expect(parseMetadata({ labels: ['a'], studio: { tta: 'on' } })).toEqual({ ok: false, reason: expect.stringMatching(/"studio.tta" must be true or false/) });
+  });
+
   it('defaults to Teachable Machine preprocessing (x / 127 - 1, centre crop)', () => {
     const r = parseMetadata({ labels: ['a', 'b'], imageSize: 224, modelName: 'Cats' });
     expect(r).toEqual({ ok: true, value: { name: 'Cats', labels: ['a', 'b'], imageSize: 224, preprocessing: TM_PREPROCESSING, preprocessingFrom: 'teachable-machine-default' } });

@@ -1,7 +1,9 @@
 // Gets pixels to the model: decodes a picked file and draws it (or a video frame) into a square
-// canvas of the model's input size — centre crop or stretch — as @teachablemachine/image's cropTo
-// does. Drawing straight to the small canvas bounds memory whatever the photo's size.
+// canvas of the model's input size through the studio's one crop-and-resize path
+// (src/core/data/crop-resize.ts). Drawing straight to the small canvas bounds memory.
 import type { BackbonePreprocessing } from '../core/backbones/catalog';
+import { CONTEXT_OPTIONS, drawModelInput, type Context2D } from '../core/data/crop-resize';
+import { modelInputLikeTraining } from '../worker/model-pixels';
 
 /** Larger files are refused before decoding. */
 export const MAX_IMAGE_FILE_BYTES = 50 * 1024 * 1024;
@@ -18,18 +20,28 @@ export function drawSquare(src: Source, size: number, resize: BackbonePreprocess
   if (!(w > 0 && h > 0)) return false;
   if (canvas.width !== size) canvas.width = size;
   if (canvas.height !== size) canvas.height = size;
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  const ctx = canvas.getContext('2d', CONTEXT_OPTIONS) as CanvasRenderingContext2D | null;
   if (!ctx) throw new Error('this browser cannot draw images (no 2D canvas)');
-  ctx.imageSmoothingEnabled = true;
-  ctx.imageSmoothingQuality = 'high';
-  ctx.setTransform(mirror ? -1 : 1, 0, 0, 1, mirror ? size : 0, 0);
-  if (resize === 'stretch') {
-    ctx.drawImage(src, 0, 0, w, h, 0, 0, size, size);
-  } else {
-    const side = Math.min(w, h);
-    ctx.drawImage(src, (w - side) / 2, (h - side) / 2, side, side, 0, 0, size, size);
-  }
-  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  drawModelInput(ctx as Context2D<CanvasImageSource>, src, w, h, size, resize, mirror);
+  return true;
+}
+
+/**
+ * A photo (or a video frame) → the model input the studio would have trained on for it: through a training copy
+ * whose shortest side is `trainingSize` (the export's metadata says which), then the centre
+ * square; drawn into `canvas`. Without a training size (a model made elsewhere) the centre
+ * square of the photo itself.
+ */
+export async function drawPhoto(src: Source, size: number, resize: BackbonePreprocessing['resize'], trainingSize: number | undefined, canvas: HTMLCanvasElement): Promise<boolean> {
+  const [w, h] = sourceSize(src);
+  if (!(w > 0 && h > 0)) return false;
+  if (trainingSize === undefined) return drawSquare(src, size, resize, canvas);
+  const { rgba } = await modelInputLikeTraining(src, trainingSize, size, resize);
+  canvas.width = size;
+  canvas.height = size;
+  const ctx = canvas.getContext('2d', CONTEXT_OPTIONS) as CanvasRenderingContext2D | null;
+  if (!ctx) throw new Error('this browser cannot draw images (no 2D canvas)');
+  ctx.putImageData(new ImageData(new Uint8ClampedArray(rgba), size, size), 0, 0);
   return true;
 }
 

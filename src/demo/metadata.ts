@@ -19,6 +19,27 @@ export interface DemoMetadata {
   preprocessingFrom: 'metadata' | 'teachable-machine-default';
   /** The studio's held-out accuracy, when the export carries one (a plain sentence, numbers checked). */
   score?: string;
+  /** Shortest side of the studio's training copies (studio.preprocessing.trainingSize), for the same crop-and-resize path. */
+  trainingSize?: number;
+  /** Whether the studio exported the model with test-time augmentation on (studio.tta). */
+  tta?: boolean;
+}
+
+/** The studio's own fields that change how a photo is classified; a reason when malformed. */
+function studioExtras(raw: Record<string, unknown>): { trainingSize?: number; tta?: boolean } | string {
+  const studio = raw.studio;
+  if (!isObject(studio)) return {};
+  let trainingSize: number | undefined;
+  const pre = studio.preprocessing;
+  if (isObject(pre) && pre.trainingSize !== undefined) {
+    const t = pre.trainingSize;
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < 16 || t > METADATA_LIMITS.maxImageSize) {
+      return `"studio.preprocessing.trainingSize" must be a whole number from 16 to ${METADATA_LIMITS.maxImageSize}`;
+    }
+    trainingSize = t;
+  }
+  if (studio.tta !== undefined && typeof studio.tta !== 'boolean') return '"studio.tta" must be true or false';
+  return { ...(trainingSize !== undefined ? { trainingSize } : {}), ...(studio.tta === true ? { tta: true } : {}) };
 }
 
 /** "Test accuracy 91.2% (85.0–95.1%, 95% interval) on 120 images" from studio.test (or .validation); undefined if absent or malformed. */
@@ -67,8 +88,10 @@ export function parseMetadata(raw: unknown): MetadataCheck {
     imageSize = s;
   }
   const score = scoreLine(raw);
+  const extras = studioExtras(raw);
+  if (typeof extras === 'string') return fail(extras);
   if (raw.preprocessing === undefined) {
-    return { ok: true, value: { name, labels: [...labels], imageSize, preprocessing: TM_PREPROCESSING, preprocessingFrom: 'teachable-machine-default', score } };
+    return { ok: true, value: { name, labels: [...labels], imageSize, preprocessing: TM_PREPROCESSING, preprocessingFrom: 'teachable-machine-default', score, ...extras } };
   }
   const p = raw.preprocessing;
   if (!isObject(p) || typeof p.scale !== 'number' || !Number.isFinite(p.scale) || typeof p.offset !== 'number' || !Number.isFinite(p.offset)) {
@@ -78,6 +101,6 @@ export function parseMetadata(raw: unknown): MetadataCheck {
   if (resize !== 'center-crop' && resize !== 'stretch') return fail('"preprocessing.resize" must be "center-crop" or "stretch"');
   return {
     ok: true,
-    value: { name, labels: [...labels], imageSize, preprocessing: { scale: p.scale, offset: p.offset, resize }, preprocessingFrom: 'metadata', score },
+    value: { name, labels: [...labels], imageSize, preprocessing: { scale: p.scale, offset: p.offset, resize }, preprocessingFrom: 'metadata', score, ...extras },
   };
 }

@@ -4,14 +4,14 @@ import { useEffect, useState } from 'react';
 import { useCamera } from '../components/media/use-camera';
 import { Bars, Millis } from './bars';
 import type { Classifier } from './classifier';
-import { drawSquare } from './image';
+import { drawPhoto } from './image';
 import { topK, type Ranked } from '../core/metrics/topk';
 import { errorText } from '../core/error-text';
 
 const INTERVAL_MS = 200;
 const CAMERA = { facingMode: 'user', width: { ideal: 640 }, height: { ideal: 480 } };
 
-export function Webcam({ classifier, on, onStop }: { classifier: Classifier; on: boolean; onStop: (error: string | null) => void }) {
+export function Webcam({ classifier, on, onStop, tta = false }: { classifier: Classifier; on: boolean; onStop: (error: string | null) => void; tta?: boolean }) {
   const { videoRef, stream, error } = useCamera(on, CAMERA);
   const [live, setLive] = useState<{ ranked: Ranked[]; ms: number } | null>(null);
 
@@ -29,8 +29,8 @@ export function Webcam({ classifier, on, onStop }: { classifier: Classifier; on:
       if (stopped) return;
       const t0 = performance.now();
       try {
-        if (drawSquare(video, classifier.inputSize, classifier.preprocessing.resize, canvas)) {
-          const { probs, ms } = await classifier.classify(canvas);
+        if (await drawPhoto(video, classifier.inputSize, classifier.preprocessing.resize, classifier.trainingSize, canvas)) {
+          const { probs, ms } = await classifier.classify(canvas, tta);
           if (!stopped) setLive({ ranked: topK(probs, classifier.labels), ms });
         }
       } catch (e) {
@@ -45,7 +45,7 @@ export function Webcam({ classifier, on, onStop }: { classifier: Classifier; on:
       window.clearTimeout(timer);
       setLive(null);
     };
-  }, [stream, videoRef, classifier, onStop]);
+  }, [stream, videoRef, classifier, onStop, tta]);
 
   return (
     <section className="demo-card demo-webcam" hidden={!on} aria-label="Webcam" data-testid="demo-live">

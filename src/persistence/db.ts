@@ -10,7 +10,7 @@ export const DEFAULT_DB_NAME = 'finetune-studio';
 /** Bump together with a new `if (oldVersion < N)` step in `upgrade` below. */
 export const STUDIO_DB_VERSION = 3;
 /** Shortest side of the training copies for new projects. */
-export const DEFAULT_TRAINING_SIZE = 256;
+export { DEFAULT_TRAINING_SIZE } from '../core/data/crop-resize';
 
 export interface ProjectRecord {
   id: string;
@@ -99,6 +99,8 @@ export interface RunRecord {
   testEvaluation?: RunEvaluation;
   /** Test accuracy of the last epoch's weights, when early stopping kept an earlier epoch (absent: the last epoch was kept). */
   testLastEpoch?: { epoch: number; accuracy: number; n: number };
+  /** The same images scored with test-time augmentation (src/core/train/tta.ts), when asked for on the Evaluate tab. */
+  ttaEvaluation?: { validation?: RunEvaluation; test?: RunEvaluation };
   /** Auto's study and plan (Auto runs only). */
   study?: RunStudy;
   /** What the trainer chose and why (caches used, fallbacks), one line each, oldest first. */

@@ -126,6 +126,8 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       case 'share-link-result':
       case 'near-duplicates-result':
       case 'near-duplicates-progress': // the leakage slice listens for these
+      case 'tta-progress': // the Evaluate tab listens for these
+      case 'tta-evaluated':
       case 'request-failed':
         break; // answers to requests: the client hands them to whoever asked
       case 'backbone-imported':

@@ -8,6 +8,7 @@ import type { BenchResult, FinetuneShape } from './training/bench';
 import type { BackendChoice, BackendName, BatchPoint, EpochMetrics, TrainMode } from '../core/train/run-config';
 import type { AutoPlan } from '../core/train/auto-plan';
 import type { StudyRow } from '../core/train/study';
+import type { RunEvaluation } from '../persistence/db';
 
 /** A row of Auto's search table as the page shows it. */
 export type StudyRowLite = StudyRow;
@@ -30,11 +31,14 @@ export type ToWorker =
   | { type: 'augment-preview'; projectId: string; imageIds: string[]; augment: AugmentConfig; seed: number; size: number }
   | { type: 'train'; runId: string; resume: boolean; backend: BackendChoice }
   | { type: 'bench'; spec: BackboneSpec; backends: BackendName[]; batch: number; reps: number; finetune?: FinetuneShape }
-  | { type: 'predict'; requestId: number; runId: string; images: PreviewImage[] }
+  /** `tta`: average over the test-time augmented views (src/core/train/tta.ts). */
+  | { type: 'predict'; requestId: number; runId: string; images: PreviewImage[]; tta?: boolean }
+  /** Scores the run's validation and test images again with test-time augmentation and stores the result on the run. */
+  | { type: 'evaluate-tta'; requestId: number; runId: string }
   | { type: 'gradcam'; requestId: number; runId: string; imageId: string; classIndex: number | null }
-  | { type: 'export'; requestId: number; runId: string }
+  | { type: 'export'; requestId: number; runId: string; tta?: boolean }
   | { type: 'import-model'; requestId: number; projectId: string; name: string; zip: ArrayBuffer }
-  | { type: 'share-link'; requestId: number; runId: string }
+  | { type: 'share-link'; requestId: number; runId: string; tta?: boolean }
   /** Leakage check: near-duplicate pairs among these images (from their training copies). */
   | { type: 'near-duplicates'; requestId: number; imageIds: string[] }
   | { type: 'pause' }
@@ -72,6 +76,8 @@ export type FromWorker =
   | { type: 'augment-preview'; images: PreviewImage[] }
   | { type: 'bench-result'; result: BenchResult }
   | { type: 'prediction'; requestId: number; probabilities: number[][]; ms: number }
+  | { type: 'tta-evaluated'; requestId: number; validation?: RunEvaluation; test?: RunEvaluation }
+  | { type: 'tta-progress'; runId: string; done: number; total: number }
   | { type: 'gradcam-result'; requestId: number; heatmap: Float32Array; width: number; height: number; classIndex: number; probabilities: number[] }
   | { type: 'exported'; requestId: number; zip: ArrayBuffer; files: Record<string, ArrayBuffer> }
   | { type: 'model-imported'; requestId: number; runId: string; name: string }

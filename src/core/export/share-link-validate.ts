@@ -20,6 +20,10 @@ export interface ShareMeta {
   name: string;
   preprocessing: BackbonePreprocessing;
   head: { layers: ShareHeadLayer[] };
+  /** Shortest side of the studio's training copies (src/core/data/crop-resize.ts); optional. */
+  trainingSize?: number;
+  /** Whether the demo page averages over test-time augmented views (src/core/train/tta.ts); optional. */
+  tta?: boolean;
 }
 
 export interface ShareLinkLimits {
@@ -77,6 +81,10 @@ export function validateShareMeta(raw: unknown, limits: ShareLinkLimits): Checke
   }
   if (pre.resize !== 'center-crop' && pre.resize !== 'stretch') return fail('preprocessing.resize must be "center-crop" or "stretch"');
 
+  if (raw.trainingSize !== undefined && !(Number.isInteger(raw.trainingSize) && (raw.trainingSize as number) >= 16 && (raw.trainingSize as number) <= 4096)) {
+    return fail('trainingSize must be an integer from 16 to 4096');
+  }
+  if (raw.tta !== undefined && typeof raw.tta !== 'boolean') return fail('tta must be true or false');
   if (!isObject(raw.head) || !Array.isArray(raw.head.layers)) return fail('head.layers is missing');
   const rawLayers: unknown[] = raw.head.layers;
   if (rawLayers.length < 1 || rawLayers.length > limits.maxLayers) return fail(`head has ${rawLayers.length} layers (allowed 1 to ${limits.maxLayers})`);
@@ -105,6 +113,8 @@ export function validateShareMeta(raw: unknown, limits: ShareLinkLimits): Checke
     name: raw.name,
     preprocessing: { scale: pre.scale, offset: pre.offset, resize: pre.resize },
     head: { layers },
+    ...(raw.trainingSize !== undefined ? { trainingSize: raw.trainingSize as number } : {}),
+    ...(raw.tta !== undefined ? { tta: raw.tta as boolean } : {}),
   };
   return { ok: true, value: { meta, tensors } };
 }

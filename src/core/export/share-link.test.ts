@@ -40,6 +40,20 @@ describe('share link round trip', () => {
     });
   });
 
+  it('carries the training size and the test-time augmentation choice, and refuses bad ones', () => {
+    const m = { ...model(2, 0), trainingSize: 256, tta: true };
+    const r = decodeShareLink(encodeShareLink(m));
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.model.trainingSize).toBe(256);
+    expect(r.model.tta).toBe(true);
+    const plain = decodeShareLink(encodeShareLink(model(2, 0)));
+    if (!plain.ok) throw new Error(plain.reason);
+    expect(plain.model.trainingSize).toBeUndefined();
+    expect(plain.model.tta).toBeUndefined();
+    expect(() => encodeShareLink({ ...model(2, 0), trainingSize: 3 })).toThrow(/trainingSize must be an integer from 16 to 4096/);
+    expect(() => encodeShareLink({ ...model(2, 0), tta: 'yes' as unknown as boolean })).toThrow(/tta must be true or false/);
+  });
+
   it('keeps zero tensors exact and supports bias-free layers', () => {
     const m = model(2, 0);
     m.head.layers[0].useBias = false;

@@ -33,7 +33,7 @@ export type ShareLinkDecode = { ok: true; model: ShareModel } | { ok: false; rea
 
 /** Packs `model`; throws if it could not be decoded again (unknown backbone, bad shapes, non-finite weights). */
 export function encodeShareLink(model: ShareModel): string {
-  const meta: ShareMeta = { v: 1, backbone: model.backbone, labels: model.labels, name: model.name, preprocessing: model.preprocessing, head: { layers: model.head.layers } };
+  const meta: ShareMeta = { v: 1, backbone: model.backbone, labels: model.labels, name: model.name, preprocessing: model.preprocessing, head: { layers: model.head.layers }, ...(model.trainingSize !== undefined ? { trainingSize: model.trainingSize } : {}), ...(model.tta !== undefined ? { tta: model.tta } : {}) };
   const checked = validateShareMeta(JSON.parse(JSON.stringify(meta)), DEFAULT_SHARE_LINK_LIMITS);
   if (!checked.ok) throw new Error(`cannot share this model: ${checked.reason}`);
   const { tensors } = checked.value;

@@ -16,6 +16,8 @@ export function DeployView() {
   const [runId, setRunId] = useState<string | null>(null);
   const [results, setResults] = useState<TryResult[]>([]);
   const [busy, setBusy] = useState<string | null>(null);
+  // Test-time augmentation for Try it; exports and links made here carry the choice.
+  const [tta, setTta] = useState(false);
   const pick = (id: string) => {
     setRunId(id);
     setResults([]);
@@ -37,9 +39,9 @@ export function DeployView() {
   }
   return (
     <div className="deploy">
-      <ModelHead run={run} ready={ready} onPick={pick} busy={busy} setBusy={setBusy} />
-      <TryPanel run={run} busy={busy} setBusy={setBusy} results={results} setResults={setResults} />
-      <SharePanel run={run} />
+      <ModelHead run={run} ready={ready} onPick={pick} busy={busy} setBusy={setBusy} tta={tta} />
+      <TryPanel run={run} busy={busy} setBusy={setBusy} results={results} setResults={setResults} tta={tta} setTta={setTta} />
+      <SharePanel run={run} tta={tta} />
     </div>
   );
 }

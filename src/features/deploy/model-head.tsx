@@ -2,6 +2,7 @@
 // zip, demo site) or bring a model back (import). Exports go through the store's export action.
 import { useRef, useState } from 'react';
 import { useStudio } from '../../stores/studio-store';
+import { DEFAULT_TRAINING_SIZE } from '../../core/data/crop-resize';
 import type { RunRecord } from '../../persistence/db';
 import { formatBytes } from '../../components/ui/format';
 import { RunHeadline } from '../../components/data/run-headline';
@@ -40,7 +41,7 @@ export function ImportModelButton({ busy, setBusy, onImported }: { busy: string 
   );
 }
 
-export function ModelHead({ run, ready, onPick, busy, setBusy }: { run: RunRecord; ready: RunRecord[]; onPick: (runId: string) => void; busy: string | null; setBusy: (b: string | null) => void }) {
+export function ModelHead({ run, ready, onPick, busy, setBusy, tta }: { run: RunRecord; ready: RunRecord[]; onPick: (runId: string) => void; busy: string | null; setBusy: (b: string | null) => void; tta: boolean }) {
   const project = useStudio((s) => s.project);
   const notify = useStudio((s) => s.notify);
   const exportRun = useStudio((s) => s.exportRun);
@@ -50,7 +51,7 @@ export function ModelHead({ run, ready, onPick, busy, setBusy }: { run: RunRecor
   const exportZip = async (kind: 'tfjs' | 'site') => {
     setBusy(kind === 'site' ? 'Building the demo site…' : 'Building the export…');
     try {
-      const r = await exportRun(run.id);
+      const r = await exportRun(run.id, tta);
       const blob = new Blob([kind === 'site' ? ((await demoSiteZip(r.files)) as Uint8Array<ArrayBuffer>) : r.zip], { type: 'application/zip' });
       const a = document.createElement('a');
       a.href = URL.createObjectURL(blob);
@@ -93,7 +94,7 @@ export function ModelHead({ run, ready, onPick, busy, setBusy }: { run: RunRecor
       <button type="button" onClick={() => void exportZip('site')} disabled={busy != null}>
         Export demo site (.zip)
       </button>
-      {exported && <ExportGuide {...exported} size={formatBytes(exported.bytes)} />}
+      {exported && <ExportGuide {...exported} size={formatBytes(exported.bytes)} inputSize={run.config.backbone.inputSize} trainingSize={project?.trainingSize ?? DEFAULT_TRAINING_SIZE} />}
     </section>
   );
 }

@@ -34,7 +34,7 @@ function Qr({ text }: { text: string }) {
   return src ? <img src={src} alt="QR code of the link" className="qr" data-testid="share-qr" /> : null;
 }
 
-export function SharePanel({ run }: { run: RunRecord }) {
+export function SharePanel({ run, tta = false }: { run: RunRecord; tta?: boolean }) {
   const notify = useStudio((s) => s.notify);
   const shareLink = useStudio((s) => s.shareLink);
   const exportRun = useStudio((s) => s.exportRun);
@@ -53,7 +53,7 @@ export function SharePanel({ run }: { run: RunRecord }) {
   const makeLink = async () => {
     setBusy(true);
     try {
-      setLink(`${demoBase}#link=${await shareLink(run.id)}`);
+      setLink(`${demoBase}#link=${await shareLink(run.id, tta)}`);
     } catch (e) {
       setLinkError(errorText(e));
     } finally {
@@ -64,7 +64,7 @@ export function SharePanel({ run }: { run: RunRecord }) {
   const upload = async () => {
     setBusy(true);
     try {
-      const r = await exportRun(run.id);
+      const r = await exportRun(run.id, tta);
       const res = await fetch(new URL('api/models', location.href), { method: 'POST', headers: { 'Content-Type': 'application/zip' }, body: r.zip });
       const body = (await res.json().catch(() => ({}))) as { id?: string; url?: string; deleteToken?: string; error?: string };
       if (!res.ok || !body.url || !body.deleteToken || !body.id) throw new Error(body.error ?? `the share service answered HTTP ${res.status} (is the studio running with npm start?)`);

@@ -7,9 +7,13 @@ import { ProbabilityBars } from '../../components/data/probability-bars';
 import { useCamera } from '../../components/media/use-camera';
 import { topK } from '../../core/metrics/topk';
 import { squarePixels } from './square-pixels';
+import { DEFAULT_TRAINING_SIZE } from '../../core/data/crop-resize';
+import { TTA_DESCRIPTION } from '../../core/train/tta-views';
 import { errorText } from '../../core/error-text';
 
 interface Result {
+  /** Scored with test-time augmentation. */
+  tta?: boolean;
   name: string;
   preview: string;
   probabilities: number[];
@@ -18,8 +22,10 @@ interface Result {
 
 const LIVE_INTERVAL_MS = 200;
 
-export function TryPanel({ run, busy, setBusy, results, setResults }: {
+export function TryPanel({ run, busy, setBusy, results, setResults, tta, setTta }: {
   run: RunRecord;
+  tta: boolean;
+  setTta: (on: boolean) => void;
   busy: string | null;
   setBusy: (b: string | null) => void;
   results: Result[];
@@ -33,15 +39,18 @@ export function TryPanel({ run, busy, setBusy, results, setResults }: {
   const fileInput = useRef<HTMLInputElement>(null);
   const labels = run.classes.map((c) => c.name);
   const size = run.config.backbone.inputSize;
+  // Try it feeds the model what training fed it for the same photo (src/core/data/crop-resize.ts).
+  const trainingSize = useStudio((s) => s.project?.trainingSize ?? DEFAULT_TRAINING_SIZE);
+  const resize = run.config.backbone.preprocessing.resize ?? 'center-crop';
 
   const classify = async (files: File[]) => {
     setBusy(`Classifying ${files.length} image${files.length === 1 ? '' : 's'}…`);
     try {
       const out: Result[] = [];
       for (const f of files) {
-        const px = await squarePixels(f, size);
-        const r = await predict(run.id, [{ width: px.width, height: px.height, data: px.data }]);
-        out.push({ name: f.name, preview: px.preview, probabilities: r.probabilities[0], ms: r.ms });
+        const px = await squarePixels(f, size, trainingSize, resize);
+        const r = await predict(run.id, [{ width: px.width, height: px.height, data: px.data }], tta);
+        out.push({ name: f.name, preview: px.preview, probabilities: r.probabilities[0], ms: r.ms, tta });
       }
       setResults((prev) => [...out, ...prev].slice(0, 40));
     } catch (e) {
@@ -64,9 +73,9 @@ export function TryPanel({ run, busy, setBusy, results, setResults }: {
       while (!stop) {
         const v = videoRef.current;
         if (v && v.videoWidth > 0) {
-          const px = await squarePixels(v, size);
-          const r = await predict(run.id, [{ width: px.width, height: px.height, data: px.data }]).catch(() => null);
-          if (r && !stop) setLive({ name: 'webcam', preview: px.preview, probabilities: r.probabilities[0], ms: r.ms });
+          const px = await squarePixels(v, size, trainingSize, resize);
+          const r = await predict(run.id, [{ width: px.width, height: px.height, data: px.data }], tta).catch(() => null);
+          if (r && !stop) setLive({ name: 'webcam', preview: px.preview, probabilities: r.probabilities[0], ms: r.ms, tta });
         }
         await new Promise((res) => setTimeout(res, LIVE_INTERVAL_MS));
       }
@@ -76,7 +85,7 @@ export function TryPanel({ run, busy, setBusy, results, setResults }: {
       stop = true;
       setLive(null);
     };
-  }, [stream, videoRef, predict, run.id, size]);
+  }, [stream, videoRef, predict, run.id, size, trainingSize, resize, tta]);
 
   return (
     <section
@@ -97,6 +106,9 @@ export function TryPanel({ run, busy, setBusy, results, setResults }: {
           {cameraOn ? 'Stop webcam' : 'Webcam'}
         </button>
         <span className="muted small-text">or drop images here. Nothing leaves this device.</span>
+        <label className="tta-toggle" title={`Each photo is scored as ${TTA_DESCRIPTION}. Exports and links made here carry this choice.`}>
+          <input type="checkbox" checked={tta} onChange={(e) => setTta(e.target.checked)} /> Test-time augmentation
+        </label>
         <input ref={fileInput} type="file" hidden multiple accept="image/*" data-testid="try-input" aria-label="Images to classify" onChange={(e) => { void classify(Array.from(e.target.files ?? [])); e.target.value = ''; }} />
       </div>
       {busy && <p className="muted" role="status">{busy}</p>}
@@ -106,7 +118,7 @@ export function TryPanel({ run, busy, setBusy, results, setResults }: {
           {live && (
             <div>
               <ProbabilityBars ranked={topK(live.probabilities, labels)} />
-              <p className="muted small-text" data-testid="try-live-ms">{live.ms.toFixed(0)} ms per prediction</p>
+              <p className="muted small-text" data-testid="try-live-ms">{live.ms.toFixed(0)} ms per prediction{live.tta ? ' · with test-time augmentation' : ''}</p>
             </div>
           )}
         </div>
@@ -119,7 +131,7 @@ export function TryPanel({ run, busy, setBusy, results, setResults }: {
               <strong>{r.name}</strong>
               <ProbabilityBars ranked={topK(r.probabilities, labels)} />
               <p className="muted small-text" data-testid="try-ms">
-                {r.ms.toFixed(1)} ms per prediction
+                {r.ms.toFixed(1)} ms per prediction{r.tta ? ' · with test-time augmentation' : ''}
               </p>
             </div>
           </li>

@@ -11,6 +11,7 @@ import { ReliabilityChart, RocChart } from './eval-charts';
 import { ErrorGallery, type GalleryItem } from './error-gallery';
 import { GradCamDialog } from './grad-cam-dialog';
 import { HeldOutPanel } from './held-out-panel';
+import { TtaPanel } from './tta-panel';
 import './evaluate.css';
 
 function MetricsTable({ a, b, nameA, nameB }: { a: RunAnalysis; b: RunAnalysis | null; nameA: string; nameB?: string }) {
@@ -109,6 +110,7 @@ export function EvaluateView() {
         <p data-testid="eval-sentence">{plainSummary(a.cm, a.classes)}</p>
       </section>
       <HeldOutPanel run={run} other={other} />
+      <TtaPanel run={run} />
       <ErrorGallery testId="misclassified" title={`Photos it got wrong (${a.errors.misclassified.length}), most confident first`} items={a.errors.misclassified} classes={a.classes} empty="No mistakes on the images it never trained on." onExplain={setExplain} />
       {project && (
         <div className="next-step panel">

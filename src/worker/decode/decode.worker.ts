@@ -9,29 +9,13 @@ import { listZipEntries } from '../../core/data/zip';
 import { MIME_BY_FORMAT, SUPPORTED_FORMATS } from '../../core/data/types';
 import type { DecodeRequest, DecodeResult, FromDecodeWorker, ToDecodeWorker, UnzipResult } from './decode-protocol';
 import { errorText } from '../../core/error-text';
+import { scaleToShortest } from '../../core/data/crop-resize';
+import { renderCopy } from '../model-pixels';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 /** Above this many pixels the image is reduced while decoding instead of decoded at full size. */
 const DIRECT_DECODE_LIMIT = 40_000_000;
-
-function scaleToShortest(w: number, h: number, shortest: number) {
-  const s = Math.min(1, shortest / Math.min(w, h));
-  return { width: Math.max(1, Math.round(w * s)), height: Math.max(1, Math.round(h * s)) };
-}
-
-async function render(bitmap: ImageBitmap, width: number, height: number, type: string, quality: number) {
-  const canvas = new OffscreenCanvas(width, height);
-  const ctx = canvas.getContext('2d', { alpha: false });
-  if (!ctx) throw new Error('2D canvas is not available in this worker');
-  // Transparent pixels become white, so alpha images train the same way they look.
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, width, height);
-  ctx.imageSmoothingEnabled = true;
-  ctx.imageSmoothingQuality = 'high';
-  ctx.drawImage(bitmap, 0, 0, width, height);
-  return canvas.convertToBlob({ type, quality });
-}
 
 async function decode(req: DecodeRequest): Promise<DecodeResult> {
   const bytes = new Uint8Array(await req.blob.arrayBuffer());
@@ -82,8 +66,8 @@ async function decode(req: DecodeRequest): Promise<DecodeResult> {
     const train = scaleToShortest(bitmap.width, bitmap.height, req.trainingSize);
     const thumb = scaleToShortest(bitmap.width, bitmap.height, req.thumbSize);
     const [training, thumbnail] = await Promise.all([
-      render(bitmap, train.width, train.height, 'image/jpeg', 0.92),
-      render(bitmap, thumb.width, thumb.height, 'image/jpeg', 0.8),
+      renderCopy(bitmap, train.width, train.height),
+      renderCopy(bitmap, thumb.width, thumb.height, 0.8),
     ]);
     return {
       ok: true,

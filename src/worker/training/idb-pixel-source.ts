@@ -5,6 +5,8 @@ import type { PixelImage } from '../../core/backbones/preprocess';
 import type { PixelSource } from '../../core/train/data';
 import type { StudioDB } from '../../persistence/db';
 import { getBlob } from '../../persistence/images-repo';
+import { rgbaToRgb } from '../../core/data/crop-resize';
+import { modelInputFromCopy } from '../model-pixels';
 
 const CACHE_BYTES = 512 * 1024 * 1024;
 
@@ -20,28 +22,8 @@ export class IdbPixelSource implements PixelSource {
   private async decode(id: string, size: number): Promise<Uint8Array> {
     const blob = await getBlob(this.db, 'training', id);
     if (!blob) throw new Error(`image ${id} is missing from storage (deleted while training?)`);
-    const bitmap = await createImageBitmap(blob);
-    try {
-      const canvas = new OffscreenCanvas(size, size);
-      const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-      ctx.imageSmoothingQuality = 'high';
-      if (this.resize === 'center-crop') {
-        const side = Math.min(bitmap.width, bitmap.height);
-        ctx.drawImage(bitmap, (bitmap.width - side) / 2, (bitmap.height - side) / 2, side, side, 0, 0, size, size);
-      } else {
-        ctx.drawImage(bitmap, 0, 0, size, size);
-      }
-      const rgba = ctx.getImageData(0, 0, size, size).data;
-      const rgb = new Uint8Array(size * size * 3);
-      for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
-        rgb[j] = rgba[i];
-        rgb[j + 1] = rgba[i + 1];
-        rgb[j + 2] = rgba[i + 2];
-      }
-      return rgb;
-    } finally {
-      bitmap.close();
-    }
+    // The studio's one crop-and-resize path (src/core/data/crop-resize.ts), as Try it uses.
+    return rgbaToRgb((await modelInputFromCopy(blob, size, this.resize)).rgba);
   }
 
   async load(ids: string[], size: number): Promise<PixelImage[]> {

@@ -6,13 +6,14 @@ import type { BackboneSpec } from '../../core/backbones/catalog';
 import { augmentBatch, type AugmentConfig } from '../../core/augment/augment';
 import { toUnitBatch } from '../../core/train/data';
 import type { BackendName } from '../../core/train/run-config';
-import { getRun } from '../../persistence/runs-repo';
+import { getRun, updateRun } from '../../persistence/runs-repo';
 import type { PreviewImage } from '../protocol';
 import { importBackbone, type DroppedFile } from './backbone-import';
 import { runBench, type FinetuneShape } from './bench';
 import { importExportedModel } from './model-import';
 import { exportFiles, gradCamFor, openRun, predictPixels, shareLinkFor, zipFiles, type OpenRun } from './run-model';
 import { IdbPixelSource } from './idb-pixel-source';
+import { evaluateWithTta } from './tta-eval';
 import { nearDuplicatesIn } from './near-duplicates';
 import type { WorkerEngine } from './worker-engine';
 
@@ -40,12 +41,12 @@ export class ModelServices {
     return this.openRunCache.model;
   }
 
-  async predict(runId: string, images: PreviewImage[]) {
+  async predict(runId: string, images: PreviewImage[], tta = false) {
     const m = await this.runModel(runId);
     const size = m.spec.inputSize;
     const squares = images.map((img) => ({ data: img.data, width: img.width, height: img.height, channels: 4 as const }));
     if (squares.some((i) => i.width !== size || i.height !== size)) throw new Error(`images must be ${size}×${size} pixels`);
-    return predictPixels(m, squares);
+    return predictPixels(m, squares, tta);
   }
 
   async nearDuplicates(imageIds: string[], onProgress: (done: number, total: number) => void) {
@@ -56,12 +57,21 @@ export class ModelServices {
     return gradCamFor(await this.engine.getDb(), await this.runModel(runId), imageId, classIndex);
   }
 
-  async shareLink(runId: string) {
-    return shareLinkFor(await this.runModel(runId));
+  async shareLink(runId: string, tta = false) {
+    return shareLinkFor(await this.runModel(runId), tta);
   }
 
-  async exportRun(runId: string) {
-    const files = await exportFiles(await this.runModel(runId));
+  /** Test-time augmented scores of the run's validation and test images, stored on the run. */
+  async evaluateTta(runId: string, onProgress: (done: number, total: number) => void) {
+    const db = await this.engine.getDb();
+    const m = await this.runModel(runId);
+    const ttaEvaluation = await evaluateWithTta(db, m, onProgress);
+    await updateRun(db, runId, { ttaEvaluation });
+    return ttaEvaluation;
+  }
+
+  async exportRun(runId: string, tta = false) {
+    const files = await exportFiles(await this.runModel(runId), tta);
     return { files, zip: zipFiles(files) };
   }
 

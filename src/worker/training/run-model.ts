@@ -11,6 +11,7 @@ import { encodeShareLink } from '../../core/export/share-link';
 import { shareHeadFromModel } from '../../core/export/share-head';
 import { BACKBONES } from '../../core/backbones/catalog';
 import { toUnitBatch } from '../../core/train/data';
+import { predictProbabilities, TTA_DESCRIPTION } from '../../core/train/tta';
 import { pool } from '../../core/train/features';
 import { buildHead } from '../../core/train/head';
 import { applyNamedWeights } from '../../core/train/weights';
@@ -20,11 +21,14 @@ import { getRun } from '../../persistence/runs-repo';
 import { getCheckpoint } from '../../persistence/checkpoints-repo';
 import { openBackbone } from './backbone-store';
 import { IdbPixelSource } from './idb-pixel-source';
+import { DEFAULT_TRAINING_SIZE, matchStudioText } from '../../core/data/crop-resize';
 
 export interface OpenRun {
   run: RunRecord;
   /** The project's name: exports and links are titled with it, so whoever opens them knows what it is. */
   title: string;
+  /** Shortest side of the project's training copies (the first step of the crop-and-resize path). */
+  trainingSize: number;
   spec: BackboneSpec;
   backbone: tf.LayersModel;
   head: tf.Sequential;
@@ -52,6 +56,7 @@ export async function openRun(db: StudioDB, runId: string): Promise<OpenRun> {
   return {
     run,
     title: project?.name || run.name,
+    trainingSize: project?.trainingSize ?? DEFAULT_TRAINING_SIZE,
     spec: { ...run.config.backbone, featureDim: dim },
     backbone,
     head,
@@ -62,14 +67,17 @@ export async function openRun(db: StudioDB, runId: string): Promise<OpenRun> {
   };
 }
 
+/** The run's softmax for images [batch, size, size, 3] in 0..1 (plain, or averaged over the TTA views). */
+export function runProbabilities(m: OpenRun, unit: tf.Tensor4D, tta: boolean): tf.Tensor2D {
+  const pre = m.spec.preprocessing;
+  return predictProbabilities(unit, (x) => tf.softmax(m.head.apply(pool(applyBackbone(m.backbone, x.mul(255 * pre.scale).add(pre.offset) as tf.Tensor4D)), { training: false }) as tf.Tensor2D), tta);
+}
+
 /** Softmax probabilities for square images already at the backbone's input size. */
-export async function predictPixels(m: OpenRun, images: PixelImage[]): Promise<{ probabilities: number[][]; ms: number }> {
+export async function predictPixels(m: OpenRun, images: PixelImage[], tta = false): Promise<{ probabilities: number[][]; ms: number }> {
   const size = m.spec.inputSize;
   const t0 = performance.now();
-  const probs = tf.tidy(() => {
-    const x = toUnitBatch(images, size).mul(255 * m.spec.preprocessing.scale).add(m.spec.preprocessing.offset) as tf.Tensor4D;
-    return tf.softmax(m.head.apply(pool(applyBackbone(m.backbone, x)), { training: false }) as tf.Tensor2D);
-  });
+  const probs = tf.tidy(() => runProbabilities(m, toUnitBatch(images, size), tta));
   const data = (await probs.array()) as number[][];
   probs.dispose();
   return { probabilities: data, ms: (performance.now() - t0) / images.length };
@@ -87,7 +95,7 @@ export async function gradCamFor(db: StudioDB, m: OpenRun, imageId: string, clas
 }
 
 /** The run as a Teachable-Machine-format TF.js export: model.json, weights.bin, metadata.json. */
-export async function exportFiles(m: OpenRun): Promise<Record<string, Uint8Array>> {
+export async function exportFiles(m: OpenRun, tta = false): Promise<Record<string, Uint8Array>> {
   const combined = combineModel(m.backbone, m.head, m.spec.preprocessing, TM_INPUT);
   const { modelJson, weights } = await modelArtifacts(combined);
   const best = m.run.history.find((h) => h.epoch === m.run.bestEpoch) ?? m.run.history[m.run.history.length - 1];
@@ -107,9 +115,13 @@ export async function exportFiles(m: OpenRun): Promise<Record<string, Uint8Array
       preprocessing: {
         input: 'pixels x/127 − 1 (Teachable Machine convention), centre crop; the first layer converts to the backbone range',
         backbone: m.spec.preprocessing,
-        // What a consumer must do to get the studio's numbers on a photo.
-        toMatchStudio: `Take the centre square of the photo (after EXIF orientation), resize it with area-averaging (high-quality) downsampling to ${m.spec.inputSize}×${m.spec.inputSize}, and feed RGB pixels 0–255 as x/127 − 1. The studio trained on copies whose shortest side is the project’s training size (256 px by default), resized the same way; a bilinear resize of the full photo straight to ${m.spec.inputSize} px shifts probabilities by a few hundredths on real photos.`,
+        trainingSize: m.trainingSize,
+        // What a consumer must do to get the studio's numbers on a photo (src/core/data/crop-resize.ts).
+        toMatchStudio: matchStudioText(m.spec.inputSize, m.trainingSize, m.spec.preprocessing.resize),
       },
+      // Test-time augmentation: whether the demo page averages over views, and which (src/core/train/tta.ts).
+      tta,
+      ttaViews: TTA_DESCRIPTION,
       runConfig: m.run.config,
       metrics: best ? { epoch: best.epoch, valAccuracy: best.valAcc, valLoss: best.valLoss, trainAccuracy: best.trainAcc } : null,
       // Accuracy on held-out images with a 95% Wilson interval. Quote the test figure: the
@@ -134,10 +146,10 @@ export function zipFiles(files: Record<string, Uint8Array>): Uint8Array {
  * The serverless link payload: only for a frozen catalog backbone (the recipient downloads it
  * from its public URL), with the head's weights quantised in the link itself.
  */
-export async function shareLinkFor(m: OpenRun): Promise<string> {
+export async function shareLinkFor(m: OpenRun, tta = false): Promise<string> {
   const catalog = BACKBONES.find((b) => b.id === m.spec.id);
   if (!catalog) throw new Error('Serverless links need a backbone from the public catalog; share this model through the share service instead.');
   if (m.run.config.mode !== 'frozen') throw new Error('Serverless links carry only the head, so the backbone must stay frozen; this run fine-tuned it. Share it through the share service instead.');
   const head = await shareHeadFromModel(m.head);
-  return encodeShareLink({ v: 1, backbone: catalog.id, labels: m.run.classes.map((c) => c.name), name: m.title, preprocessing: catalog.preprocessing, head });
+  return encodeShareLink({ v: 1, backbone: catalog.id, labels: m.run.classes.map((c) => c.name), name: m.title, preprocessing: catalog.preprocessing, head, trainingSize: m.trainingSize, tta });
 }

@@ -67,8 +67,14 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       break;
     case 'predict':
       request(msg.requestId, async () => {
-        const r = await models.predict(msg.runId, msg.images);
+        const r = await models.predict(msg.runId, msg.images, msg.tta ?? false);
         post({ type: 'prediction', requestId: msg.requestId, ...r });
+      });
+      break;
+    case 'evaluate-tta':
+      request(msg.requestId, async () => {
+        const r = await models.evaluateTta(msg.runId, (done, total) => post({ type: 'tta-progress', runId: msg.runId, done, total }));
+        post({ type: 'tta-evaluated', requestId: msg.requestId, ...r });
       });
       break;
     case 'gradcam':
@@ -79,7 +85,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       break;
     case 'export':
       request(msg.requestId, async () => {
-        const { files, zip } = await models.exportRun(msg.runId);
+        const { files, zip } = await models.exportRun(msg.runId, msg.tta ?? false);
         const buffers = Object.fromEntries(Object.entries(files).map(([k, v]) => [k, v.slice().buffer as ArrayBuffer]));
         const zipBuf = zip.slice().buffer as ArrayBuffer;
         post({ type: 'exported', requestId: msg.requestId, zip: zipBuf, files: buffers }, [zipBuf, ...Object.values(buffers)]);
@@ -92,7 +98,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       });
       break;
     case 'share-link':
-      request(msg.requestId, async () => post({ type: 'share-link-result', requestId: msg.requestId, link: await models.shareLink(msg.runId) }));
+      request(msg.requestId, async () => post({ type: 'share-link-result', requestId: msg.requestId, link: await models.shareLink(msg.runId, msg.tta ?? false) }));
       break;
     case 'near-duplicates':
       request(msg.requestId, async () => {
