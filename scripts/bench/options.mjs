@@ -32,6 +32,8 @@ export const USAGE = `Usage: npm run bench -- [options]     (or node scripts/ben
   --seed N            the studio's Seed field (default: the studio's default, 42)
   --seeds N|LIST      repeat the studio runs and the peer (seeded too) for N seeds from --seed (or 42),
                       or for the listed seeds (e.g. 1,2,3); prints mean and range per run
+  --tta yes|no        after each studio run, score its validation and test images again with test-time
+                      augmentation (the Check tab's button) and print both figures (default no)
   --reference yes|no  also run the peer on tfjs's default backend for the first seed, as a reference row
                       (default yes; it is slow where that backend is software WebGL)
   --backends LIST     comma-separated backends for the throughput section (default wasm,webgpu,webgl,cpu)
@@ -54,7 +56,7 @@ function parseArgv(argv) {
     if (value === undefined) throw new Error(`--${key} needs a value\n\n${USAGE}`);
     out[key] = value;
   }
-  const known = ['dataset', 'val', 'val-fraction', 'test', 'test-fraction', 'seeds', 'reference', 'backbone', 'mode', 'epochs', 'seed', 'backends', 'only', 'json', 'help'];
+  const known = ['dataset', 'val', 'val-fraction', 'test', 'test-fraction', 'seeds', 'reference', 'tta', 'backbone', 'mode', 'epochs', 'seed', 'backends', 'only', 'json', 'help'];
   for (const k of Object.keys(out)) if (!known.includes(k)) throw new Error(`unknown option --${k}\n\n${USAGE}`);
   return out;
 }
@@ -238,6 +240,7 @@ export function resolveOptions(argv) {
     seed,
     seeds,
     reference: parseYesNo(a.reference, 'reference', true),
+    tta: parseYesNo(a.tta, 'tta', false),
     backends,
     sections,
     json: resolve(a.json ?? join(ROOT, 'bench-results/bench.json')),

@@ -70,6 +70,11 @@ function studioSection(res, opts) {
     const ok = opts.datasetName === 'hymenoptera' ? heldOut(res.finetune) >= TARGETS.finetuneValAcc : null;
     lines.push('', `Fine-tune target: ≥ ${TARGETS.finetuneValAcc * 100}% held-out accuracy on hymenoptera → ${pct(heldOut(res.finetune))}${ok == null ? ' (not hymenoptera: no target)' : mark(ok)}`);
   }
+  const withTta = [['frozen', res.frozen], ['fine-tune', res.finetune], ['Auto', res.auto]].filter(([, r]) => r?.tta);
+  if (withTta.length) {
+    lines.push('', table(['run', 'val plain', 'val with TTA', 'test plain', 'test with TTA', 'scoring s'], withTta.map(([n, r]) => [n, pct(r.valAccuracy), pct(r.tta.valAccuracy), pct(r.testAccuracy), pct(r.tta.testAccuracy), f(r.tta.seconds)])));
+    lines.push('', 'TTA: the softmax averaged over 7 views (the image, its mirror, 90% crops at the four corners and the centre), scored after training on the same images.');
+  }
   if (res.auto?.study) {
     const a = res.auto.study;
     lines.push('', `Auto's study: ${a.tried} settings tried${a.skipped ? ` (${a.skipped} left out by the time limit)` : ''} in ${f(a.seconds)} s, ${a.k}-fold cross-validation on the training images, best ${pct(a.cvAccuracy)} ± ${pct(a.cvSpread)} out of fold. Its plan: ${a.reason} The validation images took no part in Auto's choices (its head trains for the number of passes the out-of-fold curve picked; no early stopping), so its val accuracy is a held-out figure.`);

@@ -111,6 +111,8 @@ async function trainOnce(page, runsBefore, mode) {
   return { run, tClick, tEnd: end, featStart, featEnd, tasks };
 }
 
+const pct = (v) => (v == null ? '–' : `${(v * 100).toFixed(1)}%`);
+
 /** Top-1 accuracy of a stored evaluation (labels + row-major probabilities), or null without one. */
 function accuracyOf(ev) {
   const n = ev ? ev.labels.length : 0;
@@ -224,6 +226,22 @@ export async function runStudio(bench, opts, mode, log, memoryRuns = 0, seed = o
       `  ${mode}${seed != null ? ` (seed ${seed})` : ''}: ${testText}val accuracy ${(result.valAccuracy * 100).toFixed(1)}% on ${result.valImages} images, ${result.epochs} epochs on ${result.backend}, ` +
         `end to end ${result.endToEndSeconds.toFixed(1)} s (import ${result.importSeconds + result.importValSeconds} s, backbone ${backboneSeconds} s, train ${result.trainSeconds.toFixed(1)} s), longest main-thread task ${result.longestTaskMs} ms`,
     );
+
+    if (opts.tta) {
+      // The Check tab's "Score with test-time augmentation": the same images, 7 views each.
+      const t = Date.now();
+      const url = page.url().replace(/#.*/, '') + '#/p/' + encodeURIComponent(timing.run.projectId) + '/evaluate';
+      await page.goto(url);
+      const panel = page.getByTestId('tta-panel');
+      await panel.getByRole('button', { name: 'Score with test-time augmentation' }).click();
+      await panel.getByTestId('tta-validation').waitFor({ timeout: 600_000 });
+      const { runs } = await readDb(page);
+      const tta = runs[0].ttaEvaluation ?? {};
+      result.tta = { valAccuracy: accuracyOf(tta.validation), testAccuracy: accuracyOf(tta.test), seconds: (Date.now() - t) / 1000 };
+      await page.goto(url.replace(/\/evaluate$/, '/train'));
+      await page.getByRole('button', { name: 'Start training', exact: true }).waitFor();
+      log(`  with test-time augmentation: val ${pct(result.tta.valAccuracy)} (plain ${pct(result.valAccuracy)}), test ${pct(result.tta.testAccuracy)} (plain ${pct(result.testAccuracy)}), ${result.tta.seconds.toFixed(1)} s to score`);
+    }
 
     let memory = null;
     if (memoryRuns > 0) {
