@@ -108,6 +108,11 @@ describe('Auto', () => {
     const first = await folds.locator('tbody tr').first().locator('td').allTextContents();
     expect(first).toEqual(['1', String(study.foldSizes![0]), `${(study.rows[0].foldAccuracy[0] * 100).toFixed(1)}%`, study.rows[0].foldMacroF1![0].toFixed(2), study.rows[0].foldLoss![0].toFixed(3)]);
     await screenshot(page, 'auto-02b-folds');
+    const wide = page.viewportSize();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await folds.scrollIntoViewIfNeeded();
+    await screenshot(page, 'auto-02c-folds-390');
+    if (wide) await page.setViewportSize(wide);
     // Auto's choice seeds the manual settings.
     await page.getByRole('button', { name: "Start from Auto's choice in the manual settings" }).click();
     await expect.poll(() => auto.isChecked()).toBe(false);
