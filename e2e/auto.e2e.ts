@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { createProject, idbAll, newPage, screenshot, SHARED, startApp, type App, importAndPickModel } from './support/harness';
+import { createProject, idbAll, newPage, screenshot, SHARED, SHOTS, startApp, type App, importAndPickModel } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 let app: App;
@@ -110,8 +110,7 @@ describe('Auto', () => {
     await screenshot(page, 'auto-02b-folds');
     const wide = page.viewportSize();
     await page.setViewportSize({ width: 390, height: 844 });
-    await folds.scrollIntoViewIfNeeded();
-    await screenshot(page, 'auto-02c-folds-390');
+    await page.getByTestId('auto-status').screenshot({ path: join(SHOTS, 'auto-02c-folds-390.png') });
     if (wide) await page.setViewportSize(wide);
     // Auto's choice seeds the manual settings.
     await page.getByRole('button', { name: "Start from Auto's choice in the manual settings" }).click();
