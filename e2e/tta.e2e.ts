@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { createProject, idbAll, newPage, screenshot, startApp, waitForImport, type App, startManualRun, openAdvanced } from './support/harness';
+import { createProject, idbAll, importAndPickModel, newPage, screenshot, startApp, type App, startManualRun } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 let app: App;
@@ -47,12 +47,7 @@ describe('test-time augmentation', () => {
   it('shows the TTA figure beside the plain one and carries the choice to Try it, the export and the demo page', async () => {
     const { page, context, errors } = await newPage(app);
     const id = await createProject(page, 'TTA');
-    await page.getByTestId('folder-input').setInputFiles(dataset);
-    await waitForImport(page);
-    await page.getByRole('link', { name: 'Train', exact: true }).click();
-    await openAdvanced(page);
-    await page.getByLabel(/Or your own TF.js layers model/).fill(`${app.url}fixtures/tiny-backbone/model.json`);
-    await page.getByRole('button', { name: 'Use this model' }).click();
+    await importAndPickModel(page, dataset, `${app.url}fixtures/tiny-backbone/model.json`);
     await page.getByLabel('Epochs', { exact: true }).fill('4');
     await page.getByLabel('Validation share').fill('0.3');
     await startManualRun(page);

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { trainFamily, type HeadCandidate } from './head-search';
 import { chooseK, stratifiedFolds } from './study-folds';
+import { meanAndSpread } from '../metrics/spread';
 
 export interface StudyRow {
   candidate: HeadCandidate;
@@ -157,8 +158,7 @@ export async function runStudy(inp: StudyInput): Promise<StudyResult> {
         });
         const e = res.evals[bi];
         const fa = e.foldAccuracy[j];
-        const mu = fa.reduce((a, b) => a + b, 0) / fa.length;
-        const spread = Math.sqrt(fa.reduce((a, b) => a + (b - mu) ** 2, 0) / Math.max(1, fa.length - 1));
+        const { spread } = meanAndSpread(fa);
         rows.push({ candidate, accuracy: e.accuracy[j], spread, loss: e.loss[j], steps: e.step, foldAccuracy: fa, foldLoss: e.foldLoss[j], foldMacroF1: e.foldMacroF1[j], ms: ms / family.length });
       });
       done += family.length;

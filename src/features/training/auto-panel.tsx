@@ -3,6 +3,7 @@
 import { useStudio } from '../../stores/studio-store';
 import { DEFAULT_AUTO, describeHead, type AutoPlan } from '../../core/train/auto-plan';
 import type { StudyRowLite } from '../../worker/protocol';
+import { meanAndSpread } from '../../core/metrics/spread';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
@@ -78,9 +79,8 @@ function PlanSummary({ plan }: { plan: AutoPlan }) {
 }
 
 const meanSd = (xs: number[]) => {
-  const mu = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mu) ** 2, 0) / Math.max(1, xs.length - 1));
-  return { mu, sd };
+  const { mean, spread } = meanAndSpread(xs);
+  return { mu: mean, sd: spread };
 };
 
 /** Cross-validation of the chosen setting, fold by fold: what each held-out part scored, and mean ± spread. */
