@@ -1,6 +1,7 @@
 // The bench's output: Markdown tables for stdout (and the README), each figure next to its target,
 // and a hand-written SVG of validation accuracy against wall time for the studio and the peer.
 import { relative } from 'node:path';
+import { f, mark, pct, table } from './format.mjs';
 import { heldOut, seedsSection } from './seeds.mjs';
 
 export const TARGETS = {
@@ -12,10 +13,6 @@ export const TARGETS = {
   longestTaskMs: 100,
 };
 
-const f = (v, d = 1) => (v == null || !Number.isFinite(v) ? '–' : v.toFixed(d));
-const pct = (v) => (v == null ? '–' : `${(v * 100).toFixed(1)}%`);
-const mark = (ok) => (ok == null ? '' : ok ? ' ✓' : ' ✗');
-const table = (head, rows) => [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
 /** ' (batch 2, 96 px)' when fine-tuning was timed at another batch or input size than the row's. */
 function finetuneShapeNote(r, b) {

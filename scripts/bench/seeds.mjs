@@ -2,12 +2,13 @@
 // range, so a difference of a few images is not read as a win. Held-out accuracy is the test
 // accuracy when the bench holds a test set out, else the validation accuracy.
 
+import { f, pct, table } from './format.mjs';
+
+const sec = (v) => f(v, 1);
+
 /** The figure to quote: test accuracy when the run had a test set, else validation accuracy. */
 export const heldOut = (s) => (s.testAccuracy != null ? s.testAccuracy : s.valAccuracy);
 
-const pct = (v) => (v == null || !Number.isFinite(v) ? '–' : `${(v * 100).toFixed(1)}%`);
-const sec = (v) => (v == null || !Number.isFinite(v) ? '–' : v.toFixed(1));
-const table = (head, rows) => [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
 /** Mean, min and max of the finite values (null when there are none). */
 export function spread(values) {

@@ -3,6 +3,7 @@
 // Each phase is timed; a page-side tracker records when the worker computes features and when
 // the run ends, and a PerformanceObserver records main-thread long tasks. The memory section
 // trains three more frozen runs in the same page and compares tensors and heap before and after.
+import { pct } from './format.mjs';
 import { freshPage, pageHeap, seconds, sleep, workerTensors } from './browser.mjs';
 
 const IMPORT_TIMEOUT = 600_000;
@@ -111,7 +112,6 @@ async function trainOnce(page, runsBefore, mode) {
   return { run, tClick, tEnd: end, featStart, featEnd, tasks };
 }
 
-const pct = (v) => (v == null ? '–' : `${(v * 100).toFixed(1)}%`);
 
 /** Top-1 accuracy of a stored evaluation (labels + row-major probabilities), or null without one. */
 function accuracyOf(ev) {
