@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { drawModelInput, drawTrainingCopy, matchStudioText, scaleToShortest, sourceRect, type Context2D } from './crop-resize';
+import { drawModelInput, drawTrainingCopy, matchStudioText, scaleToShortest, sourceRect, thumbnailIsTrainingCopy, type Context2D } from './crop-resize';
 
 function recorder() {
   const calls: unknown[][] = [];
@@ -16,6 +16,13 @@ function recorder() {
 }
 
 describe('crop-resize', () => {
+  it('shares the training copy as the thumbnail only while its shorter side is at most twice the thumbnail size', () => {
+    expect(thumbnailIsTrainingCopy({ width: 341, height: 256 }, 160)).toBe(true);
+    expect(thumbnailIsTrainingCopy({ width: 320, height: 480 }, 160)).toBe(true);
+    expect(thumbnailIsTrainingCopy({ width: 321, height: 400 }, 160)).toBe(false);
+    expect(thumbnailIsTrainingCopy({ width: 683, height: 512 }, 160)).toBe(false);
+  });
+
   it('takes the centred square of the shorter side, or the whole image for stretch', () => {
     expect(sourceRect(500, 375)).toEqual({ sx: 62.5, sy: 0, sw: 375, sh: 375 });
     expect(sourceRect(300, 420)).toEqual({ sx: 0, sy: 60, sw: 300, sh: 300 });

@@ -47,6 +47,14 @@ export function scaleToShortest(w: number, h: number, shortest: number): { width
   return { width: Math.max(1, Math.round(w * s)), height: Math.max(1, Math.round(h * s)) };
 }
 
+/**
+ * Whether a training copy of this size also serves as the thumbnail (its shorter side at most
+ * twice the thumbnail's): import then stores one JPEG in both places instead of encoding two.
+ */
+export function thumbnailIsTrainingCopy(copy: { width: number; height: number }, thumbSize: number): boolean {
+  return Math.min(copy.width, copy.height) <= 2 * thumbSize;
+}
+
 /** The subset of CanvasRenderingContext2D / OffscreenCanvasRenderingContext2D used here. */
 export interface Context2D<S> {
   fillStyle: unknown;
