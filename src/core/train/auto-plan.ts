@@ -99,7 +99,7 @@ export function applyPlan(cfg: RunConfig, plan: AutoPlan): RunConfig {
     epochs: 0,
     trainableBlocks: plan.trainableBlocks,
     layerOverrides: {},
-    finetune: { epochs: plan.finetuneEpochs, lr: plan.finetuneLr },
+    finetune: { epochs: plan.finetuneEpochs, lr: plan.finetuneLr, schedule: { kind: 'one-cycle', pctStart: 0.2 } },
     backboneLrMultiplier: 0.3,
     backboneLrGrade: 0.3,
     schedule: { kind: 'one-cycle', pctStart: 0.2 },

@@ -23,6 +23,15 @@ export interface StageConfig {
   lr: number;
 }
 
+/** Stage 2 of a fine-tune run. */
+export interface FinetuneStageConfig extends StageConfig {
+  /** Its own learning-rate schedule; absent in runs made before it existed, which used `schedule` for both stages. */
+  schedule?: ScheduleConfig;
+}
+
+/** The fine-tune stage's schedule by default: one-cycle with a short warm-up, as Auto fine-tunes. */
+export const DEFAULT_FINETUNE_SCHEDULE: ScheduleConfig = { kind: 'one-cycle', pctStart: 0.2 };
+
 export interface RunConfig {
   mode: TrainMode;
   backbone: BackboneSpec;
@@ -35,7 +44,7 @@ export interface RunConfig {
   epochs: number;
   lr: number;
   /** Fine-tune stage 2: backbone unfrozen. */
-  finetune: StageConfig;
+  finetune: FinetuneStageConfig;
   /** Backbone learning rate = lr × this (discriminative). */
   backboneLrMultiplier: number;
   /** Grade the multiplier across unfrozen blocks: earliest block gets multiplier × gradeFactor, the last multiplier (fastai slice(lo, hi)). 1 = flat. */
@@ -46,6 +55,7 @@ export interface RunConfig {
   optimizer: OptimizerKind;
   momentum: number;
   weightDecay: number;
+  /** Learning-rate schedule of stage 1 (the only stage of a frozen run), and of stage 2 when it has none of its own. */
   schedule: ScheduleConfig;
   labelSmoothing: number;
   balance: 'none' | 'class-weights' | 'oversample';
@@ -104,7 +114,7 @@ export function defaultRunConfig(backbone: BackboneSpec): RunConfig {
     head: { hiddenUnits: 100, dropout: 0.2, l2: 0 },
     epochs: 30,
     lr: 1e-3,
-    finetune: { epochs: 10, lr: 1e-4 },
+    finetune: { epochs: 10, lr: 1e-4, schedule: DEFAULT_FINETUNE_SCHEDULE },
     backboneLrMultiplier: 0.1,
     backboneLrGrade: 1,
     batchSize: 16,

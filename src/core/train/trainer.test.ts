@@ -7,6 +7,7 @@ import { applyBackbone } from '../backbones/layers';
 import { pool, type FeatureExtractor } from './features';
 import { defaultRunConfig, type EpochMetrics, type RunConfig } from './run-config';
 import { Trainer, type Checkpoint } from './trainer';
+import { lrAt } from './schedules';
 import { buildTestBackbone, memorySource, syntheticDataset, TEST_SPEC } from '../../test-support/test-backbone';
 
 beforeAll(async () => {
@@ -197,6 +198,28 @@ describe('Trainer', () => {
     await trainer.run();
     // lr 0: epoch 2 cannot improve on epoch 1, so the head stage stops there; both fine-tune epochs run.
     expect(epochs.map((m) => [m.epoch, m.stage])).toEqual([[1, 1], [2, 1], [21, 2], [22, 2]]);
+    trainer.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    bb.dispose();
+  });
+  it('fine-tune: stage 2 follows its own schedule (one-cycle by default), stage 1 the run schedule', async () => {
+    const bb = buildTestBackbone();
+    const before = tf.memory().numTensors;
+    const ftLr = 0.004;
+    const cfg = config({ mode: 'finetune', epochs: 2, lr: 0.01, finetune: { ...defaultRunConfig(TEST_SPEC).finetune, epochs: 3, lr: ftLr }, trainableBlocks: 2 });
+    expect(cfg.finetune.schedule).toEqual({ kind: 'one-cycle', pctStart: 0.2 });
+    const batches: { epoch: number; batch: number; batches: number; lr: number }[] = [];
+    const trainer = new Trainer(extractorFor(bb), bb, memorySource(data.images), cfg, 2, train, val, { onBatch: (p) => void batches.push(p) });
+    await trainer.run();
+    const head = batches.filter((b) => b.epoch < 2);
+    const fine = batches.filter((b) => b.epoch >= 2);
+    expect(new Set(head.map((b) => b.lr))).toEqual(new Set([0.01]));
+    const perEpoch = fine[0].batches;
+    fine.forEach((b) => expect(b.lr).toBeCloseTo(lrAt(cfg.finetune.schedule!, ftLr, (b.epoch - 2) * perEpoch + b.batch - 1, perEpoch, 3), 12));
+    // Warm-up from ftLr / 25 to the peak, then annealed far below it.
+    expect(fine[0].lr).toBeCloseTo(ftLr / 25, 6);
+    expect(Math.max(...fine.map((b) => b.lr))).toBeGreaterThan(0.9 * ftLr);
+    expect(fine[fine.length - 1].lr).toBeLessThan(ftLr / 20);
     trainer.dispose();
     expect(tf.memory().numTensors).toBe(before);
     bb.dispose();

@@ -106,7 +106,8 @@ export class Trainer {
     const base = stage === 1 ? this.cfg.lr : this.cfg.finetune.lr;
     const stageStart = stage === 1 ? 0 : this.cfg.epochs;
     const stageEpochs = stage === 1 ? this.cfg.epochs : this.cfg.finetune.epochs;
-    return lrAt(this.cfg.schedule, base, (epoch - stageStart) * stepsPerEpoch + batch, stepsPerEpoch, stageEpochs);
+    const schedule = stage === 2 ? (this.cfg.finetune.schedule ?? this.cfg.schedule) : this.cfg.schedule;
+    return lrAt(schedule, base, (epoch - stageStart) * stepsPerEpoch + batch, stepsPerEpoch, stageEpochs);
   }
 
   /**

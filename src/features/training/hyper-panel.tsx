@@ -2,7 +2,7 @@
 // optimizer, learning rates and schedule, discriminative backbone rate, label smoothing, class
 // balancing, early stopping, validation split, seed and gradient accumulation.
 import type { ScheduleConfig } from '../../core/train/schedules';
-import type { OptimizerKind, RunConfig } from '../../core/train/run-config';
+import type { OptimizerKind } from '../../core/train/run-config';
 import { useStudio } from '../../stores/studio-store';
 import { CheckField, NumberField, SelectField } from '../../components/ui/fields';
 
@@ -40,6 +40,7 @@ export function HyperPanel() {
   const markedTest = useStudio((s) => s.images.filter((i) => i.split === 'test').length);
   const es = cfg.earlyStopping;
   const sch = cfg.schedule;
+  const ftSch = cfg.finetune.schedule ?? sch;
   return (
     <section className="panel" aria-labelledby="hp-title">
       <h2 id="hp-title">Training settings</h2>
@@ -72,9 +73,11 @@ export function HyperPanel() {
         />
         {cfg.optimizer === 'sgd' && <NumberField label="Momentum" hint="How much each step keeps of the previous one" value={cfg.momentum} min={0} max={0.999} step={0.01} onChange={(v) => set({ momentum: v })} />}
         <NumberField label="Weight decay" hint="Pulls weights toward zero a little every step" value={cfg.weightDecay} min={0} step="any" onChange={(v) => set({ weightDecay: v })} />
-        <SelectField label="Schedule" hint="How the learning rate changes over the run" value={sch.kind} options={SCHEDULES} onChange={(k) => set({ schedule: scheduleFor(k) })} />
+        <SelectField label={finetune ? 'Head warm-up schedule' : 'Schedule'} hint="How the learning rate changes over the run" value={sch.kind} options={SCHEDULES} onChange={(k) => set({ schedule: scheduleFor(k) })} />
+        {finetune && <SelectField label="Fine-tune schedule" hint="How the learning rate changes while the pretrained blocks learn" value={ftSch.kind} options={SCHEDULES} onChange={(k) => set({ finetune: { ...cfg.finetune, schedule: scheduleFor(k) } })} />}
       </div>
-      <ScheduleParams cfg={cfg} set={set} />
+      <ScheduleParams schedule={sch} put={(p) => set({ schedule: { ...sch, ...p } as ScheduleConfig })} />
+      {finetune && <ScheduleParams schedule={ftSch} put={(p) => set({ finetune: { ...cfg.finetune, schedule: { ...ftSch, ...p } as ScheduleConfig } })} prefix="Fine-tune " />}
       <div className="field-row">
         <NumberField label="Label smoothing" hint="Stops it from being 100% sure; helps with a few wrong labels" value={cfg.labelSmoothing} min={0} max={0.5} step={0.01} onChange={(v) => set({ labelSmoothing: v })} />
         <SelectField
@@ -132,42 +135,42 @@ export function HyperPanel() {
   );
 }
 
-function ScheduleParams({ cfg, set }: { cfg: RunConfig; set: (p: Partial<RunConfig>) => void }) {
-  const s = cfg.schedule;
-  const put = (p: Partial<ScheduleConfig>) => set({ schedule: { ...s, ...p } as ScheduleConfig });
+/** The fields of one schedule; `prefix` tells the fine-tune stage's apart from the head's. */
+function ScheduleParams({ schedule: s, put, prefix = '' }: { schedule: ScheduleConfig; put: (p: Partial<ScheduleConfig>) => void; prefix?: string }) {
+  const label = (text: string) => (prefix ? `${prefix}${text[0].toLowerCase()}${text.slice(1)}` : text);
   switch (s.kind) {
     case 'step':
       return (
         <div className="field-row">
-          <NumberField label="Decay every (epochs)" value={s.stepEvery} min={1} step={1} onChange={(v) => put({ stepEvery: Math.round(v) })} />
-          <NumberField label="Decay factor" value={s.gamma} min={0} max={1} step="any" onChange={(v) => put({ gamma: v })} />
+          <NumberField label={label('Decay every (epochs)')} value={s.stepEvery} min={1} step={1} onChange={(v) => put({ stepEvery: Math.round(v) })} />
+          <NumberField label={label('Decay factor')} value={s.gamma} min={0} max={1} step="any" onChange={(v) => put({ gamma: v })} />
         </div>
       );
     case 'cosine':
       return (
         <div className="field-row">
-          <NumberField label="Final learning rate" value={s.minLr ?? 0} min={0} step="any" onChange={(v) => put({ minLr: v })} />
+          <NumberField label={label('Final learning rate')} value={s.minLr ?? 0} min={0} step="any" onChange={(v) => put({ minLr: v })} />
         </div>
       );
     case 'cyclical':
       return (
         <div className="field-row">
-          <NumberField label="Cycle length (epochs)" value={s.cycleEpochs} min={1} step={1} onChange={(v) => put({ cycleEpochs: Math.round(v) })} />
-          <NumberField label="Lowest learning rate" value={s.minLr} min={0} step="any" onChange={(v) => put({ minLr: v })} />
+          <NumberField label={label('Cycle length (epochs)')} value={s.cycleEpochs} min={1} step={1} onChange={(v) => put({ cycleEpochs: Math.round(v) })} />
+          <NumberField label={label('Lowest learning rate')} value={s.minLr} min={0} step="any" onChange={(v) => put({ minLr: v })} />
         </div>
       );
     case 'one-cycle':
       return (
         <div className="field-row">
-          <NumberField label="Warm-up share" value={s.pctStart ?? 0.25} min={0.01} max={0.99} step={0.05} onChange={(v) => put({ pctStart: v })} />
-          <NumberField label="Start divisor" value={s.divFactor ?? 25} min={1} step="any" onChange={(v) => put({ divFactor: v })} />
+          <NumberField label={label('Warm-up share')} value={s.pctStart ?? 0.25} min={0.01} max={0.99} step={0.05} onChange={(v) => put({ pctStart: v })} />
+          <NumberField label={label('Start divisor')} value={s.divFactor ?? 25} min={1} step="any" onChange={(v) => put({ divFactor: v })} />
         </div>
       );
     case 'linear-warmup':
       return (
         <div className="field-row">
-          <NumberField label="Warm-up epochs" value={s.warmupEpochs} min={0} step={1} onChange={(v) => put({ warmupEpochs: Math.round(v) })} />
-          <SelectField label="Then" value={s.then} options={[{ value: 'constant', label: 'Constant' }, { value: 'cosine', label: 'Cosine' }]} onChange={(v) => put({ then: v })} />
+          <NumberField label={label('Warm-up epochs')} value={s.warmupEpochs} min={0} step={1} onChange={(v) => put({ warmupEpochs: Math.round(v) })} />
+          <SelectField label={label('Then')} value={s.then} options={[{ value: 'constant', label: 'Constant' }, { value: 'cosine', label: 'Cosine' }]} onChange={(v) => put({ then: v })} />
         </div>
       );
     default:

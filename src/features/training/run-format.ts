@@ -203,6 +203,7 @@ function flattenRun(run: RunRecord): [key: string, label: string, value: string]
     ['momentum', 'Momentum', usesMomentum ? num(c.momentum) : DASH],
     ['weightDecay', 'Weight decay', formatLr(c.weightDecay)],
     ['schedule', 'LR schedule', scheduleLabel(c.schedule)],
+    ['finetune.schedule', 'Fine-tune LR schedule', ft ? scheduleLabel(c.finetune.schedule ?? c.schedule) : DASH],
     ['labelSmoothing', 'Label smoothing', num(c.labelSmoothing)],
     ['balance', 'Class balance', BALANCE_LABELS[c.balance] ?? c.balance],
     ['earlyStopping', 'Early stopping', es.enabled ? `${es.monitor === 'accuracy' ? 'Accuracy' : 'Loss'}, patience ${es.patience}, min Δ ${formatLr(es.minDelta)}${es.restoreBest ? ', restore best' : ''}` : 'Off'],
