@@ -2,8 +2,10 @@
 // `npm run bench`: measures the studio in one headless Chromium on this machine, and prints the
 // figures next to their targets. It never fails on a time: it exits 1 only when something broke.
 //
+//   0. Import: images per second through the Import folder button (and against another build).
 //   1. Backends: the built app's training worker benchmarks each tfjs backend (matmul, forward,
 //      head on cached features, fine-tuning) on the backbone; forward as a share of the roofline.
+//   1b. Boundary cache: fine-tune epoch time with and without it (the Trainer in Node).
 //   2. End to end through the real UI: import → train → validation accuracy, each phase timed,
 //      for a frozen backbone with the studio's defaults and for fine-tuning with augmentation.
 //   3. The peer: Teachable Machine's own library (@teachablemachine/image) with its defaults, on
@@ -19,6 +21,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { runBackends } from './bench/backends.mjs';
+import { runBoundaryBench } from './bench/boundary.mjs';
+import { runImportBench } from './bench/import.mjs';
 import { startBench, workerEnvironment } from './bench/browser.mjs';
 import { ROOT, USAGE, resolveOptions } from './bench/options.mjs';
 import { peerImages, runPeer } from './bench/peer.mjs';
@@ -53,7 +57,9 @@ const res = {
     (opts.val ? ` + ${valCount} validation images (its own split)` : `, validation share ${opts.valFraction ?? 'studio default'}`) +
     (opts.test ? ` + ${testCount} test images (${relative(ROOT, opts.test)})` : opts.testFraction != null ? `, test share ${opts.testFraction}` : '') +
     (opts.seeds.length > 1 ? `; seeds ${opts.seeds.join(', ')}` : ''),
+  import: null,
   backends: null,
+  boundary: null,
   frozen: null,
   finetune: null,
   memory: null,
@@ -93,7 +99,9 @@ try {
   log(`[bench] Chromium ${res.environment.chromium}, ${env.hardwareConcurrency} cores, worker backends: ${(env.registeredBackends ?? []).join(', ')}`);
   log(`[bench] backbone ${opts.backbone.id} (${opts.backbone.dir}); dataset ${res.dataLine}`);
 
+  if (opts.sections.has('import')) res.import = await section('0. import speed (fresh project each time)', () => runImportBench(bench, opts, log));
   if (opts.sections.has('backends')) res.backends = await section(`1. backends: ${opts.backends.join(', ')}`, () => runBackends(bench, opts, log));
+  if (opts.sections.has('boundary')) res.boundary = await section('1b. fine-tune epoch with and without the boundary cache (Node, wasm)', () => runBoundaryBench(opts, log));
   const many = opts.seeds.length > 1;
   for (const [i, seed] of opts.seeds.entries()) {
     const first = i === 0;
@@ -106,7 +114,7 @@ try {
       one.memory = r?.memory ?? null;
     }
     if (opts.sections.has('finetune')) {
-      const r = await section(`2b. studio, fine-tune + augmentation (${opts.epochs} + ${opts.epochs} epochs)${tag}`, () => runStudio(bench, opts, 'finetune', log, 0, seed));
+      const r = await section(`2b. studio, fine-tune + augmentation (${opts.epochs} + ${opts.finetuneEpochs ?? opts.epochs} epochs${opts.finetuneSchedule ? `, ${opts.finetuneSchedule}` : ''}${opts.finetuneLr != null ? `, fine-tune lr ${opts.finetuneLr}` : ''})${tag}`, () => runStudio(bench, opts, 'finetune', log, 0, seed));
       one.finetune = r?.result ?? null;
     }
     if (opts.sections.has('auto')) {

@@ -12,7 +12,7 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SHARED = resolve(process.env.STUDIO_SHARED ?? join(ROOT, '../shared'));
 export const TINY_BACKBONE = join(ROOT, 'e2e/fixtures/generated/tiny-backbone');
 export const ALL_BACKENDS = ['wasm', 'webgpu', 'webgl', 'cpu'];
-export const SECTIONS = ['backends', 'frozen', 'memory', 'finetune', 'auto', 'peer'];
+export const SECTIONS = ['import', 'backends', 'boundary', 'frozen', 'memory', 'finetune', 'auto', 'peer'];
 
 export const USAGE = `Usage: npm run bench -- [options]     (or node scripts/bench.mjs [options] after a build)
 
@@ -29,6 +29,9 @@ export const USAGE = `Usage: npm run bench -- [options]     (or node scripts/ben
   --mode M            frozen | finetune | auto | both | all (default all: frozen, fine-tune and Auto;
                       both = frozen and fine-tune)
   --epochs N          fine-tune run: N head warm-up epochs + N fine-tune epochs (default 10)
+  --finetune-epochs N fine-tune run: the fine-tune stage's epochs instead (the head warm-up stays --epochs)
+  --finetune-schedule KIND  fine-tune run: the Fine-tune schedule field (default: the studio's, one-cycle)
+  --finetune-lr X     fine-tune run: the Fine-tune learning rate field (default: the studio's)
   --seed N            the studio's Seed field (default: the studio's default, 42)
   --seeds N|LIST      repeat the studio runs and the peer (seeded too) for N seeds from --seed (or 42),
                       or for the listed seeds (e.g. 1,2,3); prints mean and range per run
@@ -36,6 +39,9 @@ export const USAGE = `Usage: npm run bench -- [options]     (or node scripts/ben
                       augmentation (the Check tab's button) and print both figures (default no)
   --reference yes|no  also run the peer on tfjs's default backend for the first seed, as a reference row
                       (default yes; it is slow where that backend is software WebGL)
+  --import-baseline DIR  the import section also times another build (a checkout with its dist/ built,
+                      e.g. git worktree add ../before <commit> && cd ../before && npm ci && npm run build),
+                      interleaved with this one, and prints the ratio of images per second
   --backends LIST     comma-separated backends for the throughput section (default wasm,webgpu,webgl,cpu)
   --only LIST         run only these sections: ${SECTIONS.join(',')} (default all)
   --json FILE         where to write every figure (default bench-results/bench.json; bench.svg beside it)
@@ -56,7 +62,7 @@ function parseArgv(argv) {
     if (value === undefined) throw new Error(`--${key} needs a value\n\n${USAGE}`);
     out[key] = value;
   }
-  const known = ['dataset', 'val', 'val-fraction', 'test', 'test-fraction', 'seeds', 'reference', 'tta', 'backbone', 'mode', 'epochs', 'seed', 'backends', 'only', 'json', 'help'];
+  const known = ['dataset', 'val', 'val-fraction', 'test', 'test-fraction', 'seeds', 'reference', 'tta', 'backbone', 'mode', 'epochs', 'seed', 'backends', 'only', 'json', 'import-baseline', 'finetune-epochs', 'finetune-schedule', 'finetune-lr', 'help'];
   for (const k of Object.keys(out)) if (!known.includes(k)) throw new Error(`unknown option --${k}\n\n${USAGE}`);
   return out;
 }
@@ -237,12 +243,16 @@ export function resolveOptions(argv) {
     backbone: resolveBackbone(a.backbone, notes),
     mode,
     epochs: num('epochs', 10, (v) => Number.isInteger(v) && v >= 1 && v <= 500),
+    finetuneEpochs: num('finetune-epochs', null, (v) => Number.isInteger(v) && v >= 1 && v <= 500),
+    finetuneSchedule: a['finetune-schedule'] ?? null,
+    finetuneLr: num('finetune-lr', null, (v) => v > 0 && v < 1),
     seed,
     seeds,
     reference: parseYesNo(a.reference, 'reference', true),
     tta: parseYesNo(a.tta, 'tta', false),
     backends,
     sections,
+    importBaseline: a['import-baseline'] ? resolve(a['import-baseline']) : null,
     json: resolve(a.json ?? join(ROOT, 'bench-results/bench.json')),
     notes,
   };

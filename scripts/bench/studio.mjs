@@ -201,7 +201,9 @@ export async function runStudio(bench, opts, mode, log, memoryRuns = 0, seed = o
     if (mode === 'finetune') {
       await page.getByLabel(/Fine-tune/).check();
       await page.getByLabel('Head warm-up epochs').fill(String(opts.epochs));
-      await page.getByLabel('Fine-tune epochs').fill(String(opts.epochs));
+      await page.getByLabel('Fine-tune epochs').fill(String(opts.finetuneEpochs ?? opts.epochs));
+      if (opts.finetuneSchedule) await page.getByLabel('Fine-tune schedule').selectOption(opts.finetuneSchedule);
+      if (opts.finetuneLr != null) await page.getByLabel('Fine-tune learning rate').fill(String(opts.finetuneLr));
       await page.getByLabel('Augment training images (seeded random transforms)').check();
     }
     if (opts.valFraction != null) await page.getByLabel('Validation share', { exact: true }).fill(String(opts.valFraction));
