@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { createProject, idbAll, idbCounts, newPage, screenshot, startApp, type App, startManualRun, importAndPickModel } from './support/harness';
+import { createProject, idbAll, idbCounts, newPage, openAdvanced, screenshot, startApp, type App, startManualRun, importAndPickModel, waitForImport } from './support/harness';
 import { drawDataset } from './support/datasets';
 
 let app: App;
@@ -84,6 +84,39 @@ describe('feature cache', () => {
     await screenshot(page, '11-run-log');
     await page.setViewportSize({ width: 390, height: 844 });
     await screenshot(page, '11-run-log-390');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('with the model already loaded, features are computed while the photos import, and the run reads them all', async () => {
+    const { page, context, errors } = await newPage(app);
+    await createProject(page, 'Features while importing');
+    await page.getByRole('link', { name: 'Train', exact: true }).click();
+    await openAdvanced(page);
+    await page.getByLabel(/Or your own TF.js layers model/).fill(`${app.url}fixtures/tiny-backbone/model.json`);
+    await page.getByRole('button', { name: 'Use this model' }).click();
+    await expect.poll(() => page.getByTestId('backbone-status').textContent(), { timeout: 60_000 }).toMatch(/ready/);
+
+    await page.getByRole('link', { name: 'Data', exact: true }).click();
+    await page.getByTestId('folder-input').setInputFiles(dataset);
+    await waitForImport(page);
+    await page.getByRole('link', { name: 'Train', exact: true }).click();
+    const warmed = page.getByTestId('features-warmed');
+    await expect.poll(() => warmed.textContent(), { timeout: 60_000 }).toMatch(/Features of 20 imported images are ready/);
+    // Kept under the keys a run uses: one plain view per image.
+    expect(await idbCounts(page, ['features'])).toEqual([20]);
+    await screenshot(page, '11-features-warmed');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, '11-features-warmed-390');
+    await page.setViewportSize({ width: 1280, height: 860 });
+
+    await openAdvanced(page);
+    await page.getByLabel('Epochs', { exact: true }).fill('2');
+    await train(page);
+    const [run] = await runs(page);
+    expect(computed(run)).toEqual({ computed: 0, total: 20 });
+    expect(featureLine(run)).toMatch(/^Features: 20 of 20 image views read from the feature cache/);
+    expect(await idbCounts(page, ['features'])).toEqual([20]);
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -58,6 +58,7 @@ describe('runImport', () => {
     const pool = new FakeDecodePool();
     const progress: number[] = [];
 
+    const committed: string[] = [];
     const report = await runImport({
       db, pool, projectId: project.id, target: { kind: 'project' },
       input: {
@@ -71,6 +72,7 @@ describe('runImport', () => {
         dirs: ['ants', 'bees', 'empty'],
       },
       onProgress: (p) => progress.push(p.done),
+      onCommitted: (ids) => committed.push(...ids),
     });
 
     expect(report.imported).toBe(3);
@@ -86,6 +88,8 @@ describe('runImport', () => {
     const stored = await listImages(db, project.id);
     expect(stored.map((i) => i.name).sort()).toEqual([...before.map((i) => i.name), 'ants/a1.png', 'bees/b1.png', 'bees/b2.png'].sort());
     for (const old of before) expect(stored.find((i) => i.id === old.id)).toEqual(old);
+    // Every stored new image was announced once as committed (features start on it), nothing else.
+    expect([...committed].sort()).toEqual(stored.filter((i) => !before.some((b) => b.id === i.id)).map((i) => i.id).sort());
     expect((await listClasses(db, project.id)).map((c) => [c.name, c.imageCount])).toEqual([['ants', 4], ['bees', 2]]);
     expect(await storeCounts(db)).toMatchObject({ images: 6, originals: 6, thumbnails: 6, training: 6 });
     await expectConsistent(db, project.id);

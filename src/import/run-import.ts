@@ -32,6 +32,8 @@ export interface ImportOptions {
   input: Collected;
   signal?: AbortSignal;
   onProgress?: (p: ImportProgress) => void;
+  /** The images each committed batch added (so features can be computed while the import goes on). */
+  onCommitted?: (imageIds: string[]) => void;
   /** Mark every imported image for the validation set. */
   asValidation?: boolean;
   /** Imported images go to the test set: never trained on, never used to choose anything. */
@@ -220,9 +222,12 @@ export async function runImport(opts: ImportOptions): Promise<ImportReport> {
       }
       if (!signal?.aborted) progress.done++;
     }
+    const committed: string[] = [];
     const outcome = (w: { item: PlannedItem; res: DecodedImage }, o: AddImagesOutcome) => {
-      if (o.kind === 'added') added(w.item, w.res);
-      else {
+      if (o.kind === 'added') {
+        added(w.item, w.res);
+        committed.push(o.record.id);
+      } else {
         seenHashes.delete(w.res.hash);
         duplicate(w.item.path, `duplicate of "${o.of.name}" already in the project`);
       }
@@ -247,6 +252,7 @@ export async function runImport(opts: ImportOptions): Promise<ImportReport> {
         }
       }
     }
+    if (committed.length) opts.onCommitted?.(committed);
     emit();
   };
 

@@ -28,6 +28,10 @@ export interface TrainingSlice {
   runs: RunRecord[];
   augmentPreview: PreviewImage[] | null;
   trainError: { message: string; kind: string; recoverable: boolean; runId?: string } | null;
+  /** Features the worker kept for newly imported images (see feature-warmer.ts). */
+  featuresWarmed: { projectId: string; done: number; computed: number; seconds: number; error?: string } | null;
+  /** Newly imported images: have the worker compute their features now, while nothing trains. */
+  warmFeatures: (imageIds: string[]) => void;
   setTrainConfig: (patch: Partial<RunConfig>) => void;
   selectBackbone: (spec: BackboneSpec) => void;
   loadRuns: () => Promise<void>;
@@ -145,6 +149,11 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
         set({ trainError: { message: msg.message, kind: msg.kind, recoverable: msg.recoverable, runId: msg.runId }, backboneProgress: null });
         void get().loadRuns();
         break;
+      case 'features-warmed': {
+        const { type: _type, ...warmed } = msg;
+        set({ featuresWarmed: warmed });
+        break;
+      }
       default: {
         const never: never = msg;
         throw new Error(`unhandled ${JSON.stringify(never)}`);
@@ -167,6 +176,13 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
     runs: [],
     augmentPreview: null,
     trainError: null,
+    featuresWarmed: null,
+    warmFeatures: (imageIds) => {
+      const { project, trainConfig, workerStatus, live } = get();
+      if (!project || imageIds.length === 0) return;
+      if (workerStatus === 'training' || workerStatus === 'paused' || (live && !live.finished)) return;
+      trainingClient.send({ type: 'warm-features', projectId: project.id, spec: trainConfig.backbone, imageIds });
+    },
     setTrainConfig: (patch) => set({ trainConfig: { ...get().trainConfig, ...patch } }),
     selectBackbone: (spec) => {
       const cfg = get().trainConfig;

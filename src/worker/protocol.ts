@@ -41,6 +41,8 @@ export type ToWorker =
   | { type: 'share-link'; requestId: number; runId: string; tta?: boolean }
   /** Leakage check: near-duplicate pairs among these images (from their training copies). */
   | { type: 'near-duplicates'; requestId: number; imageIds: string[] }
+  /** Images just imported: compute and keep their features with this backbone while the studio is idle (see feature-warmer.ts). */
+  | { type: 'warm-features'; projectId: string; spec: BackboneSpec; imageIds: string[] }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' };
@@ -58,6 +60,8 @@ export type FromWorker =
   | { type: 'backbone-ready'; info: BackboneInfo }
   | { type: 'backbone-imported'; spec: BackboneSpec; bytes: number }
   | { type: 'features-progress'; runId: string; done: number; total: number }
+  /** Features kept for imported images so far (`computed` of them by the backbone, the rest were stored already). */
+  | { type: 'features-warmed'; projectId: string; done: number; computed: number; seconds: number; error?: string }
   /** Auto: the search (candidates tried of total, best first) and then the head fit (passes done of total). */
   | { type: 'study-progress'; runId: string; phase: 'search' | 'fit'; done: number; total: number; rows: StudyRowLite[]; plan?: AutoPlan }
   | {

@@ -14,6 +14,7 @@ export function RecommendedCard(props: { busy: boolean; onStart: () => void; cho
   // Once a run has finished, the next step (check, try) is the primary action, not training again.
   const finished = useStudio((s) => s.live?.finished != null);
   const backboneFailed = useStudio((s) => (s.trainError && !s.trainError.runId ? s.trainError.message : null));
+  const warmed = useStudio((s) => (s.featuresWarmed && s.featuresWarmed.projectId === s.project?.id ? s.featuresWarmed : null));
   const used = classes.filter((c) => c.imageCount > 0);
   const images = used.reduce((a, c) => a + c.imageCount, 0);
   const ready = used.length >= 2;
@@ -38,6 +39,13 @@ export function RecommendedCard(props: { busy: boolean; onStart: () => void; cho
       {backboneFailed && ready && (
         <p className="error-text small-text" role="alert" data-testid="start-blocker">
           Cannot start yet: {backboneFailed} Pick another model under Advanced, or try again there.
+        </p>
+      )}
+      {warmed && ready && !props.busy && !finished && (
+        <p className="muted small-text" data-testid="features-warmed">
+          {warmed.error
+            ? `Features could not be prepared during the import (${warmed.error}); the run computes them.`
+            : `Features of ${warmed.done} imported ${warmed.done === 1 ? 'image are' : 'images are'} ready (prepared while importing): a run with this model starts from them.`}
         </p>
       )}
       <button type="button" className={finished ? 'big' : 'primary big'} disabled={props.busy || !ready || backboneFailed != null} onClick={props.onStart}>

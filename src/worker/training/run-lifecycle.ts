@@ -3,7 +3,7 @@
 // progress to the page, and answers pause, resume and stop between batches.
 import * as tf from '@tensorflow/tfjs';
 import type { TrainImage } from '../../core/train/data';
-import { featureScope, frozenExtractor } from '../../core/train/features';
+import { featureContentKey, featureScope, frozenExtractor } from '../../core/train/features';
 import type { BackendChoice, BatchPoint, EpochMetrics } from '../../core/train/run-config';
 import { listBlocks } from '../../core/backbones/layers';
 import { Trainer, type Checkpoint } from '../../core/train/trainer';
@@ -84,7 +84,7 @@ export class RunLifecycle {
     // Stored features are valid only for the backbone's stored weights: not after a fine-tuned parent's weights go in.
     const parent = !resume && run.parentRunId ? await getRun(db, run.parentRunId) : null;
     const pristine = !parent || parent.config.mode !== 'finetune';
-    const imageKey = new Map(images.map((i) => [i.id, `${i.hash}:${i.width}x${i.height}:${i.trainingBytes}`]));
+    const imageKey = new Map(images.map((i) => [i.id, featureContentKey(i)]));
     let logged: Promise<unknown> = Promise.resolve();
 
     // Auto: study the data and fit the chosen head first (again from the start if the run was

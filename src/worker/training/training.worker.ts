@@ -6,6 +6,7 @@ import type { FromWorker, ToWorker } from '../protocol';
 import { WorkerEngine } from './worker-engine';
 import { RunLifecycle } from './run-lifecycle';
 import { ModelServices } from './model-services';
+import { FeatureWarmer } from './feature-warmer';
 import { classifyError } from './classify-failure';
 import { errorText } from '../../core/error-text';
 
@@ -15,7 +16,10 @@ const post = (msg: FromWorker, transfer: Transferable[] = []) => self.postMessag
 const engine = new WorkerEngine(post);
 const runs = new RunLifecycle(engine);
 const models = new ModelServices(engine);
+const warmer = new FeatureWarmer(engine, post);
 let busy: Promise<void> = Promise.resolve();
+/** Runs asked for and not finished: features are not warmed meanwhile. */
+let runsPending = 0;
 
 /** Long jobs run one after another; control messages act at once. */
 function job(runId: string | undefined, fn: () => Promise<void>) {
@@ -60,7 +64,12 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       job(undefined, () => models.augmentPreview(msg.imageIds, msg.augment, msg.seed, msg.size));
       break;
     case 'train':
-      job(msg.runId, () => runs.train(msg.runId, msg.resume, msg.backend));
+      runsPending++;
+      warmer.yieldToRun();
+      job(msg.runId, () => runs.train(msg.runId, msg.resume, msg.backend).finally(() => void runsPending--));
+      break;
+    case 'warm-features':
+      if (runsPending === 0 && warmer.add(msg.projectId, msg.spec, msg.imageIds)) job(undefined, () => warmer.drain());
       break;
     case 'bench':
       job(undefined, async () => post({ type: 'bench-result', result: await models.bench(msg.spec, msg.backends, msg.batch, msg.reps, msg.finetune) }));

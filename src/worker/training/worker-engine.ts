@@ -106,6 +106,11 @@ export class WorkerEngine {
     return opened;
   }
 
+  /** The loaded backbone itself, when there is one. */
+  get openedBackbone(): OpenedBackbone | null {
+    return this.backbone?.opened ?? null;
+  }
+
   /** The loaded backbone's spec, with its measured feature size. */
   get backboneSpec(): BackboneSpec | null {
     return this.backbone?.spec ?? null;
