@@ -114,7 +114,7 @@ try {
       one.memory = r?.memory ?? null;
     }
     if (opts.sections.has('finetune')) {
-      const r = await section(`2b. studio, fine-tune + augmentation (${opts.epochs} + ${opts.finetuneEpochs ?? opts.epochs} epochs${opts.finetuneSchedule ? `, ${opts.finetuneSchedule}` : ''}${opts.finetuneLr != null ? `, fine-tune lr ${opts.finetuneLr}` : ''})${tag}`, () => runStudio(bench, opts, 'finetune', log, 0, seed));
+      const r = await section(`2b. studio, fine-tune + augmentation (${opts.epochs} + ${opts.finetuneEpochs ?? 'default'} epochs${opts.finetuneSchedule ? `, ${opts.finetuneSchedule}` : ''}${opts.finetuneLr != null ? `, fine-tune lr ${opts.finetuneLr}` : ''})${tag}`, () => runStudio(bench, opts, 'finetune', log, 0, seed));
       one.finetune = r?.result ?? null;
     }
     if (opts.sections.has('auto')) {

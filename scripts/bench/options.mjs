@@ -28,8 +28,8 @@ export const USAGE = `Usage: npm run bench -- [options]     (or node scripts/ben
                       (default mobilenet-v2-0.35 from ../shared, else the generated tiny backbone)
   --mode M            frozen | finetune | auto | both | all (default all: frozen, fine-tune and Auto;
                       both = frozen and fine-tune)
-  --epochs N          fine-tune run: N head warm-up epochs + N fine-tune epochs (default 10)
-  --finetune-epochs N fine-tune run: the fine-tune stage's epochs instead (the head warm-up stays --epochs)
+  --epochs N          fine-tune run: N head warm-up epochs (default 10)
+  --finetune-epochs N fine-tune run: the Fine-tune epochs field (default: the studio's, 6)
   --finetune-schedule KIND  fine-tune run: the Fine-tune schedule field (default: the studio's, one-cycle)
   --finetune-lr X     fine-tune run: the Fine-tune learning rate field (default: the studio's)
   --seed N            the studio's Seed field (default: the studio's default, 42)
@@ -39,6 +39,8 @@ export const USAGE = `Usage: npm run bench -- [options]     (or node scripts/ben
                       augmentation (the Check tab's button) and print both figures (default no)
   --reference yes|no  also run the peer on tfjs's default backend for the first seed, as a reference row
                       (default yes; it is slow where that backend is software WebGL)
+  --model-first yes|no  studio runs pick the model before importing, so features are computed while the
+                      photos import (default no: import, then pick the model)
   --import-baseline DIR  the import section also times another build (a checkout with its dist/ built,
                       e.g. git worktree add ../before <commit> && cd ../before && npm ci && npm run build),
                       interleaved with this one, and prints the ratio of images per second
@@ -62,7 +64,7 @@ function parseArgv(argv) {
     if (value === undefined) throw new Error(`--${key} needs a value\n\n${USAGE}`);
     out[key] = value;
   }
-  const known = ['dataset', 'val', 'val-fraction', 'test', 'test-fraction', 'seeds', 'reference', 'tta', 'backbone', 'mode', 'epochs', 'seed', 'backends', 'only', 'json', 'import-baseline', 'finetune-epochs', 'finetune-schedule', 'finetune-lr', 'help'];
+  const known = ['dataset', 'val', 'val-fraction', 'test', 'test-fraction', 'seeds', 'reference', 'tta', 'backbone', 'mode', 'epochs', 'seed', 'backends', 'only', 'json', 'import-baseline', 'model-first', 'finetune-epochs', 'finetune-schedule', 'finetune-lr', 'help'];
   for (const k of Object.keys(out)) if (!known.includes(k)) throw new Error(`unknown option --${k}\n\n${USAGE}`);
   return out;
 }
@@ -252,6 +254,7 @@ export function resolveOptions(argv) {
     tta: parseYesNo(a.tta, 'tta', false),
     backends,
     sections,
+    modelFirst: parseYesNo(a['model-first'], 'model-first', false),
     importBaseline: a['import-baseline'] ? resolve(a['import-baseline']) : null,
     json: resolve(a.json ?? join(ROOT, 'bench-results/bench.json')),
     notes,

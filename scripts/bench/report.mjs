@@ -58,7 +58,7 @@ const e2eRow = (label, s) => [
 function studioSection(res, opts) {
   const rows = [];
   if (res.frozen) rows.push(e2eRow('frozen, studio defaults', res.frozen));
-  if (res.finetune) rows.push(e2eRow(`fine-tune + augmentation (${opts.epochs} + ${opts.epochs} epochs)`, res.finetune));
+  if (res.finetune) rows.push(e2eRow(`fine-tune + augmentation (${opts.epochs} + ${opts.finetuneEpochs ?? res.finetune.history.filter((h) => h.stage === 2).length} epochs)`, res.finetune));
   if (res.auto) rows.push(e2eRow(`Auto (${res.auto.study?.mode ?? '?'})`, res.auto));
   const lines = [`#### 2. End to end through the UI (${res.dataLine})`, ''];
   if (!rows.length) return [...lines, 'not run'].join('\n');

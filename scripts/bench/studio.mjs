@@ -177,6 +177,24 @@ export async function runStudio(bench, opts, mode, log, memoryRuns = 0, seed = o
     await page.evaluate(installTracker);
     await createProject(page, `Bench ${mode}`);
     const t0 = Date.now();
+    // --model-first: the model is picked before the photos go in, so the worker computes their
+    // features while they import (the Train step's "Features … are ready").
+    const pickModel = async () => {
+      await page.getByRole('link', { name: 'Train', exact: true }).click();
+      // Every setting sits under the Train step's Advanced and Diagnostics disclosures.
+      for (const id of ['advanced', 'diagnostics']) await page.getByTestId(id).evaluate((d) => { d.open = true; });
+      const tb = Date.now();
+      await page.getByLabel(/Or your own TF.js layers model/).fill(`${bench.url}bench-backbone/model.json`);
+      // Use this model loads it straight away.
+      await page.getByRole('button', { name: 'Use this model' }).click();
+      await waitText(page.getByTestId('backbone-status'), /ready/, 180_000, 'the backbone to load');
+      return seconds(Date.now() - tb);
+    };
+    let backboneSeconds = null;
+    if (opts.modelFirst) {
+      backboneSeconds = await pickModel();
+      await page.getByRole('link', { name: 'Data', exact: true }).click();
+    }
     const importTrain = await importFolder(page, opts.dataset, 'train');
     log(`  import ${opts.dataset}: ${importTrain.summary}`);
     let importVal = null;
@@ -189,19 +207,19 @@ export async function runStudio(bench, opts, mode, log, memoryRuns = 0, seed = o
       importTest = await importFolder(page, opts.test, 'test');
       log(`  import ${opts.test} as test: ${importTest.summary}`);
     }
-    await page.getByRole('link', { name: 'Train', exact: true }).click();
-    // Every setting sits under the Train step's Advanced and Diagnostics disclosures.
-    for (const id of ['advanced', 'diagnostics']) await page.getByTestId(id).evaluate((d) => { d.open = true; });
-    const tb = Date.now();
-    await page.getByLabel(/Or your own TF.js layers model/).fill(`${bench.url}bench-backbone/model.json`);
-    // Use this model loads it straight away.
-    await page.getByRole('button', { name: 'Use this model' }).click();
-    await waitText(page.getByTestId('backbone-status'), /ready/, 180_000, 'the backbone to load');
-    const backboneSeconds = seconds(Date.now() - tb);
+    if (opts.modelFirst) {
+      await page.getByRole('link', { name: 'Train', exact: true }).click();
+      for (const id of ['advanced', 'diagnostics']) await page.getByTestId(id).evaluate((d) => { d.open = true; });
+      // Features still being prepared are left to the run (it takes over at the next batch).
+      const warmed = (await page.getByTestId('features-warmed').textContent().catch(() => null)) ?? 'no features prepared yet';
+      log(`  at Start training: ${warmed}`);
+    } else {
+      backboneSeconds = await pickModel();
+    }
     if (mode === 'finetune') {
       await page.getByLabel(/Fine-tune/).check();
       await page.getByLabel('Head warm-up epochs').fill(String(opts.epochs));
-      await page.getByLabel('Fine-tune epochs').fill(String(opts.finetuneEpochs ?? opts.epochs));
+      if (opts.finetuneEpochs != null) await page.getByLabel('Fine-tune epochs').fill(String(opts.finetuneEpochs));
       if (opts.finetuneSchedule) await page.getByLabel('Fine-tune schedule').selectOption(opts.finetuneSchedule);
       if (opts.finetuneLr != null) await page.getByLabel('Fine-tune learning rate').fill(String(opts.finetuneLr));
       await page.getByLabel('Augment training images (seeded random transforms)').check();

@@ -72,7 +72,7 @@ describe('runImport', () => {
         dirs: ['ants', 'bees', 'empty'],
       },
       onProgress: (p) => progress.push(p.done),
-      onCommitted: (ids) => committed.push(...ids),
+      onCommitted: (images) => committed.push(...images.map((i) => i.record.id)),
     });
 
     expect(report.imported).toBe(3);

@@ -4,7 +4,7 @@
 // out stops the job and names the files that were not saved.
 import { assignClasses, findEmptyFolders, isIgnoredPath, normalizePath } from '../core/data/paths';
 import type { SkipEntry } from '../core/data/types';
-import type { StudioDB } from '../persistence/db';
+import type { ImageRecord, StudioDB } from '../persistence/db';
 import { getOrCreateClassByName, listClasses } from '../persistence/classes-repo';
 import { addImages, type AddImageInput, type AddImagesOutcome } from '../persistence/images-repo';
 import { getProject } from '../persistence/projects-repo';
@@ -32,8 +32,8 @@ export interface ImportOptions {
   input: Collected;
   signal?: AbortSignal;
   onProgress?: (p: ImportProgress) => void;
-  /** The images each committed batch added (so features can be computed while the import goes on). */
-  onCommitted?: (imageIds: string[]) => void;
+  /** The images each committed batch added, with their training copies (so features can be computed while the import goes on). */
+  onCommitted?: (images: { record: ImageRecord; training: Blob }[]) => void;
   /** Mark every imported image for the validation set. */
   asValidation?: boolean;
   /** Imported images go to the test set: never trained on, never used to choose anything. */
@@ -222,11 +222,11 @@ export async function runImport(opts: ImportOptions): Promise<ImportReport> {
       }
       if (!signal?.aborted) progress.done++;
     }
-    const committed: string[] = [];
+    const committed: { record: ImageRecord; training: Blob }[] = [];
     const outcome = (w: { item: PlannedItem; res: DecodedImage }, o: AddImagesOutcome) => {
       if (o.kind === 'added') {
         added(w.item, w.res);
-        committed.push(o.record.id);
+        committed.push({ record: o.record, training: w.res.training });
       } else {
         seenHashes.delete(w.res.hash);
         duplicate(w.item.path, `duplicate of "${o.of.name}" already in the project`);

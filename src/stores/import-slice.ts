@@ -64,7 +64,7 @@ export const createImportSlice: Slice<ImportSlice> = (set, get) => {
           input,
           asValidation: opts.asValidation,
           asTest: opts.asTest,
-          onCommitted: (ids) => get().warmFeatures(ids),
+          onCommitted: (images) => get().warmFeatures(images),
           onProgress: (p) => {
             set({ importProgress: p });
             // Let the grid fill in while a long import runs.

@@ -5,7 +5,8 @@ import { BACKBONES, DEFAULT_BACKBONE_ID, type BackboneSpec } from '../core/backb
 import { defaultRunConfig, type BackendChoice, type BackendName, type RunConfig } from '../core/train/run-config';
 import { planRun } from '../core/train/plan-run';
 import { getDb } from '../persistence/connection';
-import type { RunRecord } from '../persistence/db';
+import type { ImageRecord, RunRecord } from '../persistence/db';
+import { featureContentKey } from '../core/train/feature-key';
 import { deleteCachedBackbone, listCachedBackbones, type CachedBackboneInfo } from '../persistence/backbones-repo';
 import { createRun, deleteRun, listRuns } from '../persistence/runs-repo';
 import { InterruptedRunWatch } from '../persistence/run-watch';
@@ -31,7 +32,7 @@ export interface TrainingSlice {
   /** Features the worker kept for newly imported images (see feature-warmer.ts). */
   featuresWarmed: { projectId: string; done: number; computed: number; seconds: number; error?: string } | null;
   /** Newly imported images: have the worker compute their features now, while nothing trains. */
-  warmFeatures: (imageIds: string[]) => void;
+  warmFeatures: (images: { record: ImageRecord; training: Blob }[]) => void;
   setTrainConfig: (patch: Partial<RunConfig>) => void;
   selectBackbone: (spec: BackboneSpec) => void;
   loadRuns: () => Promise<void>;
@@ -177,11 +178,12 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
     augmentPreview: null,
     trainError: null,
     featuresWarmed: null,
-    warmFeatures: (imageIds) => {
+    warmFeatures: (images) => {
       const { project, trainConfig, workerStatus, live } = get();
-      if (!project || imageIds.length === 0) return;
+      if (!project || images.length === 0) return;
       if (workerStatus === 'training' || workerStatus === 'paused' || (live && !live.finished)) return;
-      trainingClient.send({ type: 'warm-features', projectId: project.id, spec: trainConfig.backbone, imageIds });
+      const warm = images.map(({ record, training }) => ({ id: record.id, contentKey: featureContentKey(record), training }));
+      trainingClient.send({ type: 'warm-features', projectId: project.id, spec: trainConfig.backbone, images: warm });
     },
     setTrainConfig: (patch) => set({ trainConfig: { ...get().trainConfig, ...patch } }),
     selectBackbone: (spec) => {

@@ -42,10 +42,17 @@ export type ToWorker =
   /** Leakage check: near-duplicate pairs among these images (from their training copies). */
   | { type: 'near-duplicates'; requestId: number; imageIds: string[] }
   /** Images just imported: compute and keep their features with this backbone while the studio is idle (see feature-warmer.ts). */
-  | { type: 'warm-features'; projectId: string; spec: BackboneSpec; imageIds: string[] }
+  | { type: 'warm-features'; projectId: string; spec: BackboneSpec; images: WarmImage[] }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' };
+
+/** An image just stored by an import: its id, its feature-store key (featureContentKey) and its training copy. */
+export interface WarmImage {
+  id: string;
+  contentKey: string;
+  training: Blob;
+}
 
 export interface PreviewImage {
   width: number;

@@ -50,13 +50,7 @@ export interface FeatureStore {
   put(entries: { key: string; features: Float32Array }[]): Promise<void>;
 }
 
-/**
- * What identifies an image's pixels for the feature store: its content hash and its training
- * copy's size and bytes (a remade copy at another training size gets new features).
- */
-export function featureContentKey(image: { hash: string; width: number; height: number; trainingBytes: number }): string {
-  return `${image.hash}:${image.width}x${image.height}:${image.trainingBytes}`;
-}
+export { featureContentKey } from './feature-key';
 
 /** What makes a feature vector: the backbone and how its input is made, and the extractor variant. */
 export function featureScope(spec: BackboneSpec, variant: string): string {

@@ -1,18 +1,21 @@
-// Features while an import runs: as images are committed, the worker runs the project's backbone
-// on them and keeps their plain (unaugmented) features in the feature store, under the same keys
-// a run uses, so a frozen run or Auto's study started after the import reads them instead of
-// computing them. It works only with a backbone that is loaded or in the local backbone cache (it
-// never downloads one), yields to a run at the next batch, and is best effort: a failure is
-// reported in the log line and costs nothing but the time.
+// Features while an import runs: each committed batch of images comes here with its training
+// copies, and the worker runs the project's backbone on them and keeps their plain (unaugmented)
+// features in the feature store, under the keys a run uses, so a frozen run or Auto's study
+// started after the import reads them instead of computing them. The pixels come from the blobs
+// in the message, not from IndexedDB, whose image stores the import keeps busy writing. It works
+// only with a backbone that is loaded or in the local backbone cache (it never downloads one),
+// yields to a run at the next batch, and is best effort: a failure is reported and costs nothing
+// but the time.
 import type { BackboneSpec } from '../../core/backbones/catalog';
-import { computeFeatures, featureContentKey, featureScope, frozenExtractor } from '../../core/train/features';
+import type { PixelImage } from '../../core/backbones/preprocess';
+import type { PixelSource } from '../../core/train/data';
+import { computeFeatures, featureScope, frozenExtractor } from '../../core/train/features';
+import { rgbaToRgb } from '../../core/data/crop-resize';
+import { errorText } from '../../core/error-text';
 import { featureStore } from '../../persistence/features-repo';
 import { getCachedBackbone } from '../../persistence/backbones-repo';
-import { getImage } from '../../persistence/images-repo';
-import type { ImageRecord } from '../../persistence/db';
-import type { FromWorker } from '../protocol';
-import { errorText } from '../../core/error-text';
-import { IdbPixelSource } from './idb-pixel-source';
+import type { FromWorker, WarmImage } from '../protocol';
+import { modelInputFromCopy } from '../model-pixels';
 import type { WorkerEngine } from './worker-engine';
 
 /** Images per pass: large enough to batch the backbone, small enough to yield to a run quickly. */
@@ -20,13 +23,23 @@ const CHUNK = 32;
 
 const sameBackbone = (a: BackboneSpec | null, b: BackboneSpec) => a != null && a.id === b.id && a.url === b.url;
 
+/** Pixels from the training copies in hand, through the same crop-and-resize as IdbPixelSource. */
+function blobSource(images: Map<string, Blob>, resize: 'center-crop' | 'stretch'): PixelSource {
+  return {
+    load: (ids, size) =>
+      Promise.all(ids.map(async (id): Promise<PixelImage> => ({ data: rgbaToRgb((await modelInputFromCopy(images.get(id)!, size, resize)).rgba), width: size, height: size, channels: 3 }))),
+  };
+}
+
 export class FeatureWarmer {
   private projectId: string | null = null;
   private spec: BackboneSpec | null = null;
-  private queue: string[] = [];
+  private queue: WarmImage[] = [];
   private scheduled = false;
   private stopRequested = false;
   private done = 0;
+  private computed = 0;
+  private seconds = 0;
 
   constructor(
     private readonly engine: WorkerEngine,
@@ -37,21 +50,21 @@ export class FeatureWarmer {
    * Adds images to warm; returns true when a drain must be scheduled (none is pending). Another
    * project or backbone replaces what was queued.
    */
-  add(projectId: string, spec: BackboneSpec, imageIds: string[]): boolean {
+  add(projectId: string, spec: BackboneSpec, images: WarmImage[]): boolean {
     if (projectId !== this.projectId || !this.spec || !sameBackbone(this.spec, spec)) {
       this.queue = [];
-      this.done = 0;
+      this.done = this.computed = this.seconds = 0;
       this.projectId = projectId;
       this.spec = spec;
     }
-    this.queue.push(...imageIds);
+    this.queue.push(...images);
     this.stopRequested = false;
     if (this.scheduled) return false;
     this.scheduled = true;
     return true;
   }
 
-  /** A run or another job is about to start: stop after the current batch and forget the queue. */
+  /** A run is about to start: stop after the current batch and forget the queue. */
   yieldToRun() {
     this.stopRequested = true;
     this.queue = [];
@@ -59,14 +72,17 @@ export class FeatureWarmer {
 
   /** Runs as a worker job: computes and stores features for the queued images. */
   async drain(): Promise<void> {
+    const spec = this.spec;
+    const projectId = this.projectId;
     try {
-      const spec = this.spec;
-      const projectId = this.projectId;
       if (!spec || !projectId || this.stopRequested || this.queue.length === 0) return;
       const db = await this.engine.getDb();
       if (!(this.engine.hasBackbone && sameBackbone(this.engine.backboneSpec, spec))) {
         // Only a backbone already here: warming up must never start a download.
-        if (!(await getCachedBackbone(db, spec.id))) return;
+        if (!(await getCachedBackbone(db, spec.id))) {
+          this.queue = [];
+          return;
+        }
         await this.engine.ensureBackend('frozen', 'auto');
         await this.engine.loadBackbone(spec);
       }
@@ -75,30 +91,32 @@ export class FeatureWarmer {
       const frozen = opened.kind === 'layers' ? frozenExtractor(loaded, opened.model) : null;
       const extractor = frozen ?? this.engine.extractor(loaded, opened);
       const scope = featureScope(loaded, frozen ? 'frozen-extractor' : 'extractor');
-      const source = new IdbPixelSource(db, loaded.preprocessing.resize);
       const store = featureStore(db);
-      const t0 = performance.now();
-      let computed = 0;
       try {
         while (this.queue.length && !this.stopRequested) {
-          const ids = this.queue.splice(0, CHUNK);
-          const records = (await Promise.all(ids.map((id) => getImage(db, id)))).filter((r): r is ImageRecord => r != null && r.projectId === projectId);
-          if (records.length === 0) continue;
+          const t0 = performance.now();
+          const chunk = this.queue.splice(0, CHUNK);
           const res = await computeFeatures({
-            extractor, source, ids: records.map((r) => r.id), views: 1, augment: null, seed: 0,
-            store: { store, scope, contentKeys: records.map(featureContentKey) },
+            extractor,
+            source: blobSource(new Map(chunk.map((i) => [i.id, i.training])), loaded.preprocessing.resize),
+            ids: chunk.map((i) => i.id),
+            views: 1,
+            augment: null,
+            seed: 0,
+            store: { store, scope, contentKeys: chunk.map((i) => i.contentKey) },
             shouldStop: () => this.stopRequested,
           });
           if (!res) break;
-          computed += res.computed ?? 0;
-          this.done += records.length;
-          this.post({ type: 'features-warmed', projectId, done: this.done, computed, seconds: (performance.now() - t0) / 1000 });
+          this.done += chunk.length;
+          this.computed += res.computed ?? 0;
+          this.seconds += (performance.now() - t0) / 1000;
+          this.post({ type: 'features-warmed', projectId, done: this.done, computed: this.computed, seconds: this.seconds });
         }
       } finally {
         frozen?.dispose();
       }
     } catch (e) {
-      this.post({ type: 'features-warmed', projectId: this.projectId ?? '', done: this.done, computed: 0, seconds: 0, error: errorText(e) });
+      if (projectId) this.post({ type: 'features-warmed', projectId, done: this.done, computed: this.computed, seconds: this.seconds, error: errorText(e) });
     } finally {
       this.scheduled = false;
     }
