@@ -3,7 +3,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { applyBackbone } from '../backbones/layers';
-import { evaluateImages } from './evaluate-set';
+import { evaluateFeatures, evaluateImages } from './evaluate-set';
+import { computeFeatures } from './features';
 import { pool, type FeatureExtractor } from './features';
 import { defaultRunConfig } from './run-config';
 import { Trainer } from './trainer';
@@ -34,6 +35,13 @@ describe('evaluateImages', () => {
     for (let i = 0; i < ref.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ref[i] - scored.probabilities[i]));
     expect(maxDiff).toBeLessThan(1e-4);
     expect(scored.accuracy).toBeCloseTo(result.validation!.accuracy, 6);
+    // The same scoring from features computed beforehand (a frozen run's test images read from the store).
+    const feats = (await computeFeatures({ extractor, source, ids: val.map((v) => v.id), views: 1, augment: null, seed: 0 }))!;
+    const fromFeatures = await evaluateFeatures(trainer.head, feats.views[0], feats.dim, val, 2);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(fromFeatures.labels).toEqual(scored.labels);
+    fromFeatures.probabilities.forEach((p, i) => expect(Math.abs(p - scored.probabilities[i])).toBeLessThan(1e-5));
+    expect((await evaluateFeatures(trainer.head, new Float32Array(0), feats.dim, [], 2)).probabilities).toHaveLength(0);
     const empty = await evaluateImages(extractor, trainer.head, source, [], 2);
     expect(empty.probabilities).toHaveLength(0);
     expect(tf.memory().numTensors).toBe(before);

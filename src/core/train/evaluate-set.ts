@@ -6,6 +6,18 @@ import { toModelRange, toUnitBatch, type PixelSource, type TrainImage } from './
 import { evaluateLogits, type EvalResult } from './evaluate';
 import type { FeatureExtractor } from './features';
 
+/** The same scoring on features already computed (N·dim floats, row i for images[i]). */
+export async function evaluateFeatures(head: tf.LayersModel, features: Float32Array, dim: number, images: TrainImage[], numClasses: number): Promise<EvalResult> {
+  const logits = images.length
+    ? tf.tidy(() => head.apply(tf.tensor2d(features, [images.length, dim]), { training: false }) as tf.Tensor2D)
+    : (tf.zeros([0, numClasses]) as tf.Tensor2D);
+  try {
+    return await evaluateLogits(logits, images.map((i) => i.label));
+  } finally {
+    logits.dispose();
+  }
+}
+
 export async function evaluateImages(
   extractor: FeatureExtractor,
   head: tf.LayersModel,

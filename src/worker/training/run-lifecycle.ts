@@ -3,11 +3,11 @@
 // progress to the page, and answers pause, resume and stop between batches.
 import * as tf from '@tensorflow/tfjs';
 import type { TrainImage } from '../../core/train/data';
-import { featureContentKey, featureScope, frozenExtractor } from '../../core/train/features';
+import { computeFeatures, featureContentKey, featureScope, frozenExtractor } from '../../core/train/features';
 import type { BackendChoice, BatchPoint, EpochMetrics } from '../../core/train/run-config';
 import { listBlocks } from '../../core/backbones/layers';
 import { Trainer, type Checkpoint } from '../../core/train/trainer';
-import { evaluateImages } from '../../core/train/evaluate-set';
+import { evaluateFeatures, evaluateImages } from '../../core/train/evaluate-set';
 import type { RunRecord } from '../../persistence/db';
 import { listImages } from '../../persistence/images-repo';
 import { appendRunLog, getRun, heartbeat, recordEpoch, updateRun } from '../../persistence/runs-repo';
@@ -151,14 +151,32 @@ export class RunLifecycle {
       const result = await trainer.run(checkpoint, best?.weights);
       const evaluation = result.validation ? toEvaluation(val, result.validation) : undefined;
       // The test set is scored once, after training, with the kept weights: no choice ever saw it.
-      const scored = test.length && result.status !== 'stopped' ? await evaluateImages(extractor, trainer.head, source, test, run.classes.length) : null;
+      // A frozen run with the backbone's stored weights reads the test images' features from the
+      // store when they are there (computed while they imported); they never touch training.
+      let testFeatures: { dim: number; views: Float32Array[] } | null = null;
+      if (test.length && result.status !== 'stopped' && trainCfg.mode === 'frozen' && pristine && opened.kind === 'layers') {
+        const frozen = frozenExtractor(spec, opened.model);
+        try {
+          testFeatures = await computeFeatures({
+            extractor: frozen, source, ids: test.map((t) => t.id), views: 1, augment: null, seed: cfg.seed,
+            store: { store: featureStore(db), scope: featureScope(spec, 'frozen-extractor'), contentKeys: test.map((t) => imageKey.get(t.id) ?? t.id) },
+          });
+        } finally {
+          frozen.dispose();
+        }
+      }
+      const scoreTest = () =>
+        testFeatures
+          ? evaluateFeatures(trainer.head, testFeatures.views[0], testFeatures.dim, test, run.classes.length)
+          : evaluateImages(extractor, trainer.head, source, test, run.classes.length);
+      const scored = test.length && result.status !== 'stopped' ? await scoreTest() : null;
       const testEvaluation = scored ? toEvaluation(test, scored) : undefined;
       // Reported beside the kept figure: what the last epoch's weights score on the test set when
       // early stopping put back an earlier epoch.
       let testLastEpoch: RunRecord['testLastEpoch'];
       if (scored && kept.last && kept.best && kept.best.epoch !== kept.last.epoch && result.bestEpoch != null) {
         trainer.loadWeights(kept.last.weights);
-        const last = await evaluateImages(extractor, trainer.head, source, test, run.classes.length);
+        const last = await scoreTest();
         trainer.loadWeights(kept.best.weights);
         testLastEpoch = { epoch: kept.last.epoch + 1 + epochOffset, accuracy: last.accuracy, n: test.length };
       }
