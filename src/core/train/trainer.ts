@@ -24,6 +24,19 @@ import type { Checkpoint, EpochPass, RunState, TrainerEvents, TrainerOptions, Tr
 
 export type { Checkpoint, TrainerEvents, TrainerOptions, TrainResult } from './trainer-types';
 
+/** Resolves in a new task (a MessageChannel message: no timer clamping), after pending messages. */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      ch.port2.close();
+      resolve();
+    };
+    ch.port2.postMessage(null);
+  });
+}
+
 export class Trainer {
   readonly head: tf.Sequential;
   private paused: { promise: Promise<void>; resolve: () => void } | null = null;
@@ -68,7 +81,18 @@ export class Trainer {
     return this.paused != null;
   }
 
+  private lastYield = 0;
+
+  /**
+   * Between batches: lets the worker's message loop run (pause and stop arrive as messages) at
+   * least every ~30 ms, since nothing else in a batch is sure to wait for a task, then waits
+   * while paused.
+   */
   private async gate() {
+    if (performance.now() - this.lastYield > 30) {
+      await nextTask();
+      this.lastYield = performance.now();
+    }
     while (this.paused) await this.paused.promise;
   }
 

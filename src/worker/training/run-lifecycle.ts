@@ -10,14 +10,15 @@ import { Trainer, type Checkpoint } from '../../core/train/trainer';
 import { evaluateFeatures, evaluateImages } from '../../core/train/evaluate-set';
 import type { RunRecord } from '../../persistence/db';
 import { listImages } from '../../persistence/images-repo';
-import { appendRunLog, getRun, heartbeat, recordEpoch, updateRun } from '../../persistence/runs-repo';
+import { appendRunLog, getRun, heartbeat, updateRun } from '../../persistence/runs-repo';
 import { featureStore } from '../../persistence/features-repo';
-import { getCheckpoint, saveCheckpoint } from '../../persistence/checkpoints-repo';
+import { getCheckpoint } from '../../persistence/checkpoints-repo';
 import { runLockName } from '../../persistence/run-watch';
 import { errorText } from '../../core/error-text';
 import { autoStage } from './auto-run';
-import { fromRecord, toEvaluation, toRecord } from './run-records';
+import { fromRecord, toEvaluation } from './run-records';
 import { IdbPixelSource } from './idb-pixel-source';
+import { RunWriter } from './run-writer';
 import type { WorkerEngine } from './worker-engine';
 
 export class RunLifecycle {
@@ -73,12 +74,15 @@ export class RunLifecycle {
 
     const source = new IdbPixelSource(db, cfg.backbone.preprocessing.resize);
     let pending: BatchPoint[] = [];
-    const writeEpoch = async (metrics: EpochMetrics, best: boolean) => {
+    const writes = new RunWriter(db, runId);
+    /** Queues the epoch's record; Auto's fit waits for it (it reads the history back), the trainer does not. */
+    const writeEpoch = async (metrics: EpochMetrics, best: boolean, wait = true) => {
       const points = pending;
       pending = [];
       metrics = { ...metrics, tensors: tf.memory().numTensors };
-      await recordEpoch(db, runId, metrics, points, best ? { epoch: metrics.epoch, valAcc: metrics.valAcc ?? metrics.trainAcc, valLoss: metrics.valLoss ?? metrics.trainLoss } : undefined);
+      writes.epoch(metrics, points, best ? { epoch: metrics.epoch, valAcc: metrics.valAcc ?? metrics.trainAcc, valLoss: metrics.valLoss ?? metrics.trainLoss } : undefined);
       this.post({ type: 'epoch', runId, metrics, best, numTensors: tf.memory().numTensors });
+      if (wait) await writes.drain();
     };
 
     // Stored features are valid only for the backbone's stored weights: not after a fine-tuned parent's weights go in.
@@ -104,7 +108,7 @@ export class RunLifecycle {
           run, extractor: frozen ?? this.engine.extractor(spec, opened), source, train, val, test,
           hashOf: new Map(images.map((i) => [i.id, i.hash])), fineTunable: opened.kind === 'layers' && spec.fineTunable,
           blocks: opened.kind === 'layers' ? listBlocks(opened.model).length : 0, post: this.post, shouldStop: () => stop.requested,
-          onEpoch: writeEpoch,
+          onEpoch: (metrics, best) => writeEpoch(metrics, best),
           store: pristine && frozen ? { store: featureStore(db), scope: featureScope(spec, 'frozen-extractor'), contentKey: (id) => imageKey.get(id) ?? id } : undefined,
         });
       } finally {
@@ -127,8 +131,11 @@ export class RunLifecycle {
         const mem = tf.memory();
         this.post({ type: 'batch', runId, point, epoch: p.epoch + 1 + epochOffset, batch: p.batch, batches: p.batches, imagesPerSecond: p.imagesPerSecond, numTensors: mem.numTensors, numBytes: mem.numBytes });
       },
-      onEpoch: (metrics, best) => writeEpoch({ ...metrics, epoch: metrics.epoch + epochOffset }, best),
-      onCheckpoint: (cp, kind) => ((kept[kind] = cp), saveCheckpoint(db, toRecord(runId, cp, kind))),
+      onEpoch: (metrics, best) => writeEpoch({ ...metrics, epoch: metrics.epoch + epochOffset }, best, false),
+      onCheckpoint: async (cp, kind) => {
+        kept[kind] = cp;
+        writes.checkpoint(cp, kind);
+      },
       onLog: (line) => void (logged = logged.then(() => appendRunLog(db, runId, line)).catch(() => undefined)),
     }, pristine ? { featureStore: { store: featureStore(db), contentKey: (id) => imageKey.get(id) ?? id } } : {});
     if (headStart) trainer.loadWeights(headStart);
@@ -148,7 +155,8 @@ export class RunLifecycle {
       }
       await updateRun(db, runId, { status: 'running', backend, backendReason: this.engine.backendReason, error: null, heartbeatAt: Date.now() });
       this.post({ type: 'status', status: 'training' });
-      const result = await trainer.run(checkpoint, best?.weights);
+      const result = await trainer.run(checkpoint, best?.weights).finally(() => writes.drain().catch(() => undefined));
+      await writes.drain();
       const evaluation = result.validation ? toEvaluation(val, result.validation) : undefined;
       // The test set is scored once, after training, with the kept weights: no choice ever saw it.
       // A frozen run with the backbone's stored weights reads the test images' features from the
