@@ -1,5 +1,6 @@
 // Training state for the open project: the draft run config, the worker's status, backend and
-// backbone info, the live run (throttled so charts never flood the main thread), and the runs.
+// backbone info, the live run (throttled so charts never flood the main thread), and the runs
+// (read from IndexedDB when the tab opens and when a run ends, not while one trains).
 import type { BackendDecision } from '../core/backend/choose';
 import { BACKBONES, DEFAULT_BACKBONE_ID, type BackboneSpec } from '../core/backbones/catalog';
 import { defaultRunConfig, type BackendChoice, type BackendName, type RunConfig } from '../core/train/run-config';
@@ -58,19 +59,18 @@ export interface TrainingSlice {
 const interrupted = new InterruptedRunWatch();
 
 export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
-  const folder = new LiveFolder(() => get().live, (live) => set({ live }));
-  // The runs list (an IndexedDB read) is refreshed at most once a second while epochs arrive.
-  let runsTimer: ReturnType<typeof setTimeout> | null = null;
-  let lastRunsLoad = 0;
-  const refreshRuns = () => {
-    if (runsTimer) return;
-    const wait = Math.max(0, 1000 - (Date.now() - lastRunsLoad));
-    runsTimer = setTimeout(() => {
-      runsTimer = null;
-      lastRunsLoad = Date.now();
-      void get().loadRuns();
-    }, wait);
-  };
+  // The run's record in the list follows its live epochs in memory: reading every run of the
+  // project back from IndexedDB while training costs the page long tasks (the records carry their
+  // batch curves); the list is read again when the run ends.
+  const folder = new LiveFolder(
+    () => get().live,
+    (live) => {
+      const runs = get().runs;
+      const i = runs.findIndex((r) => r.id === live.runId);
+      if (i < 0 || runs[i].history === live.history) return set({ live });
+      set({ live, runs: runs.map((r, k) => (k === i ? { ...r, history: live.history } : r)) });
+    },
+  );
 
   const onMessage = (msg: FromWorker) => {
     switch (msg.type) {
@@ -85,7 +85,9 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
         break;
       case 'backbone-ready':
         set({ backboneInfo: msg.info, backboneProgress: null });
-        void get().loadCachedBackbones();
+        // Every run start loads its backbone again; the cached list (each record read back carries
+        // the weights, megabytes decoded on this thread) is read only when this one is new to it.
+        if (!get().cachedBackbones.some((b) => b.id === msg.info.spec.id)) void get().loadCachedBackbones();
         break;
       case 'features-progress': {
         const live = get().live;
@@ -111,7 +113,6 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
         break;
       case 'epoch':
         folder.addEpoch(msg.metrics, msg.numTensors);
-        refreshRuns();
         break;
       case 'run-finished': {
         folder.flush();
@@ -240,7 +241,8 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
         });
         beginLive(run);
         trainingClient.send({ type: 'train', runId: run.id, resume: false, backend: trainConfig.backend });
-        await get().loadRuns();
+        // The new run joins the list as created (the list is read again when it ends).
+        set({ runs: [run, ...get().runs.filter((r) => r.id !== run.id)] });
         return run.id;
       } catch (e) {
         get().notify('error', `Could not start training: ${errorText(e)}`);
