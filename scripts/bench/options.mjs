@@ -44,6 +44,9 @@ export const USAGE = `Usage: npm run bench -- [options]     (or node scripts/ben
   --import-baseline DIR  the import section also times another build (a checkout with its dist/ built,
                       e.g. git worktree add ../before <commit> && cd ../before && npm ci && npm run build),
                       interleaved with this one, and prints the ratio of images per second
+  --throttle N        after the frozen run, one more frozen run in the same page (features cached)
+                      with the page's CPU throttled N× through the DevTools protocol, for its longest
+                      main-thread task on a slow machine (default 4; 1 skips it)
   --backends LIST     comma-separated backends for the throughput section (default wasm,webgpu,webgl,cpu)
   --only LIST         run only these sections: ${SECTIONS.join(',')} (default all)
   --json FILE         where to write every figure (default bench-results/bench.json; bench.svg beside it)
@@ -64,7 +67,7 @@ function parseArgv(argv) {
     if (value === undefined) throw new Error(`--${key} needs a value\n\n${USAGE}`);
     out[key] = value;
   }
-  const known = ['dataset', 'val', 'val-fraction', 'test', 'test-fraction', 'seeds', 'reference', 'tta', 'backbone', 'mode', 'epochs', 'seed', 'backends', 'only', 'json', 'import-baseline', 'model-first', 'finetune-epochs', 'finetune-schedule', 'finetune-lr', 'help'];
+  const known = ['dataset', 'val', 'val-fraction', 'test', 'test-fraction', 'seeds', 'reference', 'tta', 'backbone', 'mode', 'epochs', 'seed', 'backends', 'only', 'json', 'import-baseline', 'throttle', 'model-first', 'finetune-epochs', 'finetune-schedule', 'finetune-lr', 'help'];
   for (const k of Object.keys(out)) if (!known.includes(k)) throw new Error(`unknown option --${k}\n\n${USAGE}`);
   return out;
 }
@@ -248,6 +251,7 @@ export function resolveOptions(argv) {
     finetuneEpochs: num('finetune-epochs', null, (v) => Number.isInteger(v) && v >= 1 && v <= 500),
     finetuneSchedule: a['finetune-schedule'] ?? null,
     finetuneLr: num('finetune-lr', null, (v) => v > 0 && v < 1),
+    throttle: num('throttle', 4, (v) => v >= 1 && v <= 20),
     seed,
     seeds,
     reference: parseYesNo(a.reference, 'reference', true),

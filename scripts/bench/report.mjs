@@ -137,6 +137,7 @@ function responsivenessSection(res) {
   const row = (label, s) => rows.push([label, String(s.longTasks), String(s.longestTaskMs), `≤ ${TARGETS.longestTaskMs}${mark(s.longestTaskMs <= TARGETS.longestTaskMs)}`]);
   if (res.frozen) row('studio, frozen run', res.frozen);
   if (res.memory) res.memory.runs.forEach((r, i) => row(`studio, frozen run ${i + 2}`, r));
+  if (res.frozen?.throttled) row(`studio, frozen run again, page CPU throttled ${res.frozen.throttled.rate}×`, res.frozen.throttled);
   if (res.finetune) row('studio, fine-tune run', res.finetune);
   for (const p of res.peer.filter(Boolean)) rows.push([`peer: ${p.label} (trains on the main thread; its own work only)`, String(p.longTasks), String(p.longestTaskMs), 'for reference']);
   const lines = ['#### 5. Responsiveness (main-thread long tasks while training, PerformanceObserver "longtask")', ''];

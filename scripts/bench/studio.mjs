@@ -2,7 +2,8 @@
 // validation folder), pick the backbone by URL, train, and read the run back from IndexedDB.
 // Each phase is timed; a page-side tracker records when the worker computes features and when
 // the run ends, and a PerformanceObserver records main-thread long tasks. The memory section
-// trains three more frozen runs in the same page and compares tensors and heap before and after.
+// trains three more frozen runs in the same page and compares tensors and heap before and after;
+// a last frozen run trains with the page's CPU throttled (--throttle) for the long tasks on a slow machine.
 import { pct } from './format.mjs';
 import { freshPage, pageHeap, seconds, sleep, workerTensors } from './browser.mjs';
 
@@ -276,6 +277,21 @@ export async function runStudio(bench, opts, mode, log, memoryRuns = 0, seed = o
       const after = { workerTensors: await workerTensors(page), ...(await pageHeap(page)) };
       memory = { runs, before, after, tensorDelta: before.workerTensors != null && after.workerTensors != null ? after.workerTensors - before.workerTensors : null, heapDeltaBytes: after.cdpUsedSize - before.cdpUsedSize };
       log(`  memory: worker tensors ${before.workerTensors} → ${after.workerTensors}, page heap ${(before.cdpUsedSize / 1e6).toFixed(1)} → ${(after.cdpUsedSize / 1e6).toFixed(1)} MB after ${memoryRuns} runs`);
+    }
+    if (mode === 'frozen' && opts.throttle > 1) {
+      // The same frozen run again (its features now cached) with the page's CPU slowed down as
+      // DevTools does, from the click on Start training to the run's end.
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Emulation.setCPUThrottlingRate', { rate: opts.throttle });
+      try {
+        const t = await trainOnce(page, 1 + memoryRuns, 'frozen');
+        const s = summarise(t.run, t, images, {});
+        result.throttled = { rate: opts.throttle, longTasks: s.longTasks, longestTaskMs: s.longestTaskMs, trainSeconds: s.trainSeconds };
+        log(`  frozen again, page CPU throttled ${opts.throttle}x: ${s.epochs} epochs, ${s.trainSeconds.toFixed(1)} s, longest main-thread task ${s.longestTaskMs} ms (${s.longTasks} long tasks; unthrottled ${result.longestTaskMs} ms)`);
+      } finally {
+        await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+        await cdp.detach();
+      }
     }
     result.pageErrors = errors.filter((e) => !/favicon/.test(e));
     return { result, memory };
