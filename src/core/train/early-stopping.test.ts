@@ -97,4 +97,26 @@ describe('EarlyStopping', () => {
     expect(() => new EarlyStopping({ patience: 1.5, mode: 'min', restoreBest: true })).toThrow();
     expect(() => new EarlyStopping({ patience: 1, minDelta: NaN, mode: 'min', restoreBest: true })).toThrow();
   });
+
+  it('watching accuracy, an exact tie goes to the lower loss; a worse loss or a lower accuracy does not count', () => {
+    const es = new EarlyStopping({ patience: 3, mode: 'max', minDelta: 0.001, restoreBest: true });
+    expect(es.update(0, 0.9, 0.40).improved).toBe(true);
+    expect(es.update(1, 0.9, 0.45).improved).toBe(false); // tie, worse loss
+    expect(es.update(2, 0.9, 0.30).improved).toBe(true); // tie, better loss: the later epoch is kept
+    expect(es.bestEpoch).toBe(2);
+    expect(es.wait).toBe(0);
+    expect(es.update(3, 0.8999, 0.10).improved).toBe(false); // lower accuracy, whatever the loss
+    expect(es.update(4, 0.9, Number.NaN).improved).toBe(false);
+    expect(es.update(5, 0.9, 0.31).improved).toBe(false);
+    expect(es.update(6, 0.9).improved).toBe(false); // no tie-break value given
+    expect(es.bestEpoch).toBe(2);
+    // The tie-break value survives a checkpoint round trip (JSON turns Infinity into null).
+    const b = new EarlyStopping({ patience: 3, mode: 'max', minDelta: 0.001, restoreBest: true });
+    b.setState(JSON.parse(JSON.stringify(es.getState())));
+    expect(b.update(7, 0.9, 0.305).improved).toBe(false);
+    expect(b.update(8, 0.9, 0.29).improved).toBe(true);
+    const fresh = new EarlyStopping({ patience: 3, mode: 'max', restoreBest: true });
+    fresh.setState(JSON.parse(JSON.stringify(new EarlyStopping({ patience: 3, mode: 'max', restoreBest: true }).getState())));
+    expect(fresh.update(0, 0.5, 1).improved).toBe(true);
+  });
 });

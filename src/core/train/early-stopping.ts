@@ -15,6 +15,8 @@ export interface EarlyStoppingOptions {
 export interface EarlyStoppingState {
   bestEpoch: number;
   bestValue: number;
+  /** The tie-break value (lower is better) at the best epoch; absent in checkpoints made before it existed. */
+  bestTie?: number;
   wait: number;
   stopped: boolean;
 }
@@ -28,6 +30,8 @@ export class EarlyStopping {
   bestEpoch = -1;
   /** Best value so far: +Infinity ('min') / −Infinity ('max') before the first update. */
   bestValue: number;
+  /** Tie-break value (lower is better, e.g. the loss) at the best epoch. */
+  bestTie = Infinity;
   /** Consecutive epochs without improvement. */
   wait = 0;
   /** Latched once `update` has returned stop: true. */
@@ -46,17 +50,22 @@ export class EarlyStopping {
 
   /**
    * Records `value` for `epoch`. `improved` is true when it beats the best by more than minDelta
-   * (the first finite value always does; NaN never does). `stop` is true once `patience`
-   * consecutive epochs have not improved.
+   * (the first finite value always does; NaN never does), or when it equals the best exactly and
+   * its `tie` (lower is better: the loss when watching accuracy, which on a small validation set
+   * often ties) beats the best epoch's. `stop` is true once `patience` consecutive epochs have not
+   * improved.
    */
-  update(epoch: number, value: number): { improved: boolean; stop: boolean } {
-    const improved =
+  update(epoch: number, value: number, tie?: number): { improved: boolean; stop: boolean } {
+    const beats =
       !Number.isNaN(value) &&
       (this.mode === 'min' ? value < this.bestValue - this.minDelta : value > this.bestValue + this.minDelta) &&
       // the very first finite value always counts (Infinity − minDelta is still Infinity)
       Number.isFinite(value);
+    const breaksTie = !beats && value === this.bestValue && tie != null && !Number.isNaN(tie) && tie < this.bestTie;
+    const improved = beats || breaksTie;
     if (improved) {
       this.bestValue = value;
+      this.bestTie = tie ?? Infinity;
       this.bestEpoch = epoch;
       this.wait = 0;
     } else {
@@ -79,13 +88,14 @@ export class EarlyStopping {
 
   /** Plain snapshot for checkpoints (JSON-safe apart from ±Infinity before the first update). */
   getState(): EarlyStoppingState {
-    return { bestEpoch: this.bestEpoch, bestValue: this.bestValue, wait: this.wait, stopped: this.stopped };
+    return { bestEpoch: this.bestEpoch, bestValue: this.bestValue, bestTie: this.bestTie, wait: this.wait, stopped: this.stopped };
   }
 
   /** Resumes from a `getState()` snapshot. */
   setState(state: EarlyStoppingState): void {
     this.bestEpoch = state.bestEpoch;
     this.bestValue = state.bestEpoch < 0 ? (this.mode === 'min' ? Infinity : -Infinity) : state.bestValue;
+    this.bestTie = state.bestEpoch < 0 ? Infinity : (state.bestTie ?? Infinity);
     this.wait = state.wait;
     this.stopped = state.stopped;
   }

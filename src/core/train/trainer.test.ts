@@ -224,7 +224,7 @@ describe('Trainer', () => {
     expect(tf.memory().numTensors).toBe(before);
     bb.dispose();
   });
-  it('early stopping can watch validation accuracy: the kept epoch is the most accurate one', async () => {
+  it('early stopping can watch validation accuracy: the kept epoch is the most accurate one, ties to the lower loss', async () => {
     const bb = buildTestBackbone();
     const before = tf.memory().numTensors;
     const cfg = config({ epochs: 12, lr: 0.05, earlyStopping: { enabled: true, patience: 12, minDelta: 0, restoreBest: true, monitor: 'accuracy' } });
@@ -233,7 +233,9 @@ describe('Trainer', () => {
     const r = await trainer.run();
     const top = Math.max(...epochs.map((m) => m.valAcc!));
     expect(epochs[r.bestEpoch! - 1].valAcc).toBe(top);
-    expect(epochs.findIndex((m) => m.valAcc === top)).toBe(r.bestEpoch! - 1);
+    const tied = epochs.filter((m) => m.valAcc === top);
+    expect(epochs[r.bestEpoch! - 1].valLoss).toBe(Math.min(...tied.map((m) => m.valLoss!)));
+    expect(tied.length).toBeGreaterThan(1); // the tie-break was exercised
     expect(r.validation!.accuracy).toBe(top);
     trainer.dispose();
     expect(tf.memory().numTensors).toBe(before);

@@ -377,8 +377,9 @@ export class Trainer {
     const accuracy = metrics.valAcc ?? metrics.trainAcc;
     let improved: boolean;
     let stop = false;
-    if (cfg.earlyStopping.enabled) ({ improved, stop } = s.es.update(epoch, s.byAccuracy ? accuracy : loss));
-    else if (s.byAccuracy) improved = s.bestAccuracy == null || accuracy > s.bestAccuracy;
+    // Watching accuracy, the loss breaks exact ties (common on a small validation set).
+    if (cfg.earlyStopping.enabled) ({ improved, stop } = s.es.update(epoch, s.byAccuracy ? accuracy : loss, s.byAccuracy ? loss : undefined));
+    else if (s.byAccuracy) improved = s.bestAccuracy == null || accuracy > s.bestAccuracy || (accuracy === s.bestAccuracy && loss < (s.best.bestValLoss ?? Infinity));
     else improved = s.best.bestValLoss == null || loss < s.best.bestValLoss;
     if (improved) {
       s.best = { ...s.best, bestValLoss: loss, bestValAcc: metrics.valAcc, bestEpoch: epoch + 1 };
