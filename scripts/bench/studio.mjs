@@ -245,7 +245,7 @@ export async function runStudio(bench, opts, mode, log, memoryRuns = 0, seed = o
     const testText = result.testAccuracy != null ? `test accuracy ${(result.testAccuracy * 100).toFixed(1)}% on ${result.testImages} images, ` : '';
     log(
       `  ${mode}${seed != null ? ` (seed ${seed})` : ''}: ${testText}val accuracy ${(result.valAccuracy * 100).toFixed(1)}% on ${result.valImages} images, ${result.epochs} epochs on ${result.backend}, ` +
-        `end to end ${result.endToEndSeconds.toFixed(1)} s (import ${result.importSeconds + result.importValSeconds} s, backbone ${backboneSeconds} s, train ${result.trainSeconds.toFixed(1)} s), longest main-thread task ${result.longestTaskMs} ms`,
+        `end to end ${result.endToEndSeconds.toFixed(1)} s (import ${(result.importSeconds + result.importValSeconds).toFixed(1)} s, backbone ${backboneSeconds} s, train ${result.trainSeconds.toFixed(1)} s), longest main-thread task ${result.longestTaskMs} ms`,
     );
 
     if (opts.tta) {
