@@ -17,25 +17,13 @@ import { makeOptimizer, getOptimizerState, setOptimizerState } from './optimizer
 import { addGrads, applyGroups, type GradSums, type ParamGroup as Group } from './train-step';
 import { createRng } from './rng';
 import { lrAt } from './schedules';
+import { nextTask } from './next-task';
 import type { EpochMetrics, RunConfig } from './run-config';
 import { applyNamedWeights, decodeNamed, encodeNamed, layerWeights, type EncodedWeights } from './weights';
 import { evaluateLogits, type EvalResult } from './evaluate';
 import type { Checkpoint, EpochPass, RunState, TrainerEvents, TrainerOptions, TrainResult } from './trainer-types';
 
 export type { Checkpoint, TrainerEvents, TrainerOptions, TrainResult } from './trainer-types';
-
-/** Resolves in a new task (a MessageChannel message: no timer clamping), after pending messages. */
-function nextTask(): Promise<void> {
-  return new Promise((resolve) => {
-    const ch = new MessageChannel();
-    ch.port1.onmessage = () => {
-      ch.port1.close();
-      ch.port2.close();
-      resolve();
-    };
-    ch.port2.postMessage(null);
-  });
-}
 
 export class Trainer {
   readonly head: tf.Sequential;
