@@ -35,9 +35,10 @@ interface StoredRun {
   bestEpoch: number | null;
   totalEpochs: number;
   split: { train: string[]; val: string[] };
-  evaluation?: { imageIds: string[]; labels: number[]; probabilities: number[]; numClasses: number };
+  evaluation?: { imageIds: string[]; labels: number[]; probabilities: number[]; numClasses: number; outOfFold?: { k: number } };
   study?: {
     k: number;
+    fitOn?: string;
     foldSizes?: number[];
     rows: { accuracy: number; spread: number; steps: number; foldAccuracy: number[]; foldMacroF1?: number[]; foldLoss?: number[]; candidate: { l2: number; hiddenUnits: number } }[];
     plan: { mode: string; reason: string; headSteps: number; cvAccuracy: number };
@@ -75,7 +76,7 @@ describe('Auto', () => {
     expect(run.status).toBe('done');
     expect(run.config.auto?.enabled).toBe(true);
     const study = run.study!;
-    // 12 per class, 15% validation: 10 training images per class → 5 folds; every family fits a 30 s budget here.
+    // 12 per class, training and validation images together in the folds → 5 folds; every family fits a 30 s budget here.
     expect(study.k).toBe(5);
     expect(study.rows.length).toBeGreaterThanOrEqual(8);
     for (const r of study.rows) expect(r.foldAccuracy).toHaveLength(5);
@@ -83,23 +84,31 @@ describe('Auto', () => {
     for (let i = 1; i < study.rows.length; i++) expect(study.rows[i].accuracy).toBeLessThanOrEqual(study.rows[i - 1].accuracy);
     // Too few images per class to fine-tune: the frozen plan, with the chosen head in the stored config.
     expect(study.plan.mode).toBe('frozen');
-    expect(study.plan.reason).toMatch(/3 classes, about 10 images each; frozen features separate them at \d+%/);
+    expect(study.plan.reason).toMatch(/3 classes, about 12 images each; frozen features separate them at \d+%/);
+    expect(run.split.val.length).toBeGreaterThan(0);
     expect(run.config.mode).toBe('frozen');
     expect(run.config.head.l2).toBe(study.rows[0].candidate.l2);
-    // The head fit is the run's history; the kept model is its last epoch, and the evaluation says the same.
+    // The head fit on every training and validation image is the run's history; the kept model is
+    // its last epoch. Its validation figures are the chosen setting's out-of-fold predictions of
+    // all those images (each from the fold model that did not train on it), and say so.
+    expect(study.fitOn).toBe('train+val');
     expect(run.history.at(-1)!.epoch).toBe(study.plan.headSteps);
     expect(run.bestEpoch).toBe(study.plan.headSteps);
     expect(run.bestValAcc).toBe(run.history.at(-1)!.valAcc);
-    expect(run.evaluation!.imageIds.sort()).toEqual([...run.split.val].sort());
+    expect(run.evaluation!.outOfFold).toEqual({ k: 5 });
+    expect(run.evaluation!.imageIds.sort()).toEqual([...run.split.train, ...run.split.val].sort());
     expect(evalAccuracy(run.evaluation!)).toBeCloseTo(run.bestValAcc!, 6);
+    expect(evalAccuracy(run.evaluation!)).toBeCloseTo(study.rows[0].accuracy, 6);
+    await expect.poll(() => page.getByTestId('live-panel').getByTestId('headline').textContent()).toMatch(/of 36 right .*out of fold \(5-fold cross-validation\)/);
+    await expect.poll(() => page.getByTestId('auto-fit-on').textContent()).toMatch(/trains on every training and validation image/);
     expect(run.bestValAcc).toBeGreaterThanOrEqual(0.8);
     // In plain words on the Train tab, with the table behind a disclosure.
     await expect.poll(() => page.getByTestId('auto-plan').textContent()).toMatch(/Auto chose:.*frozen features/);
     await page.getByText(/What Auto tried: \d+ settings, 5-fold cross-validation/).click();
     await expect.poll(() => page.getByTestId('auto-status').locator('details.auto-table').first().locator('tbody tr').count()).toBe(study.rows.length);
     await screenshot(page, 'auto-02-table');
-    // Cross-validation of the chosen setting, fold by fold, stored with the run: every training image in one fold.
-    expect(study.foldSizes!.reduce((a, b) => a + b, 0)).toBe(run.split.train.length);
+    // Cross-validation of the chosen setting, fold by fold, stored with the run: every training and validation image in one fold.
+    expect(study.foldSizes!.reduce((a, b) => a + b, 0)).toBe(run.split.train.length + run.split.val.length);
     expect(study.rows[0].foldMacroF1).toHaveLength(5);
     expect(study.rows[0].foldLoss).toHaveLength(5);
     const folds = page.getByTestId('fold-table');
@@ -145,7 +154,7 @@ describe('Auto', () => {
     const plan = run.study!.plan;
     expect(run.status).toBe('done');
     expect(plan.mode).toBe('finetune');
-    expect(plan.reason).toMatch(/2 classes, about 22 images each; frozen features separate them at \d+%.*: fine-tuning the last \d+ blocks for \d+ epochs/);
+    expect(plan.reason).toMatch(/2 classes, about 26 images each; frozen features separate them at \d+%.*: fine-tuning the last \d+ blocks for \d+ epochs/);
     expect(run.config).toMatchObject({ mode: 'finetune', epochs: 0 });
     // The head fit's passes, then the fine-tuning epochs numbered on from them.
     const head = run.history.filter((h) => h.stage === 1);
@@ -154,7 +163,10 @@ describe('Auto', () => {
     expect(tuned.length).toBeGreaterThanOrEqual(1);
     expect(tuned[0].epoch).toBe(plan.headSteps + 1);
     expect(run.totalEpochs).toBe(plan.headSteps + (run.config as unknown as { finetune: { epochs: number } }).finetune.epochs);
+    // Fine-tuning keeps the validation images out of training to check each epoch on them.
+    expect(run.study!.fitOn).toBe('train');
     expect(run.evaluation!.imageIds.length).toBe(run.split.val.length);
+    expect(run.evaluation!.outOfFold).toBeUndefined();
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -176,7 +188,7 @@ describe('Auto', () => {
     await screenshot(page, 'auto-03-flowers');
     const [run] = await idbAll<StoredRun>(page, 'runs');
     const study = run.study!;
-    console.log(`[auto] flowers: ${study.rows.length} settings, ${study.k} folds, best ${(study.rows[0].accuracy * 100).toFixed(1)}% out of fold; validation ${((run.bestValAcc ?? 0) * 100).toFixed(1)}% on ${run.split.val.length}; ${study.plan.reason}`);
+    console.log(`[auto] flowers: ${study.rows.length} settings, ${study.k} folds, best ${(study.rows[0].accuracy * 100).toFixed(1)}% out of fold; kept head ${((run.bestValAcc ?? 0) * 100).toFixed(1)}% out of fold on ${run.evaluation!.labels.length}; ${study.plan.reason}`);
     expect(study.plan.mode).toBe('frozen');
     expect(study.plan.reason).toMatch(/fine-tuning is turned off/);
     // Five classes: chance is 20%; frozen MobileNetV2 features do far better on flowers.

@@ -122,6 +122,12 @@ export interface RunStudy {
   budgetMs: number;
   elapsedMs: number;
   plan: AutoPlan;
+  /**
+   * Which images the study's folds and the final head fit used: 'train+val' (a frozen plan: every
+   * non-test image; the validation figures are out of fold) or 'train'. Absent in runs stored
+   * before Auto pooled them: the study and the fit used the training images only.
+   */
+  fitOn?: 'train+val' | 'train';
 }
 
 /** One image view's backbone features, kept across runs (schema v3); see core/train/features featureKey. */
@@ -137,6 +143,12 @@ export interface RunEvaluation {
   /** Row-major [N × numClasses] softmax probabilities. */
   probabilities: number[];
   numClasses: number;
+  /**
+   * Set when these are out-of-fold predictions (Auto's frozen plan fits on every non-test image):
+   * each image was scored by the fold model of a k-fold cross-validation that never trained on
+   * it, not by the kept model.
+   */
+  outOfFold?: { k: number };
 }
 
 export type CheckpointKind = 'last' | 'best';

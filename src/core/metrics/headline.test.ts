@@ -32,4 +32,12 @@ describe('headline', () => {
     expect(runHeadline({ evaluation: set(36, 33), testEvaluation: set(0, 0) })?.on).toBe('validation');
     expect(runHeadline({})).toBeNull();
   });
+
+  it('says when the figure is out of fold (Auto fitted on every non-test image)', () => {
+    const oof = runHeadline({ evaluation: { ...set(40, 30), outOfFold: { k: 5 } } });
+    expect(oof).toMatchObject({ on: 'out-of-fold', where: 'out of fold (5-fold cross-validation)' });
+    expect(oof?.text).toMatch(/^30 of 40 right/);
+    // A test set still comes first.
+    expect(runHeadline({ evaluation: { ...set(40, 30), outOfFold: { k: 5 } }, testEvaluation: set(20, 18) })?.on).toBe('test');
+  });
 });

@@ -9,14 +9,19 @@ export interface ScoredSet {
   /** Row-major [N × numClasses] probabilities. */
   probabilities: number[];
   numClasses: number;
+  /** Out-of-fold predictions (see RunEvaluation): scored by cross-validation models, not the kept one. */
+  outOfFold?: { k: number };
 }
 
 export interface Headline extends Proportion {
-  /** Which images were scored: held-out test images when the run has them, else validation images. */
-  on: 'test' | 'validation';
+  /**
+   * Which images were scored: held-out test images when the run has them, else validation images,
+   * or (Auto fitted on every non-test image) all of them out of fold.
+   */
+  on: 'test' | 'validation' | 'out-of-fold';
   /** "33 of 36 right (92%, likely 78–97%)". */
   text: string;
-  /** "on test images" / "on validation images". */
+  /** "on test images" / "on validation images" / "out of fold (5-fold cross-validation)". */
   where: string;
 }
 
@@ -51,6 +56,7 @@ export function runHeadline(run: { evaluation?: ScoredSet; testEvaluation?: Scor
   const set = test ?? run.evaluation;
   if (!set || set.labels.length === 0) return null;
   const k = countRight(set);
-  const on = test ? 'test' : 'validation';
-  return { ...wilson(k, set.labels.length), on, text: formatHeadline(k, set.labels.length), where: `on ${on} images` };
+  const on = test ? 'test' : set.outOfFold ? 'out-of-fold' : 'validation';
+  const where = on === 'out-of-fold' ? `out of fold (${set.outOfFold!.k}-fold cross-validation)` : `on ${on} images`;
+  return { ...wilson(k, set.labels.length), on, text: formatHeadline(k, set.labels.length), where };
 }

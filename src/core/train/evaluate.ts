@@ -12,7 +12,7 @@ export interface EvalResult {
 }
 
 export async function evaluateLogits(logits: tf.Tensor2D, labels: number[]): Promise<EvalResult> {
-  const [n, k] = logits.shape;
+  const k = logits.shape[1];
   const [probs, losses] = tf.tidy(() => {
     const logp = tf.logSoftmax(logits);
     const y = tf.oneHot(tf.tensor1d(labels, 'int32'), k).toFloat();
@@ -21,13 +21,20 @@ export async function evaluateLogits(logits: tf.Tensor2D, labels: number[]): Pro
   const p = (await probs.data()) as Float32Array;
   const l = await losses.data();
   tf.dispose([probs, losses]);
+  return evaluateProbabilities(p, labels, k, Array.from(l));
+}
+
+/** The same figures from probabilities already computed (losses from them unless given). */
+export function evaluateProbabilities(p: Float32Array, labels: number[], k: number, losses?: number[]): EvalResult {
+  const n = labels.length;
+  if (p.length !== n * k) throw new Error(`expected ${n * k} probabilities for ${n} images × ${k} classes, got ${p.length}`);
   let correct = 0;
   let lossSum = 0;
   for (let i = 0; i < n; i++) {
     let arg = 0;
     for (let c = 1; c < k; c++) if (p[i * k + c] > p[i * k + arg]) arg = c;
     if (arg === labels[i]) correct++;
-    lossSum += l[i];
+    lossSum += losses ? losses[i] : -Math.log(Math.max(p[i * k + labels[i]], 1e-12));
   }
   return { loss: n ? lossSum / n : 0, accuracy: n ? correct / n : 0, probabilities: p, numClasses: k, labels };
 }

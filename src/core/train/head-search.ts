@@ -37,6 +37,8 @@ export interface FamilyInput {
   seed: number;
   /** Optional rows scored at each evaluation, never trained on (the final fit's validation images). */
   val?: { x: tf.Tensor2D; labels: number[] };
+  /** Study only: keep each row's softmax probabilities from the fold model that did not train on it, after the last pass. */
+  outOfFold?: boolean;
   onEval?: (e: FamilyEval) => void | Promise<void>;
   shouldStop?: () => boolean;
 }
@@ -62,6 +64,8 @@ export interface FamilyResult {
   evals: FamilyEval[];
   /** Final fit only: per candidate, its weights as [hidden kernel, hidden bias]? + [logits kernel, logits bias]. */
   weights: tf.Tensor[][] | null;
+  /** With `outOfFold` and folds, once the last pass ran: per candidate, row-major [N × C] out-of-fold probabilities. */
+  outOfFold: Float32Array[] | null;
   stopped: boolean;
 }
 
@@ -159,6 +163,18 @@ export async function trainFamily(inp: FamilyInput): Promise<FamilyResult> {
   };
 
   const evals: FamilyEval[] = [];
+  let outOfFold: Float32Array[] | null = null;
+  /** [N, m, C]: each row's probabilities from the one slice per candidate that held it out. */
+  const heldOutProbabilities = async () => {
+    const p = tf.tidy(() => tf.softmax(logitsOf(x, null)).mul(consts.held.expandDims(2)).reshape([N, m, K, C]).sum(2));
+    const data = (await p.data()) as Float32Array;
+    p.dispose();
+    return candidates.map((_, j) => {
+      const out = new Float32Array(N * C);
+      for (let n = 0; n < N; n++) out.set(data.subarray((n * m + j) * C, (n * m + j + 1) * C), n * C);
+      return out;
+    });
+  };
   const evaluate = async (step: number) => {
     const stats = tf.tidy(() => {
       const logits = logitsOf(x, null);
@@ -254,6 +270,7 @@ export async function trainFamily(inp: FamilyInput): Promise<FamilyResult> {
         });
       });
       if (t % inp.evalEvery === 0 || t === inp.steps) await evaluate(t);
+      if (t === inp.steps && folds && inp.outOfFold) outOfFold = await heldOutProbabilities();
       // Give the worker's message loop a turn (pause/stop messages) now and then.
       if (t % 25 === 0) await new Promise((r) => setTimeout(r, 0));
     }
@@ -267,7 +284,7 @@ export async function trainFamily(inp: FamilyInput): Promise<FamilyResult> {
         }),
       );
     }
-    return { evals, weights, stopped };
+    return { evals, weights, outOfFold, stopped };
   } finally {
     tf.dispose([...vars, ...moments.flatMap((mo) => [mo.m, mo.v])]);
     tf.dispose(Object.values(consts));

@@ -57,3 +57,42 @@ export async function fitHead(inp: FitInput): Promise<{ weights: { name: string;
     val?.x.dispose();
   }
 }
+
+export interface OutOfFoldInput {
+  features: Float32Array;
+  dim: number;
+  labels: number[];
+  numClasses: number;
+  candidate: HeadCandidate;
+  steps: number;
+  seed: number;
+  mean: Float32Array;
+  std: Float32Array;
+  /** The study's folds: fold[i] of each row, k of them. */
+  folds: number[];
+  k: number;
+  /** How often the out-of-fold curve is read (default 8, as the final fit). */
+  evalEvery?: number;
+  shouldStop?: () => boolean;
+}
+
+/**
+ * The chosen head's cross-validation once more, this time keeping its predictions: every row's
+ * softmax probabilities (row-major [N × C]) from the fold model that never trained on it, after
+ * `steps` passes, and the pooled out-of-fold accuracy and loss read along the way. When Auto fits
+ * its final head on every image, these are its honest figures. Null when stopped first.
+ */
+export async function outOfFoldPredictions(inp: OutOfFoldInput): Promise<{ probabilities: Float32Array; curve: { step: number; accuracy: number; loss: number }[] } | null> {
+  const { dim, candidate: c } = inp;
+  const x = tf.tensor2d(c.standardize ? standardizeRows(inp.features, dim, inp.mean, inp.std) : inp.features, [inp.labels.length, dim]);
+  try {
+    const res = await trainFamily({
+      x, labels: inp.labels, numClasses: inp.numClasses, candidates: [c], folds: inp.folds, k: inp.k, steps: inp.steps,
+      evalEvery: inp.evalEvery ?? 8, seed: inp.seed, outOfFold: true, shouldStop: inp.shouldStop,
+    });
+    const probabilities = res.outOfFold?.[0];
+    return probabilities ? { probabilities, curve: res.evals.map((e) => ({ step: e.step, accuracy: e.accuracy[0], loss: e.loss[0] })) } : null;
+  } finally {
+    x.dispose();
+  }
+}

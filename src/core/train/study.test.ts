@@ -4,7 +4,8 @@ import { buildHead } from './head';
 import type { HeadCandidate } from './head-search';
 import { createRng } from './rng';
 import { defaultFamilies, runStudy } from './study';
-import { fitHead } from './study-fit';
+import { fitHead, outOfFoldPredictions } from './study-fit';
+import { trainFamily } from './head-search';
 import { chooseK, stratifiedFolds } from './study-folds';
 import { applyNamedWeights, encodeNamed } from './weights';
 
@@ -140,6 +141,54 @@ describe('fitHead', () => {
       expect(acc).toBeGreaterThan(0.9);
       head.dispose();
       tf.dispose(fit.weights.map((w) => w.tensor));
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('outOfFoldPredictions', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('scores every row with the fold model that never trained on it, matching the study', async () => {
+    const before = tf.memory().numTensors;
+    const d = clusters([14, 12, 10], 10, 2.5, 8);
+    const n = d.labels.length;
+    const study = await runStudy({ features: d.features, dim: 10, labels: d.labels, numClasses: 3, keys: d.keys, seed: 3, budgetMs: 1e9, steps: 24, evalEvery: 4, families: [small[0]] });
+    const best = study.best;
+    const res = (await outOfFoldPredictions({
+      features: d.features, dim: 10, labels: d.labels, numClasses: 3, candidate: best.candidate, steps: best.steps, seed: 3,
+      mean: study.mean, std: study.std, folds: study.folds, k: study.k, evalEvery: 4,
+    }))!;
+    const oof = res.probabilities;
+    // Its curve is the study's, read at the same passes.
+    expect(res.curve.at(-1)).toMatchObject({ step: best.steps });
+    expect(res.curve.at(-1)!.accuracy).toBeCloseTo(best.accuracy, 6);
+    expect(res.curve.at(-1)!.loss).toBeCloseTo(best.loss, 4);
+    expect(oof).toHaveLength(n * 3);
+    let right = 0;
+    for (let i = 0; i < n; i++) {
+      const row = Array.from(oof.subarray(i * 3, i * 3 + 3));
+      expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      if (row.indexOf(Math.max(...row)) === d.labels[i]) right++;
+    }
+    // The same figure the study reported for that setting at that pass.
+    expect(right / n).toBeCloseTo(best.accuracy, 6);
+    // Each fold's rows: the same probabilities as a head trained apart on every other row only.
+    const std = (i: number) => Array.from(d.features.subarray(i * 10, i * 10 + 10), (v, j) => (v - study.mean[j]) / study.std[j]);
+    for (let f = 0; f < study.k; f++) {
+      const held = d.labels.map((_, i) => i).filter((i) => study.folds[i] === f);
+      const rest = d.labels.map((_, i) => i).filter((i) => study.folds[i] !== f);
+      const x = tf.tensor2d(rest.flatMap(std), [rest.length, 10]);
+      const apart = await trainFamily({ x, labels: rest.map((i) => d.labels[i]), numClasses: 3, candidates: [best.candidate], folds: null, k: 1, steps: best.steps, evalEvery: best.steps, seed: 3 });
+      const [k0, b0] = apart.weights![0];
+      const p = tf.tidy(() => tf.softmax(tf.tensor2d(held.flatMap(std), [held.length, 10]).matMul(k0).add(b0)));
+      const own = await p.data();
+      held.forEach((row, r) => {
+        for (let c = 0; c < 3; c++) expect(Math.abs(own[r * 3 + c] - oof[row * 3 + c])).toBeLessThan(1e-5);
+      });
+      tf.dispose([x, p, ...apart.weights!.flat()]);
     }
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -18,6 +18,8 @@ export interface RunAnalysis {
   imageIds: string[];
   labels: number[];
   probabilities: number[];
+  /** Out-of-fold predictions of Auto's cross-validation (see RunEvaluation), not the kept model's. */
+  outOfFold?: { k: number };
 }
 
 export function analyseRun(run: RunRecord): RunAnalysis | null {
@@ -43,6 +45,7 @@ export function analyseEvaluation(run: RunRecord, ev: RunEvaluation | undefined)
     imageIds: ev.imageIds,
     labels: ev.labels,
     probabilities: ev.probabilities,
+    ...(ev.outOfFold ? { outOfFold: ev.outOfFold } : {}),
   };
 }
 

@@ -23,7 +23,9 @@ function MetricsTable({ a, b, nameA, nameB }: { a: RunAnalysis; b: RunAnalysis |
     ['Weighted F1', (x) => pct(x.avg.weighted.f1), 'The same, weighting each class by its number of images.'],
     ['Macro ROC AUC', (x) => (x.roc.macroAuc == null ? '–' : x.roc.macroAuc.toFixed(3)), 'How well its scores rank a class’s images above the others (1 is perfect, 0.5 is chance).'],
     ['Calibration error (ECE)', (x) => pct(x.calibration.ece), 'How far its stated confidence is from how often it is right (lower is better).'],
-    ['Validation images', (x) => String(x.labels.length), 'Images held out of training and scored here.'],
+    a.outOfFold
+      ? ['Images scored out of fold', (x) => String(x.labels.length), `Training and validation images, each scored by the one of ${a.outOfFold.k} cross-validation classifiers that did not train on it.`]
+      : ['Validation images', (x) => String(x.labels.length), 'Images held out of training and scored here.'],
   ];
   return (
     <table className="metrics-table" data-testid="summary-metrics">
@@ -111,6 +113,12 @@ export function EvaluateView() {
       </section>
       <HeldOutPanel run={run} other={other} />
       <TtaPanel run={run} />
+      {a.outOfFold && (
+        <p className="muted small-text panel" data-testid="eval-out-of-fold">
+          Auto trained the kept classifier on every training and validation image. The figures and photos below come from its {a.outOfFold.k}-fold
+          cross-validation: each image was scored by a classifier that did not train on it. <em>Explain</em> shows where the kept classifier looks.
+        </p>
+      )}
       <ErrorGallery testId="misclassified" title={`Photos it got wrong (${a.errors.misclassified.length}), most confident first`} items={a.errors.misclassified} classes={a.classes} empty="No mistakes on the images it never trained on." onExplain={setExplain} />
       {project && (
         <div className="next-step panel">

@@ -16,7 +16,7 @@ function correctCount(x: RunAnalysis) {
   return x.predicted.reduce((k, p, i) => k + (p === x.labels[i] ? 1 : 0), 0);
 }
 
-function SetRow({ name, x, quote }: { name: string; x: RunAnalysis | null; quote: boolean }) {
+function SetRow({ name, x, quote, testId }: { name: string; x: RunAnalysis | null; quote: boolean; testId: string }) {
   const boot = useMemo(() => (x ? bootstrapClassMetrics(x.probabilities, x.labels, x.classes.length, { seed: 1 }) : null), [x]);
   if (!x) {
     return (
@@ -28,7 +28,7 @@ function SetRow({ name, x, quote }: { name: string; x: RunAnalysis | null; quote
   }
   const acc = wilson(correctCount(x), x.labels.length);
   return (
-    <tr className={quote ? 'quote-row' : undefined} data-testid={`heldout-${name.toLowerCase()}`}>
+    <tr className={quote ? 'quote-row' : undefined} data-testid={testId}>
       <th scope="row">{name}{quote && <span className="quote-badge">quote this</span>}</th>
       <td>
         <strong>{pct(acc.p)}</strong> <span className="muted">({pct(acc.lo)}–{pct(acc.hi)})</span>
@@ -102,13 +102,17 @@ export function HeldOutPanel({ run, other }: { run: RunRecord; other: RunRecord 
           <tr><th scope="col">Set</th><th scope="col">Accuracy (95% interval)</th><th scope="col">Right</th><th scope="col">Macro F1</th><th scope="col">Macro AUC (95%)</th></tr>
         </thead>
         <tbody>
-          <SetRow name="Validation" x={val} quote={!test} />
-          <SetRow name="Test" x={test} quote={test != null} />
+          <SetRow name={val?.outOfFold ? 'Out of fold (training + validation)' : 'Validation'} x={val} quote={!test} testId="heldout-validation" />
+          <SetRow name="Test" x={test} quote={test != null} testId="heldout-test" />
         </tbody>
       </table>
       </div>
       <p className="small-text muted">
-        {test
+        {val?.outOfFold
+          ? test
+            ? `Quote the test figure: it scores the kept classifier on images no training step or choice touched. The out-of-fold figure comes from Auto's ${val.outOfFold.k}-fold cross-validation: each training and validation image scored by a classifier that did not train on it.`
+            : `Auto's ${val.outOfFold.k}-fold cross-validation scored each training and validation image with a classifier that did not train on it, then trained the kept classifier on all of them: the figure estimates how a classifier trained this way does on new photos. Set a test share on the Train tab, or mark images as test, to score the kept classifier itself.`
+          : test
           ? 'Quote the test figure: the validation images helped choose the epoch, so their score runs a little high. The test images were never used for training or any choice.'
           : 'This run has no test set, so its figures come from the validation images that also chose the epoch and may run high. Set a test share on the Train tab, or mark images as test, to get a figure no choice has touched.'}
       </p>
@@ -118,7 +122,7 @@ export function HeldOutPanel({ run, other }: { run: RunRecord; other: RunRecord 
           {run.testLastEpoch.n} test images.
         </p>
       )}
-      {quoted && <PerClassIntervals x={quoted} setName={test ? 'test' : 'validation'} />}
+      {quoted && <PerClassIntervals x={quoted} setName={test ? 'test' : val?.outOfFold ? 'out-of-fold' : 'validation'} />}
       {other && <Comparison run={run} other={other} useTest={test != null && other.testEvaluation != null} />}
     </section>
   );

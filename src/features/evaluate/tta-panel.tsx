@@ -52,7 +52,7 @@ export function TtaPanel({ run }: { run: RunRecord }) {
   );
   const score = async () => {
     started.current = performance.now();
-    const total = (run.evaluation?.imageIds.length ?? 0) + (run.testEvaluation?.imageIds.length ?? 0);
+    const total = (validation?.imageIds.length ?? 0) + (run.testEvaluation?.imageIds.length ?? 0);
     setProgress({ done: 0, total, started: started.current });
     try {
       await evaluateTta(run.id);
@@ -64,6 +64,9 @@ export function TtaPanel({ run }: { run: RunRecord }) {
     }
   };
   const tta = run.ttaEvaluation;
+  // Out-of-fold figures came from cross-validation models; the kept model trained on those images.
+  const validation = run.evaluation?.outOfFold ? undefined : run.evaluation;
+  const nothingHeldOut = !validation && !run.testEvaluation;
   const eta = progress && progress.done > 0 ? ((performance.now() - progress.started) / progress.done) * (progress.total - progress.done) / 1000 : null;
   return (
     <section className="panel tta-panel" aria-labelledby="tta-title" data-testid="tta-panel">
@@ -80,13 +83,18 @@ export function TtaPanel({ run }: { run: RunRecord }) {
             </tr>
           </thead>
           <tbody>
-            <Row name="Validation" plain={run.evaluation} tta={tta.validation} />
+            <Row name="Validation" plain={validation} tta={tta.validation} />
             <Row name="Test" plain={run.testEvaluation} tta={tta.test} />
           </tbody>
         </table>
       ) : progress ? (
         <p role="status" data-testid="tta-progress">
           Scoring {progress.done} / {progress.total} photos{eta != null ? `, about ${Math.ceil(eta)} s left` : ''}…
+        </p>
+      ) : nothingHeldOut ? (
+        <p className="muted" data-testid="tta-unavailable">
+          The kept classifier trained on every validation image (its figures are out of fold), so there are no images left to measure what
+          test-time augmentation buys. Set a test share on the Train tab, or mark images as test, and train again.
         </p>
       ) : (
         <button type="button" onClick={() => void score()}>

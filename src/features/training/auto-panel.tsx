@@ -3,6 +3,7 @@
 import { useStudio } from '../../stores/studio-store';
 import { DEFAULT_AUTO, describeHead, type AutoPlan } from '../../core/train/auto-plan';
 import type { StudyRowLite } from '../../worker/protocol';
+import type { RunStudy } from '../../persistence/db';
 import { meanAndSpread } from '../../core/metrics/spread';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -48,6 +49,8 @@ export function AutoStatus() {
   if (!study && !stored) return null;
   const plan = study?.plan ?? stored?.plan ?? null;
   const rows = stored?.rows ?? study?.rows ?? [];
+  // Runs stored before Auto pooled its images have no `fitOn`; a live plan pools when it keeps the backbone frozen.
+  const fitOn = stored ? stored.fitOn : plan ? (plan.mode === 'frozen' ? 'train+val' : 'train') : undefined;
   return (
     <div className="auto-status" data-testid="auto-status" aria-live="polite">
       {study?.phase === 'search' && !plan && (
@@ -58,8 +61,8 @@ export function AutoStatus() {
           <progress className="wide" max={Math.max(1, study.total)} value={study.done} aria-label="Auto's search progress" />
         </>
       )}
-      {plan && <PlanSummary plan={plan} />}
-      {rows.length > 0 && <StudyTable rows={rows} k={plan?.k ?? stored?.k ?? 0} skipped={stored?.skipped ?? 0} truncated={stored?.truncated ?? false} seconds={(stored?.elapsedMs ?? 0) / 1000} />}
+      {plan && <PlanSummary plan={plan} fitOn={fitOn} />}
+      {rows.length > 0 && <StudyTable rows={rows} k={plan?.k ?? stored?.k ?? 0} skipped={stored?.skipped ?? 0} truncated={stored?.truncated ?? false} seconds={(stored?.elapsedMs ?? 0) / 1000} fitOn={fitOn} />}
       {stored && stored.rows[0]?.foldLoss && <FoldTable row={stored.rows[0]} sizes={stored.foldSizes ?? []} />}
       {stored && runId && (
         <button type="button" className="small" onClick={() => applyToManual(runId)}>
@@ -70,10 +73,18 @@ export function AutoStatus() {
   );
 }
 
-function PlanSummary({ plan }: { plan: AutoPlan }) {
+type FitOn = RunStudy['fitOn'];
+
+function PlanSummary({ plan, fitOn }: { plan: AutoPlan; fitOn: FitOn }) {
   return (
     <p className="auto-plan" data-testid="auto-plan">
       <strong>Auto chose:</strong> {plan.reason}
+      {fitOn === 'train+val' && (
+        <span data-testid="auto-fit-on">
+          {' '}The classifier then trains on every training and validation image; each validation figure comes from the part of the cross-validation
+          that did not train on that image.
+        </span>
+      )}
     </p>
   );
 }
@@ -138,7 +149,7 @@ function FoldTable({ row, sizes }: { row: StudyRowLite; sizes: number[] }) {
   );
 }
 
-function StudyTable({ rows, k, skipped, truncated, seconds }: { rows: StudyRowLite[]; k: number; skipped: number; truncated: boolean; seconds: number }) {
+function StudyTable({ rows, k, skipped, truncated, seconds, fitOn }: { rows: StudyRowLite[]; k: number; skipped: number; truncated: boolean; seconds: number; fitOn: FitOn }) {
   return (
     <details className="auto-table">
       <summary>
@@ -168,8 +179,13 @@ function StudyTable({ rows, k, skipped, truncated, seconds }: { rows: StudyRowLi
         </table>
       </div>
       <p className="muted small-note">
-        Each setting trains on {k - 1} of {k} parts of the training images and is scored on the part it did not see; ± is the spread across parts. The
-        validation images are not used for these choices.
+        {fitOn
+          ? `Each setting trains on ${k - 1} of ${k} parts of the training and validation images and is scored on the part it did not see; ± is the spread across parts. ${
+              fitOn === 'train+val'
+                ? 'The chosen setting then trains on all of them.'
+                : 'Fine-tuning then trains on the training images and checks each epoch on the validation images.'
+            }`
+          : `Each setting trains on ${k - 1} of ${k} parts of the training images and is scored on the part it did not see; ± is the spread across parts. The validation images are not used for these choices.`}
       </p>
     </details>
   );

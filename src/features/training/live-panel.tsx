@@ -131,7 +131,11 @@ export function LivePanel() {
         {last && !live.finished && (
           <div>
             <dt>This epoch</dt>
-            <dd data-testid="live-val-acc">{last.valAcc != null ? `${(last.valAcc * 100).toFixed(1)}% right on validation images` : 'no validation set'}</dd>
+            <dd data-testid="live-val-acc">
+              {last.valAcc != null
+                ? `${(last.valAcc * 100).toFixed(1)}% right ${live.study?.plan?.mode === 'frozen' && last.stage === 1 ? 'out of fold' : 'on validation images'}`
+                : 'no validation set'}
+            </dd>
           </div>
         )}
       </dl>

@@ -6,10 +6,10 @@ import * as tf from '@tensorflow/tfjs';
 import { applyPlan, chooseAutoPlan, type AutoPlan } from '../../core/train/auto-plan';
 import { computeFeatures, type FeatureCache, type FeatureExtractor, type FeatureStore } from '../../core/train/features';
 import type { PixelSource, TrainImage } from '../../core/train/data';
-import { evaluateLogits, type EvalResult } from '../../core/train/evaluate';
+import { evaluateLogits, evaluateProbabilities, type EvalResult } from '../../core/train/evaluate';
 import { buildHead } from '../../core/train/head';
 import { runStudy } from '../../core/train/study';
-import { fitHead } from '../../core/train/study-fit';
+import { fitHead, outOfFoldPredictions } from '../../core/train/study-fit';
 import { applyNamedWeights, encodeNamed, type EncodedWeights } from '../../core/train/weights';
 import type { EpochMetrics, RunConfig } from '../../core/train/run-config';
 import type { RunRecord, RunStudy, StudioDB } from '../../persistence/db';
@@ -46,8 +46,11 @@ export interface AutoOutcome {
   study: RunStudy;
   /** The fitted head, named as checkpoints name it. */
   weights: EncodedWeights;
-  /** Validation predictions of that head (frozen plans keep it as the run's model). */
-  validation: EvalResult | null;
+  /**
+   * Validation predictions of that head (frozen plans keep it as the run's model); for a head
+   * fitted on training and validation images, the out-of-fold predictions of all of them.
+   */
+  validation: { items: TrainImage[]; result: EvalResult; outOfFold?: number } | null;
   /** Test predictions of that head, for a frozen plan (a fine-tune plan's trainer scores its own). */
   test: EvalResult | null;
 }
@@ -71,12 +74,19 @@ export async function runAuto(ctx: AutoContext): Promise<AutoOutcome | null> {
   const valF = trainF && (await features(val, train.length));
   if (!trainF || !valF) return null;
   const dim = trainF.dim;
-  const labels = train.map((t) => t.label);
   const numClasses = run.classes.length;
+  // The study sees every labelled image outside the test set: the validation images join the
+  // folds. A frozen plan also fits on all of them and reports their out-of-fold predictions; a
+  // fine-tune plan fits on the training images and keeps the validation images for its epochs.
+  const pool = [...train, ...val];
+  const poolF = new Float32Array(pool.length * dim);
+  poolF.set(trainF.views[0]);
+  poolF.set(valF.views[0], train.length * dim);
+  const poolLabels = pool.map((t) => t.label);
 
   ctx.post({ type: 'study-progress', runId, phase: 'search', done: 0, total: 1, rows: [] });
   const study = await runStudy({
-    features: trainF.views[0], dim, labels, numClasses, keys: train.map((t) => ctx.hashOf.get(t.id) ?? t.id), seed: run.config.seed,
+    features: poolF, dim, labels: poolLabels, numClasses, keys: pool.map((t) => ctx.hashOf.get(t.id) ?? t.id), seed: run.config.seed,
     budgetMs: settings.budgetSec * 1000, shouldStop: ctx.shouldStop,
     onProgress: (p) => ctx.post({ type: 'study-progress', runId, phase: 'search', done: p.done, total: p.total, rows: lite(p.rows) }),
   }).catch((e: unknown) => {
@@ -84,20 +94,33 @@ export async function runAuto(ctx: AutoContext): Promise<AutoOutcome | null> {
     throw e;
   });
   if (!study || ctx.shouldStop()) return null;
-  const counts = Array.from({ length: numClasses }, (_, c) => labels.filter((l) => l === c).length);
+  const counts = Array.from({ length: numClasses }, (_, c) => poolLabels.filter((l) => l === c).length);
   const plan = chooseAutoPlan({ study, classNames: run.classes.map((c) => c.name), counts, fineTunable: ctx.fineTunable, allowFinetune: settings.allowFinetune, blocks: ctx.blocks });
   const config = applyPlan(run.config, plan);
+  const pooled = plan.mode === 'frozen';
   const record: RunStudy = {
     k: study.k, foldSizes: study.foldSizes, rows: study.rows, skipped: study.skipped, truncated: study.truncated, budgetMs: study.budgetMs, elapsedMs: study.elapsedMs, plan,
+    fitOn: pooled ? 'train+val' : 'train',
   };
   ctx.post({ type: 'study-progress', runId, phase: 'fit', done: 0, total: plan.headSteps, rows: lite(study.rows), plan });
 
+  // A pooled fit has no validation images left: the chosen setting's out-of-fold curve and
+  // predictions (one more cross-validated fit) stand in for them.
+  const oof = pooled
+    ? await outOfFoldPredictions({
+        features: poolF, dim, labels: poolLabels, numClasses, candidate: plan.head, steps: plan.headSteps, seed: run.config.seed,
+        mean: study.mean, std: study.std, folds: study.folds, k: study.k, shouldStop: ctx.shouldStop,
+      })
+    : null;
+  if (pooled && !oof) return null;
+  const oofAt = new Map(oof?.curve.map((c) => [c.step, c]));
+  const fitItems = pooled ? pool : train;
   const started = performance.now();
   let last = started;
   let lastStep = 0;
   const fit = await fitHead({
-    features: trainF.views[0], dim, labels, numClasses, candidate: plan.head, steps: plan.headSteps, seed: run.config.seed,
-    mean: study.mean, std: study.std, val: val.length ? { features: valF.views[0], labels: val.map((v) => v.label) } : undefined,
+    features: pooled ? poolF : trainF.views[0], dim, labels: fitItems.map((t) => t.label), numClasses, candidate: plan.head, steps: plan.headSteps, seed: run.config.seed,
+    mean: study.mean, std: study.std, val: !pooled && val.length ? { features: valF.views[0], labels: val.map((v) => v.label) } : undefined,
     shouldStop: ctx.shouldStop,
     onEval: async (e) => {
       const now = performance.now();
@@ -105,17 +128,21 @@ export async function runAuto(ctx: AutoContext): Promise<AutoOutcome | null> {
       lastStep = e.step;
       const seconds = (now - last) / 1000;
       last = now;
+      const held = oofAt.get(e.step);
       ctx.post({ type: 'study-progress', runId, phase: 'fit', done: e.step, total: plan.headSteps, rows: lite(study.rows), plan });
       await ctx.onEpoch({
-        epoch: e.step, stage: 1, trainLoss: e.loss[0], trainAcc: e.accuracy[0], valLoss: e.valLoss?.[0] ?? null, valAcc: e.valAccuracy?.[0] ?? null,
-        lr: plan.head.lr, seconds, imagesPerSecond: seconds > 0 ? (passes * train.length) / seconds : 0,
+        epoch: e.step, stage: 1, trainLoss: e.loss[0], trainAcc: e.accuracy[0],
+        valLoss: held?.loss ?? e.valLoss?.[0] ?? null, valAcc: held?.accuracy ?? e.valAccuracy?.[0] ?? null,
+        lr: plan.head.lr, seconds, imagesPerSecond: seconds > 0 ? (passes * fitItems.length) / seconds : 0,
       }, e.step === plan.headSteps);
     },
   });
   try {
     if (fit.stopped) return null;
     const weights = await encodeNamed(fit.weights);
-    const validation = val.length ? await scoreHead(weights, dim, numClasses, config, valF.views[0], val.map((v) => v.label)) : null;
+    const validation: AutoOutcome['validation'] = oof
+      ? { items: pool, result: evaluateProbabilities(oof.probabilities, poolLabels, numClasses), outOfFold: study.k }
+      : val.length ? { items: val, result: await scoreHead(weights, dim, numClasses, config, valF.views[0], val.map((v) => v.label)) } : null;
     let test: EvalResult | null = null;
     if (plan.mode === 'frozen' && ctx.test.length) {
       // Features of the test images only now, after every choice is made.
@@ -168,7 +195,8 @@ export async function autoStage(
   };
   await saveCheckpoint(db, toRecord(runId, cp, 'best'));
   await saveCheckpoint(db, toRecord(runId, cp, 'last'));
-  const evaluation = outcome.validation ? toEvaluation(ctx.val, outcome.validation) : undefined;
+  const v = outcome.validation;
+  const evaluation = v ? { ...toEvaluation(v.items, v.result), ...(v.outOfFold ? { outOfFold: { k: v.outOfFold } } : {}) } : undefined;
   const testEvaluation = outcome.test ? toEvaluation(ctx.test, outcome.test) : undefined;
   await updateRun(db, runId, {
     ...(testEvaluation ? { testEvaluation } : {}),

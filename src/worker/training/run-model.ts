@@ -126,7 +126,10 @@ export async function exportFiles(m: OpenRun, tta = false): Promise<Record<strin
       metrics: best ? { epoch: best.epoch, valAccuracy: best.valAcc, valLoss: best.valLoss, trainAccuracy: best.trainAcc } : null,
       // Accuracy on held-out images with a 95% Wilson interval. Quote the test figure: the
       // validation images chose the epoch. null: the run had no such set.
-      validation: m.run.evaluation ? accuracySummary(m.run.evaluation.labels, m.run.evaluation.probabilities, m.run.evaluation.numClasses) : null,
+      // outOfFold: Auto trained on the validation images too; the figure is its k-fold cross-validation's.
+      validation: m.run.evaluation
+        ? { ...accuracySummary(m.run.evaluation.labels, m.run.evaluation.probabilities, m.run.evaluation.numClasses), ...(m.run.evaluation.outOfFold ? { outOfFold: m.run.evaluation.outOfFold } : {}) }
+        : null,
       test: m.run.testEvaluation ? accuracySummary(m.run.testEvaluation.labels, m.run.testEvaluation.probabilities, m.run.testEvaluation.numClasses) : null,
       trainedAt: new Date(m.run.updatedAt).toISOString(),
     },

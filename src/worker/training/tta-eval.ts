@@ -27,8 +27,10 @@ async function scoreWithTta(source: IdbPixelSource, m: OpenRun, plain: RunEvalua
 
 /** TTA predictions for the run's validation (and test) images; progress counts images over both. */
 export async function evaluateWithTta(db: StudioDB, m: OpenRun, onProgress: (done: number, total: number) => void) {
-  const { evaluation, testEvaluation } = m.run;
-  if (!evaluation && !testEvaluation) throw new Error('This run has no validation or test images to score.');
+  const { testEvaluation } = m.run;
+  // Out-of-fold predictions came from cross-validation models: the kept model trained on those images.
+  const evaluation = m.run.evaluation?.outOfFold ? undefined : m.run.evaluation;
+  if (!evaluation && !testEvaluation) throw new Error('This run has no validation or test images the kept model did not train on.');
   const source = new IdbPixelSource(db, m.spec.preprocessing.resize);
   const total = (evaluation?.imageIds.length ?? 0) + (testEvaluation?.imageIds.length ?? 0);
   const validation = evaluation ? await scoreWithTta(source, m, evaluation, (d) => onProgress(d, total)) : undefined;
