@@ -24,6 +24,7 @@ const TRAIN_VAL = [
   { label: 'validation', color: VAL_COLOR },
 ];
 const TRAIN_ONLY = TRAIN_VAL.slice(0, 1);
+const TRAIN_OOF = [TRAIN_VAL[0], { label: 'out of fold', color: VAL_COLOR }];
 const BATCH_LEGEND = [
   { label: 'batch', color: 'rgba(47, 91, 211, 0.35)' },
   { label: 'smoothed', color: TRAIN_COLOR },
@@ -92,8 +93,14 @@ interface EpochRow {
   valAcc: number | null;
 }
 
-/** Loss and accuracy (train and validation) per epoch, with a marker where fine-tuning starts. */
-export const EpochCharts = memo(function EpochCharts({ history }: { history: EpochMetrics[] }) {
+/**
+ * Loss and accuracy (train and validation) per epoch, with a marker where fine-tuning starts.
+ * `outOfFold`: the second line is the chosen setting's cross-validation (Auto's head trained on the
+ * validation images too), and is named so.
+ */
+export const EpochCharts = memo(function EpochCharts({ history, outOfFold = false }: { history: EpochMetrics[]; outOfFold?: boolean }) {
+  const valName = outOfFold ? 'out of fold' : 'validation';
+  const valLegend = outOfFold ? TRAIN_OOF : TRAIN_VAL;
   const data = useMemo<EpochRow[]>(
     () =>
       history.map((h) => ({
@@ -107,8 +114,8 @@ export const EpochCharts = memo(function EpochCharts({ history }: { history: Epo
   );
   const hasVal = useMemo(() => history.some((h) => h.valLoss != null || h.valAcc != null), [history]);
   const stage2 = useMemo(() => firstStage2Epoch(history), [history]);
-  const lossSummary = useMemo(() => epochChartSummary(history, 'loss'), [history]);
-  const accSummary = useMemo(() => epochChartSummary(history, 'accuracy'), [history]);
+  const lossSummary = useMemo(() => epochChartSummary(history, 'loss', valName), [history, valName]);
+  const accSummary = useMemo(() => epochChartSummary(history, 'accuracy', valName), [history, valName]);
 
   const xAxis = <XAxis dataKey="epoch" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={AXIS_TICK} label={{ value: 'epoch', position: 'insideBottomRight', offset: -4, fontSize: 12 }} />;
   const marker = stage2 != null && (
@@ -117,7 +124,7 @@ export const EpochCharts = memo(function EpochCharts({ history }: { history: Epo
 
   return (
     <div className="chart-grid" data-testid="epoch-charts">
-      <ChartFigure caption="Loss" summary={lossSummary} legend={hasVal ? TRAIN_VAL : TRAIN_ONLY}>
+      <ChartFigure caption="Loss" summary={lossSummary} legend={hasVal ? valLegend : TRAIN_ONLY}>
         <LineChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }} accessibilityLayer={false}>
           <CartesianGrid stroke={GRID_COLOR} vertical={false} />
           {xAxis}
@@ -125,10 +132,10 @@ export const EpochCharts = memo(function EpochCharts({ history }: { history: Epo
           <Tooltip isAnimationActive={false} formatter={numberOrText(formatLoss)} labelFormatter={(l) => `Epoch ${l}`} />
           {marker}
           <Line type="monotone" dataKey="trainLoss" name="training" stroke={TRAIN_COLOR} strokeWidth={2} dot={data.length < 30} isAnimationActive={false} />
-          {hasVal && <Line type="monotone" dataKey="valLoss" name="validation" stroke={VAL_COLOR} strokeWidth={2} dot={data.length < 30} connectNulls isAnimationActive={false} />}
+          {hasVal && <Line type="monotone" dataKey="valLoss" name={valName} stroke={VAL_COLOR} strokeWidth={2} dot={data.length < 30} connectNulls isAnimationActive={false} />}
         </LineChart>
       </ChartFigure>
-      <ChartFigure caption="Accuracy" summary={accSummary} legend={hasVal ? TRAIN_VAL : TRAIN_ONLY}>
+      <ChartFigure caption="Accuracy" summary={accSummary} legend={hasVal ? valLegend : TRAIN_ONLY}>
         <LineChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }} accessibilityLayer={false}>
           <CartesianGrid stroke={GRID_COLOR} vertical={false} />
           {xAxis}
@@ -136,7 +143,7 @@ export const EpochCharts = memo(function EpochCharts({ history }: { history: Epo
           <Tooltip isAnimationActive={false} formatter={numberOrText(pctValue)} labelFormatter={(l) => `Epoch ${l}`} />
           {marker}
           <Line type="monotone" dataKey="trainAcc" name="training" stroke={TRAIN_COLOR} strokeWidth={2} dot={data.length < 30} isAnimationActive={false} />
-          {hasVal && <Line type="monotone" dataKey="valAcc" name="validation" stroke={VAL_COLOR} strokeWidth={2} dot={data.length < 30} connectNulls isAnimationActive={false} />}
+          {hasVal && <Line type="monotone" dataKey="valAcc" name={valName} stroke={VAL_COLOR} strokeWidth={2} dot={data.length < 30} connectNulls isAnimationActive={false} />}
         </LineChart>
       </ChartFigure>
     </div>

@@ -164,7 +164,7 @@ export function LivePanel() {
       </details>
       {live.features && <progress className="wide" max={live.features.total} value={live.features.done} aria-label="Feature extraction progress" />}
       {/* Charts mount once there is something to draw, spreading their first render out. */}
-      {live.history.length > 0 && <EpochCharts history={live.history} />}
+      {live.history.length > 0 && <EpochCharts history={live.history} outOfFold={live.study?.plan?.mode === 'frozen'} />}
       {live.points.length > 0 && (
         <div className="chart-row">
           <BatchLossChart points={live.points} />

@@ -68,7 +68,7 @@ export function RunDetails({ run, onClose }: { run: RunRecord; onClose: () => vo
       ) : (
         <>
           <h4>Per epoch</h4>
-          <EpochCharts history={history} />
+          <EpochCharts history={history} outOfFold={run.study?.fitOn === 'train+val'} />
           <h4>Per batch</h4>
           <div className="chart-grid">
             <BatchLossChart points={points} />

@@ -102,7 +102,7 @@ export function firstStage2Epoch(history: readonly EpochMetrics[]): number | nul
 }
 
 /** Screen-reader summary of an epoch chart: the latest epoch's values. */
-export function epochChartSummary(history: readonly EpochMetrics[], kind: 'loss' | 'accuracy'): string {
+export function epochChartSummary(history: readonly EpochMetrics[], kind: 'loss' | 'accuracy', valName = 'validation'): string {
   const title = kind === 'loss' ? 'Loss per epoch' : 'Accuracy per epoch';
   const last = history[history.length - 1];
   if (!last) return `${title}: no epochs recorded yet.`;
@@ -110,7 +110,7 @@ export function epochChartSummary(history: readonly EpochMetrics[], kind: 'loss'
   const train = kind === 'loss' ? last.trainLoss : last.trainAcc;
   const val = kind === 'loss' ? last.valLoss : last.valAcc;
   const parts = [`training ${fmt(train)}`];
-  if (val != null) parts.push(`validation ${fmt(val)}`);
+  if (val != null) parts.push(`${valName} ${fmt(val)}`);
   const stage = last.stage === 2 ? ' (fine-tune)' : '';
   return `${title}, ${history.length} ${history.length === 1 ? 'epoch' : 'epochs'}. Epoch ${last.epoch}${stage}: ${parts.join(', ')}.`;
 }
