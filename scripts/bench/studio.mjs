@@ -143,7 +143,9 @@ function summarise(run, timing, images, extra) {
     epochs: hist.length,
     stages: [...new Set(hist.map((h) => h.stage))],
     trainImages: run.split.train.length,
-    valImages: run.split.val.length,
+    // Auto's pooled head: its val figure is out of fold over the training and validation images.
+    valImages: run.evaluation?.labels.length ?? run.split.val.length,
+    valOutOfFold: !!run.evaluation?.outOfFold,
     valAccuracy: accuracyOf(run.evaluation),
     // The held-out figure: images no training step and no choice (epoch, setting) ever saw.
     testImages: run.split.test?.length ?? 0,
@@ -244,7 +246,7 @@ export async function runStudio(bench, opts, mode, log, memoryRuns = 0, seed = o
     result.wallSeconds = wallSeconds;
     const testText = result.testAccuracy != null ? `test accuracy ${(result.testAccuracy * 100).toFixed(1)}% on ${result.testImages} images, ` : '';
     log(
-      `  ${mode}${seed != null ? ` (seed ${seed})` : ''}: ${testText}val accuracy ${(result.valAccuracy * 100).toFixed(1)}% on ${result.valImages} images, ${result.epochs} epochs on ${result.backend}, ` +
+      `  ${mode}${seed != null ? ` (seed ${seed})` : ''}: ${testText}${result.valOutOfFold ? 'out-of-fold' : 'val'} accuracy ${(result.valAccuracy * 100).toFixed(1)}% on ${result.valImages} images, ${result.epochs} epochs on ${result.backend}, ` +
         `end to end ${result.endToEndSeconds.toFixed(1)} s (import ${(result.importSeconds + result.importValSeconds).toFixed(1)} s, backbone ${backboneSeconds} s, train ${result.trainSeconds.toFixed(1)} s), longest main-thread task ${result.longestTaskMs} ms`,
     );
 
