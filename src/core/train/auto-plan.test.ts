@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getBackbone } from '../backbones/catalog';
-import { applyPlan, chooseAutoPlan, describeHead, SEPARATED } from './auto-plan';
+import { applyPlan, chooseAutoPlan, describeHead, planMembers, SEPARATED } from './auto-plan';
 import type { HeadCandidate } from './head-search';
 import { defaultRunConfig } from './run-config';
 import type { StudyResult } from './study';
@@ -38,6 +38,18 @@ describe('chooseAutoPlan', () => {
     expect(chooseAutoPlan({ ...base, study: study(0.6), counts: [12, 40, 40] }).reason).toMatch(/3 classes, 12 to 40 images each/);
     expect(chooseAutoPlan({ ...base, fineTunable: false, study: study(0.6), counts: [50, 50, 50] }).reason).toMatch(/can only be used frozen/);
     expect(chooseAutoPlan({ ...base, allowFinetune: false, study: study(0.6), counts: [50, 50, 50] }).mode).toBe('frozen');
+  });
+
+  it('a frozen plan averages the best linear settings (three at most); a hidden-layer best stands alone', () => {
+    const row = (hiddenUnits: number, l2: number, accuracy: number, steps: number) => ({ candidate: { ...head, hiddenUnits, l2 }, accuracy, spread: 0.02, loss: 0.4, steps, foldAccuracy: [], ms: 1 });
+    const rows = [row(0, 0.01, 0.95, 48), row(64, 0.001, 0.94, 72), row(0, 0.1, 0.93, 32), row(0, 0.001, 0.93, 96), row(0, 0.03, 0.92, 40)];
+    expect(planMembers(rows).map((m) => [m.candidate.l2, m.steps])).toEqual([[0.01, 48], [0.1, 32], [0.001, 96]]);
+    expect(planMembers([rows[1], rows[0]])).toHaveLength(1);
+    const s = study(0.95);
+    const p = chooseAutoPlan({ ...base, study: { ...s, rows, best: rows[0] }, counts: [40, 40, 40] });
+    expect(p.members).toHaveLength(3);
+    expect(p.reason).toMatch(/\(fine-tuning would add little for the time it takes\); the kept classifier averages its 3 best settings\.$/);
+    expect(chooseAutoPlan({ ...base, study: study(0.95), counts: [40, 40, 40] }).reason).not.toMatch(/averages/);
   });
 
   it('applyPlan writes the chosen head and, for fine-tuning, a head-less first stage with augmentation', () => {

@@ -21,6 +21,16 @@ export const DEFAULT_AUTO: AutoSettings = { enabled: true, budgetSec: 10, allowF
 export const SEPARATED = 0.9;
 /** Fewer training images than this in the smallest class: too few to fine-tune safely. */
 export const MIN_PER_CLASS_FINETUNE = 20;
+/** A frozen plan's head averages the logits of this many of the best linear settings. */
+export const ENSEMBLE_SIZE = 3;
+
+/** One setting of the averaged head: its candidate and the passes its out-of-fold curve picked. */
+export interface PlanMember {
+  candidate: HeadCandidate;
+  steps: number;
+  /** Its own out-of-fold accuracy in the study. */
+  accuracy: number;
+}
 
 export interface AutoPlan {
   mode: 'frozen' | 'finetune';
@@ -32,6 +42,12 @@ export interface AutoPlan {
   finetuneLr: number;
   /** One plain-words sentence: what was chosen and why. */
   reason: string;
+  /**
+   * Frozen plans: the settings whose logits the kept head averages, best first (linear heads
+   * average into one linear head). Just the best when it has a hidden layer; absent in plans
+   * stored before heads were averaged (and in fine-tune plans): the best alone.
+   */
+  members?: PlanMember[];
   /** Out-of-fold accuracy of the chosen head ± spread across folds, and the number of folds. */
   cvAccuracy: number;
   cvSpread: number;
@@ -56,6 +72,14 @@ export function describeHead(c: HeadCandidate): string {
   return `${kind}, L2 ${c.l2}${c.labelSmoothing ? `, label smoothing ${c.labelSmoothing}` : ''}${c.standardize ? ', standardized features' : ''}${c.balance === 'class-weights' ? ', balanced classes' : ''}`;
 }
 
+/** The best setting, and when it is linear the next best linear ones (up to `size` in all). */
+export function planMembers(rows: StudyRow[], size = ENSEMBLE_SIZE): PlanMember[] {
+  const member = (r: StudyRow): PlanMember => ({ candidate: r.candidate, steps: r.steps, accuracy: r.accuracy });
+  if (rows.length === 0) return [];
+  if (rows[0].candidate.hiddenUnits > 0) return [member(rows[0])];
+  return rows.filter((r) => r.candidate.hiddenUnits === 0).slice(0, size).map(member);
+}
+
 export function chooseAutoPlan(inp: PlanInput): AutoPlan {
   const best: StudyRow = inp.study.best;
   const n = inp.counts.length;
@@ -71,7 +95,9 @@ export function chooseAutoPlan(inp: PlanInput): AutoPlan {
   else if (best.accuracy >= SEPARATED) why = 'fine-tuning would add little for the time it takes';
   else if (smallest < MIN_PER_CLASS_FINETUNE) why = `${smallest} images in the smallest class are too few to fine-tune safely`;
   if (why) {
-    return { ...base, mode: 'frozen', trainableBlocks: 0, finetuneEpochs: 0, finetuneLr: 0, reason: `${data}; ${sep}: training the classifier on frozen features (${why}).` };
+    const members = planMembers(inp.study.rows);
+    const averaged = members.length > 1 ? `; the kept classifier averages its ${members.length} best settings` : '';
+    return { ...base, mode: 'frozen', members, trainableBlocks: 0, finetuneEpochs: 0, finetuneLr: 0, reason: `${data}; ${sep}: training the classifier on frozen features (${why})${averaged}.` };
   }
   // The worse frozen features do, the more of the backbone adapts; more data affords more blocks.
   const blocks = Math.min(inp.blocks, best.accuracy < 0.75 && smallest >= 40 ? 6 : 4);

@@ -96,3 +96,37 @@ export async function outOfFoldPredictions(inp: OutOfFoldInput): Promise<{ proba
     x.dispose();
   }
 }
+
+/**
+ * Probabilities whose logits are the mean of the members' (row-major [N × C] each): averaging
+ * log-probabilities and renormalising is the same as averaging logits, so these are exactly what
+ * the averaged head (averageLinearHeads) predicts when each member scored the same rows.
+ */
+export function averageLogits(members: Float32Array[], numClasses: number): Float32Array {
+  if (members.length === 0) throw new Error('nothing to average');
+  const n = members[0].length / numClasses;
+  const out = new Float32Array(members[0].length);
+  for (let i = 0; i < n; i++) {
+    let max = -Infinity;
+    for (let c = 0; c < numClasses; c++) {
+      let sum = 0;
+      for (const m of members) sum += Math.log(Math.max(m[i * numClasses + c], 1e-30));
+      out[i * numClasses + c] = sum / members.length;
+      max = Math.max(max, out[i * numClasses + c]);
+    }
+    let z = 0;
+    for (let c = 0; c < numClasses; c++) z += out[i * numClasses + c] = Math.exp(out[i * numClasses + c] - max);
+    for (let c = 0; c < numClasses; c++) out[i * numClasses + c] /= z;
+  }
+  return out;
+}
+
+/** One linear head whose logits are the mean of the members' (each as fitHead names it); the caller owns the result. */
+export function averageLinearHeads(members: { name: string; tensor: tf.Tensor }[][]): { name: string; tensor: tf.Tensor }[] {
+  if (members.length === 0) throw new Error('nothing to average');
+  const names = members[0].map((w) => w.name);
+  if (names.some((n) => !n.startsWith('head/head_logits/')) || members.some((m) => m.map((w) => w.name).join() !== names.join())) {
+    throw new Error('only linear heads average into one head');
+  }
+  return names.map((name, i) => ({ name, tensor: tf.tidy(() => tf.addN(members.map((m) => m[i].tensor)).div(members.length)) }));
+}

@@ -4,7 +4,7 @@ import { buildHead } from './head';
 import type { HeadCandidate } from './head-search';
 import { createRng } from './rng';
 import { defaultFamilies, runStudy } from './study';
-import { fitHead, outOfFoldPredictions } from './study-fit';
+import { averageLinearHeads, averageLogits, fitHead, outOfFoldPredictions } from './study-fit';
 import { trainFamily } from './head-search';
 import { chooseK, stratifiedFolds } from './study-folds';
 import { applyNamedWeights, encodeNamed } from './weights';
@@ -190,6 +190,46 @@ describe('outOfFoldPredictions', () => {
       });
       tf.dispose([x, p, ...apart.weights!.flat()]);
     }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('averaged heads', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('the averaged linear head predicts what averaging the members’ logits gives, and so do averaged probabilities', async () => {
+    const before = tf.memory().numTensors;
+    const d = clusters([20, 20, 20], 8, 1.5, 11);
+    const mean = new Float32Array(8).fill(0.2);
+    const std = new Float32Array(8).fill(1.5);
+    const cands = [small[0][0], small[0][1], { ...small[0][0], standardize: false, labelSmoothing: 0.1 }];
+    const fits: { name: string; tensor: tf.Tensor }[][] = [];
+    for (const [i, c] of cands.entries()) fits.push((await fitHead({ features: d.features, dim: 8, labels: d.labels, numClasses: 3, candidate: c, steps: 10 + 5 * i, seed: 4, mean, std })).weights);
+    const avg = averageLinearHeads(fits);
+    const x = tf.tensor2d(d.features, [60, 8]);
+    const logits = (ws: { name: string; tensor: tf.Tensor }[]) => {
+      const w = Object.fromEntries(ws.map((o) => [o.name, o.tensor]));
+      return x.matMul(w['head/head_logits/0']).add(w['head/head_logits/1']);
+    };
+    const [fromHead, fromMembers, memberProbs] = tf.tidy(() => [
+      tf.softmax(logits(avg)),
+      tf.softmax(tf.addN(fits.map(logits)).div(3)),
+      fits.map((f) => tf.softmax(logits(f))),
+    ]) as [tf.Tensor, tf.Tensor, tf.Tensor[]];
+    const a = await fromHead.data();
+    const b = await fromMembers.data();
+    const c = averageLogits(await Promise.all(memberProbs.map((p) => p.data() as Promise<Float32Array>)), 3);
+    for (let i = 0; i < a.length; i++) {
+      expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-5);
+      expect(Math.abs(a[i] - c[i])).toBeLessThan(1e-5);
+    }
+    // Not just one member's answer.
+    const first = await memberProbs[0].data();
+    expect(Math.max(...Array.from(a, (v, i) => Math.abs(v - first[i])))).toBeGreaterThan(1e-3);
+    expect(() => averageLinearHeads([[{ name: 'head/head_hidden/0', tensor: avg[0].tensor }]])).toThrow(/only linear heads/);
+    tf.dispose([x, fromHead, fromMembers, ...memberProbs, ...avg.map((w) => w.tensor), ...fits.flat().map((w) => w.tensor)]);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

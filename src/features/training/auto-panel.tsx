@@ -1,7 +1,7 @@
 // Auto on the Train tab: the switch and its two settings, what Auto is doing during a run, and
 // what it chose and why (in plain words, with the search's table behind a disclosure) after it.
 import { useStudio } from '../../stores/studio-store';
-import { DEFAULT_AUTO, describeHead, type AutoPlan } from '../../core/train/auto-plan';
+import { DEFAULT_AUTO, describeHead, type AutoPlan, type PlanMember } from '../../core/train/auto-plan';
 import type { StudyRowLite } from '../../worker/protocol';
 import type { RunStudy } from '../../persistence/db';
 import { meanAndSpread } from '../../core/metrics/spread';
@@ -62,7 +62,9 @@ export function AutoStatus() {
         </>
       )}
       {plan && <PlanSummary plan={plan} fitOn={fitOn} />}
-      {rows.length > 0 && <StudyTable rows={rows} k={plan?.k ?? stored?.k ?? 0} skipped={stored?.skipped ?? 0} truncated={stored?.truncated ?? false} seconds={(stored?.elapsedMs ?? 0) / 1000} fitOn={fitOn} />}
+      {rows.length > 0 && (
+        <StudyTable rows={rows} k={plan?.k ?? stored?.k ?? 0} skipped={stored?.skipped ?? 0} truncated={stored?.truncated ?? false} seconds={(stored?.elapsedMs ?? 0) / 1000} fitOn={fitOn} members={plan?.members ?? []} />
+      )}
       {stored && stored.rows[0]?.foldLoss && <FoldTable row={stored.rows[0]} sizes={stored.foldSizes ?? []} />}
       {stored && runId && (
         <button type="button" className="small" onClick={() => applyToManual(runId)}>
@@ -149,7 +151,10 @@ function FoldTable({ row, sizes }: { row: StudyRowLite; sizes: number[] }) {
   );
 }
 
-function StudyTable({ rows, k, skipped, truncated, seconds, fitOn }: { rows: StudyRowLite[]; k: number; skipped: number; truncated: boolean; seconds: number; fitOn: FitOn }) {
+function StudyTable(props: { rows: StudyRowLite[]; k: number; skipped: number; truncated: boolean; seconds: number; fitOn: FitOn; members: PlanMember[] }) {
+  const { rows, k, skipped, truncated, seconds, fitOn, members } = props;
+  const averaged = members.length > 1;
+  const isMember = (r: StudyRowLite) => members.some((m) => m.steps === r.steps && JSON.stringify(m.candidate) === JSON.stringify(r.candidate));
   return (
     <details className="auto-table">
       <summary>
@@ -167,8 +172,11 @@ function StudyTable({ rows, k, skipped, truncated, seconds, fitOn }: { rows: Stu
           </thead>
           <tbody>
             {rows.map((r, i) => (
-              <tr key={i} className={i === 0 ? 'layer-on' : undefined}>
-                <td>{describeHead(r.candidate)}</td>
+              <tr key={i} className={i === 0 || (averaged && isMember(r)) ? 'layer-on' : undefined}>
+                <td>
+                  {describeHead(r.candidate)}
+                  {averaged && isMember(r) && <span className="muted"> (averaged)</span>}
+                </td>
                 <td className="num">
                   {pct(r.accuracy)} ± {pct(r.spread)}
                 </td>

@@ -9,7 +9,7 @@ import type { PixelSource, TrainImage } from '../../core/train/data';
 import { evaluateLogits, evaluateProbabilities, type EvalResult } from '../../core/train/evaluate';
 import { buildHead } from '../../core/train/head';
 import { runStudy } from '../../core/train/study';
-import { fitHead, outOfFoldPredictions } from '../../core/train/study-fit';
+import { averageLinearHeads, averageLogits, fitHead, outOfFoldPredictions } from '../../core/train/study-fit';
 import { applyNamedWeights, encodeNamed, type EncodedWeights } from '../../core/train/weights';
 import type { EpochMetrics, RunConfig } from '../../core/train/run-config';
 import type { RunRecord, RunStudy, StudioDB } from '../../persistence/db';
@@ -104,44 +104,80 @@ export async function runAuto(ctx: AutoContext): Promise<AutoOutcome | null> {
   };
   ctx.post({ type: 'study-progress', runId, phase: 'fit', done: 0, total: plan.headSteps, rows: lite(study.rows), plan });
 
-  // A pooled fit has no validation images left: the chosen setting's out-of-fold curve and
-  // predictions (one more cross-validated fit) stand in for them.
-  const oof = pooled
-    ? await outOfFoldPredictions({
-        features: poolF, dim, labels: poolLabels, numClasses, candidate: plan.head, steps: plan.headSteps, seed: run.config.seed,
+  // A pooled fit has no validation images left: the chosen settings' out-of-fold curves and
+  // predictions (one more cross-validated fit each) stand in for them. A frozen plan's kept head
+  // averages the logits of its members (the best linear settings), out of fold as well.
+  const members = pooled && plan.members?.length ? plan.members : [{ candidate: plan.head, steps: plan.headSteps, accuracy: plan.cvAccuracy }];
+  const oofs: NonNullable<Awaited<ReturnType<typeof outOfFoldPredictions>>>[] = [];
+  if (pooled) {
+    for (const m of members) {
+      const r = await outOfFoldPredictions({
+        features: poolF, dim, labels: poolLabels, numClasses, candidate: m.candidate, steps: m.steps, seed: run.config.seed,
         mean: study.mean, std: study.std, folds: study.folds, k: study.k, shouldStop: ctx.shouldStop,
-      })
-    : null;
-  if (pooled && !oof) return null;
-  const oofAt = new Map(oof?.curve.map((c) => [c.step, c]));
+      });
+      if (!r) return null;
+      oofs.push(r);
+    }
+  }
+  const heldOut = pooled ? evaluateProbabilities(oofs.length > 1 ? averageLogits(oofs.map((o) => o.probabilities), numClasses) : oofs[0].probabilities, poolLabels, numClasses) : null;
+  const oofAt = new Map(oofs[0]?.curve.map((c) => [c.step, c]));
   const fitItems = pooled ? pool : train;
-  const started = performance.now();
-  let last = started;
-  let lastStep = 0;
-  const fit = await fitHead({
-    features: pooled ? poolF : trainF.views[0], dim, labels: fitItems.map((t) => t.label), numClasses, candidate: plan.head, steps: plan.headSteps, seed: run.config.seed,
-    mean: study.mean, std: study.std, val: !pooled && val.length ? { features: valF.views[0], labels: val.map((v) => v.label) } : undefined,
-    shouldStop: ctx.shouldStop,
-    onEval: async (e) => {
-      const now = performance.now();
-      const passes = e.step - lastStep;
-      lastStep = e.step;
-      const seconds = (now - last) / 1000;
-      last = now;
-      const held = oofAt.get(e.step);
-      ctx.post({ type: 'study-progress', runId, phase: 'fit', done: e.step, total: plan.headSteps, rows: lite(study.rows), plan });
-      await ctx.onEpoch({
-        epoch: e.step, stage: 1, trainLoss: e.loss[0], trainAcc: e.accuracy[0],
-        valLoss: held?.loss ?? e.valLoss?.[0] ?? null, valAcc: held?.accuracy ?? e.valAccuracy?.[0] ?? null,
-        lr: plan.head.lr, seconds, imagesPerSecond: seconds > 0 ? (passes * fitItems.length) / seconds : 0,
-      }, e.step === plan.headSteps);
-    },
-  });
+  const fitFeatures = pooled ? poolF : trainF.views[0];
+  const fitLabels = fitItems.map((t) => t.label);
+  const owned: tf.Tensor[] = [];
   try {
+    // The other members first, quietly; the best one's fit is the run's history.
+    const others: { name: string; tensor: tf.Tensor }[][] = [];
+    for (const m of members.slice(1)) {
+      const f = await fitHead({ features: fitFeatures, dim, labels: fitLabels, numClasses, candidate: m.candidate, steps: m.steps, seed: run.config.seed, mean: study.mean, std: study.std, shouldStop: ctx.shouldStop });
+      owned.push(...f.weights.map((w) => w.tensor));
+      if (f.stopped) return null;
+      others.push(f.weights);
+    }
+    const averaged = others.length > 0;
+    const started = performance.now();
+    let last = started;
+    let lastStep = 0;
+    let finalPasses = 0;
+    const fit = await fitHead({
+      features: fitFeatures, dim, labels: fitLabels, numClasses, candidate: plan.head, steps: plan.headSteps, seed: run.config.seed,
+      mean: study.mean, std: study.std, val: !pooled && val.length ? { features: valF.views[0], labels: val.map((v) => v.label) } : undefined,
+      shouldStop: ctx.shouldStop,
+      onEval: async (e) => {
+        const now = performance.now();
+        const passes = e.step - lastStep;
+        lastStep = e.step;
+        ctx.post({ type: 'study-progress', runId, phase: 'fit', done: e.step, total: plan.headSteps, rows: lite(study.rows), plan });
+        // An averaged head's last epoch is recorded once the average exists, with its own figures.
+        if (averaged && e.step === plan.headSteps) {
+          finalPasses = passes;
+          return;
+        }
+        const seconds = (now - last) / 1000;
+        last = now;
+        const held = e.step === plan.headSteps && heldOut ? { accuracy: heldOut.accuracy, loss: heldOut.loss } : oofAt.get(e.step);
+        await ctx.onEpoch({
+          epoch: e.step, stage: 1, trainLoss: e.loss[0], trainAcc: e.accuracy[0],
+          valLoss: held?.loss ?? e.valLoss?.[0] ?? null, valAcc: held?.accuracy ?? e.valAccuracy?.[0] ?? null,
+          lr: plan.head.lr, seconds, imagesPerSecond: seconds > 0 ? (passes * fitItems.length) / seconds : 0,
+        }, e.step === plan.headSteps);
+      },
+    });
+    owned.push(...fit.weights.map((w) => w.tensor));
     if (fit.stopped) return null;
-    const weights = await encodeNamed(fit.weights);
-    const validation: AutoOutcome['validation'] = oof
-      ? { items: pool, result: evaluateProbabilities(oof.probabilities, poolLabels, numClasses), outOfFold: study.k }
+    const kept = averaged ? averageLinearHeads([fit.weights, ...others]) : fit.weights;
+    if (averaged) owned.push(...kept.map((w) => w.tensor));
+    const weights = await encodeNamed(kept);
+    if (averaged) {
+      const onTrain = await scoreHead(weights, dim, numClasses, config, fitFeatures, fitLabels);
+      const seconds = (performance.now() - last) / 1000;
+      await ctx.onEpoch({
+        epoch: plan.headSteps, stage: 1, trainLoss: onTrain.loss, trainAcc: onTrain.accuracy, valLoss: heldOut!.loss, valAcc: heldOut!.accuracy,
+        lr: plan.head.lr, seconds, imagesPerSecond: seconds > 0 ? (finalPasses * fitItems.length) / seconds : 0,
+      }, true);
+    }
+    const validation: AutoOutcome['validation'] = heldOut
+      ? { items: pool, result: heldOut, outOfFold: study.k }
       : val.length ? { items: val, result: await scoreHead(weights, dim, numClasses, config, valF.views[0], val.map((v) => v.label)) } : null;
     let test: EvalResult | null = null;
     if (plan.mode === 'frozen' && ctx.test.length) {
@@ -152,7 +188,7 @@ export async function runAuto(ctx: AutoContext): Promise<AutoOutcome | null> {
     }
     return { plan, config, study: record, weights, validation, test };
   } finally {
-    tf.dispose(fit.weights.map((w) => w.tensor));
+    tf.dispose(owned);
   }
 }
 
