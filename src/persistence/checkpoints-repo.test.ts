@@ -5,15 +5,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunRecord, StudioDB } from './db';
 import { StorageFullError } from './storage-full';
 import { deleteCheckpoints, getCheckpoint, listCheckpoints, saveCheckpoint, tensorBytes } from './checkpoints-repo';
-import { createProject } from './projects-repo';
 import { createRun, getRun } from './runs-repo';
-import { checkpointRecord, freshDb, runInput, seededBuffer } from '../test-support/studio-db';
+import { checkpointRecord, freshRun, runInput, seededBuffer } from '../test-support/studio-db';
 
 let db: StudioDB;
 let run: RunRecord;
 beforeEach(async () => {
-  db = await freshDb();
-  run = await createRun(db, runInput((await createProject(db, 'P')).id));
+  ({ db, run } = await freshRun());
 });
 afterEach(() => {
   vi.restoreAllMocks();

@@ -4,17 +4,24 @@
 import { expect } from 'vitest';
 import { BACKBONES } from '../core/backbones/catalog';
 import { defaultRunConfig } from '../core/train/run-config';
-import { BLOB_STORES, openStudioDb, type CheckpointKind, type CheckpointRecord, type StudioDB } from '../persistence/db';
-import type { NewRunInput } from '../persistence/runs-repo';
+import { BLOB_STORES, openStudioDb, type CheckpointKind, type CheckpointRecord, type RunRecord, type StudioDB } from '../persistence/db';
+import { createRun, type NewRunInput } from '../persistence/runs-repo';
 import { listClasses } from '../persistence/classes-repo';
 import { addImage, listImagesByClass, projectUsage, type AddImageInput } from '../persistence/images-repo';
-import { getProject } from '../persistence/projects-repo';
+import { createProject, getProject } from '../persistence/projects-repo';
 
 let counter = 0;
 
 export function freshDb(): Promise<StudioDB> {
   counter += 1;
   return openStudioDb(`studio-test-${counter}-${crypto.randomUUID()}`);
+}
+
+/** A fresh database holding one project with one run (the setup of the run and checkpoint tests). */
+export async function freshRun(): Promise<{ db: StudioDB; run: RunRecord }> {
+  const db = await freshDb();
+  const run = await createRun(db, runInput((await createProject(db, 'P')).id));
+  return { db, run };
 }
 
 /** A blob of `size` bytes whose content depends on `seed`, so copies can be compared. */

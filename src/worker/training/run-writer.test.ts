@@ -5,9 +5,8 @@ import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunRecord, StudioDB } from '../../persistence/db';
 import * as checkpointsRepo from '../../persistence/checkpoints-repo';
-import { createProject } from '../../persistence/projects-repo';
-import { createRun, getRun } from '../../persistence/runs-repo';
-import { freshDb, runInput } from '../../test-support/studio-db';
+import { getRun } from '../../persistence/runs-repo';
+import { freshRun } from '../../test-support/studio-db';
 import type { Checkpoint } from '../../core/train/trainer';
 import type { EpochMetrics } from '../../core/train/run-config';
 import { RunWriter } from './run-writer';
@@ -15,8 +14,7 @@ import { RunWriter } from './run-writer';
 let db: StudioDB;
 let run: RunRecord;
 beforeEach(async () => {
-  db = await freshDb();
-  run = await createRun(db, runInput((await createProject(db, 'P')).id));
+  ({ db, run } = await freshRun());
 });
 afterEach(() => {
   vi.restoreAllMocks();
