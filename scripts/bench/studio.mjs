@@ -227,6 +227,7 @@ export async function runStudio(bench, opts, mode, log, memoryRuns = 0, seed = o
       if (opts.finetuneLr != null) await page.getByLabel('Fine-tune learning rate').fill(String(opts.finetuneLr));
       await page.getByLabel('Augment training images (seeded random transforms)').check();
     }
+    if (mode === 'auto' && !opts.autoFinetune) await page.getByLabel(/May fine-tune the backbone/).uncheck();
     if (opts.valFraction != null) await page.getByLabel('Validation share', { exact: true }).fill(String(opts.valFraction));
     if (opts.testFraction != null) await page.getByLabel('Test share', { exact: true }).fill(String(opts.testFraction));
     if (seed != null) await page.getByLabel('Seed', { exact: true }).fill(String(seed));
