@@ -102,7 +102,7 @@ describe('feature cache', () => {
     await waitForImport(page);
     await page.getByRole('link', { name: 'Train', exact: true }).click();
     const warmed = page.getByTestId('features-warmed');
-    await expect.poll(() => warmed.textContent(), { timeout: 60_000 }).toMatch(/Features of 20 imported images are ready/);
+    await expect.poll(() => warmed.textContent(), { timeout: 60_000 }).toMatch(/Features of 20 of the 20 images are ready/);
     // Kept under the keys a run uses: one plain view per image.
     expect(await idbCounts(page, ['features'])).toEqual([20]);
     await screenshot(page, '11-features-warmed');

@@ -45,7 +45,7 @@ export function RecommendedCard(props: { busy: boolean; onStart: () => void; cho
         <p className="muted small-text" data-testid="features-warmed">
           {warmed.error
             ? `Features could not be prepared during the import (${warmed.error}); the run computes them.`
-            : `Features of ${warmed.done} imported ${warmed.done === 1 ? 'image are' : 'images are'} ready (prepared while importing): a run with this model starts from them.`}
+            : `Features of ${Math.min(warmed.done, images)} of the ${images} images are ready (prepared while importing): a run with this model starts from them.`}
         </p>
       )}
       <button type="button" className={finished ? 'big' : 'primary big'} disabled={props.busy || !ready || backboneFailed != null} onClick={props.onStart}>
