@@ -175,6 +175,12 @@ describe('Auto', () => {
     expect(run.study!.fitOn).toBe('train');
     expect(run.evaluation!.imageIds.length).toBe(run.split.val.length);
     expect(run.evaluation!.outOfFold).toBeUndefined();
+    // The whole one-cycle schedule ran and its last epoch is the model: the stored validation
+    // predictions are the last epoch's.
+    const ftEpochs = (run.config as unknown as { finetune: { epochs: number } }).finetune.epochs;
+    expect(tuned).toHaveLength(ftEpochs);
+    expect(evalAccuracy(run.evaluation!)).toBeCloseTo(run.history.at(-1)!.valAcc!, 6);
+    expect(plan.reason).toMatch(/keeping the last\.$/);
     expect(errors).toEqual([]);
     await context.close();
   });

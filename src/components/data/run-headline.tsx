@@ -2,12 +2,14 @@
 // 78–97%) on validation images", plus why training ended when it stopped early.
 import { runHeadline } from '../../core/metrics/headline';
 import type { RunRecord } from '../../persistence/db';
+import { keptCheckpointKind } from '../../core/train/run-config';
 
 /** Plain words for how a finished run ended; null while it runs. */
-export function endedLabel(run: Pick<RunRecord, 'status' | 'history' | 'totalEpochs' | 'bestEpoch'>): string | null {
-  if (run.status === 'stopped') return 'Stopped by you, best version kept';
+export function endedLabel(run: Pick<RunRecord, 'status' | 'history' | 'totalEpochs' | 'bestEpoch' | 'config'>): string | null {
+  const version = keptCheckpointKind(run.config) === 'best' ? 'best version kept' : 'last version kept';
+  if (run.status === 'stopped') return `Stopped by you, ${version}`;
   if (run.status !== 'done') return null;
-  return run.history.length < run.totalEpochs ? 'Finished: stopped improving, best version kept' : 'Finished';
+  return run.history.length < run.totalEpochs ? `Finished: stopped improving, ${version}` : 'Finished';
 }
 
 export function RunHeadline(props: { run: Pick<RunRecord, 'evaluation' | 'testEvaluation'>; compact?: boolean }) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { getBackbone } from '../backbones/catalog';
 import { applyPlan, chooseAutoPlan, describeHead, planMembers, SEPARATED } from './auto-plan';
 import type { HeadCandidate } from './head-search';
-import { defaultRunConfig } from './run-config';
+import { defaultRunConfig, keptCheckpointKind } from './run-config';
 import type { StudyResult } from './study';
 
 const head: HeadCandidate = { hiddenUnits: 0, dropout: 0, lr: 0.01, l2: 0.01, labelSmoothing: 0.1, standardize: true, balance: 'none' };
@@ -58,7 +58,10 @@ describe('chooseAutoPlan', () => {
     expect(frozen).toMatchObject({ mode: 'frozen', epochs: 48, head: { hiddenUnits: 0, dropout: 0, l2: 0.01 }, labelSmoothing: 0.1, balance: 'none', seed: cfg.seed });
     const ft = applyPlan(cfg, chooseAutoPlan({ ...base, study: study(0.7), counts: [40, 40, 40] }));
     expect(ft).toMatchObject({ mode: 'finetune', epochs: 0, trainableBlocks: 6, augmentEnabled: true });
-    expect(ft.earlyStopping.monitor).toBe('accuracy');
+    // The whole one-cycle schedule runs and its last epoch is the model.
+    expect(ft.earlyStopping).toMatchObject({ enabled: false, restoreBest: false });
+    expect(keptCheckpointKind(ft)).toBe('last');
+    expect(keptCheckpointKind(frozen)).toBe('best');
     expect(describeHead(head)).toBe('a linear head, L2 0.01, label smoothing 0.1, standardized features');
   });
 });

@@ -137,3 +137,11 @@ export function defaultRunConfig(backbone: BackboneSpec): RunConfig {
     auto: { ...DEFAULT_AUTO },
   };
 }
+
+/**
+ * Which checkpoint is the run's model: the best epoch when early stopping puts it back, otherwise
+ * the last (a run that trains its whole schedule keeps where the schedule ends).
+ */
+export function keptCheckpointKind(cfg: Pick<RunConfig, 'earlyStopping'>): 'best' | 'last' {
+  return cfg.earlyStopping.enabled && cfg.earlyStopping.restoreBest ? 'best' : 'last';
+}

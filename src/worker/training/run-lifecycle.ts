@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainImage } from '../../core/train/data';
 import { computeFeatures, featureContentKey, featureScope, frozenExtractor } from '../../core/train/features';
-import type { BackendChoice, BatchPoint, EpochMetrics } from '../../core/train/run-config';
+import { keptCheckpointKind, type BackendChoice, type BatchPoint, type EpochMetrics } from '../../core/train/run-config';
 import { listBlocks } from '../../core/backbones/layers';
 import { Trainer, type Checkpoint } from '../../core/train/trainer';
 import { evaluateFeatures, evaluateImages } from '../../core/train/evaluate-set';
@@ -150,8 +150,10 @@ export class RunLifecycle {
         const bestRec = rec && (await getCheckpoint(db, runId, 'best'));
         if (bestRec) best = fromRecord(bestRec);
       } else if (run.parentRunId && !headStart) {
-        const parent = (await getCheckpoint(db, run.parentRunId, 'best')) ?? (await getCheckpoint(db, run.parentRunId, 'last'));
-        if (parent) trainer.loadWeights({ specs: parent.weights, data: parent.weightData });
+        // The parent's model: its best epoch when it put that back, else its last.
+        const first = parent ? keptCheckpointKind(parent.config) : 'best';
+        const from = (await getCheckpoint(db, run.parentRunId, first)) ?? (await getCheckpoint(db, run.parentRunId, first === 'best' ? 'last' : 'best'));
+        if (from) trainer.loadWeights({ specs: from.weights, data: from.weightData });
       }
       await updateRun(db, runId, { status: 'running', backend, backendReason: this.engine.backendReason, error: null, heartbeatAt: Date.now() });
       this.post({ type: 'status', status: 'training' });
@@ -182,7 +184,7 @@ export class RunLifecycle {
       // Reported beside the kept figure: what the last epoch's weights score on the test set when
       // early stopping put back an earlier epoch.
       let testLastEpoch: RunRecord['testLastEpoch'];
-      if (scored && kept.last && kept.best && kept.best.epoch !== kept.last.epoch && result.bestEpoch != null) {
+      if (scored && keptCheckpointKind(trainCfg) === 'best' && kept.last && kept.best && kept.best.epoch !== kept.last.epoch && result.bestEpoch != null) {
         trainer.loadWeights(kept.last.weights);
         const last = await scoreTest();
         trainer.loadWeights(kept.best.weights);

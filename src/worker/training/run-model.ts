@@ -1,5 +1,6 @@
 // A trained run as a usable model in the worker: its backbone and head rebuilt with the run's
 // best (else last) checkpoint, for prediction, Grad-CAM and export. One run is kept open.
+import { keptCheckpointKind } from '../../core/train/run-config';
 import * as tf from '@tensorflow/tfjs';
 import { zipSync, strToU8 } from 'fflate';
 import type { BackboneSpec } from '../../core/backbones/catalog';
@@ -38,7 +39,8 @@ export interface OpenRun {
 export async function openRun(db: StudioDB, runId: string): Promise<OpenRun> {
   const run = await getRun(db, runId);
   if (!run) throw new Error('This run no longer exists.');
-  const cp = (await getCheckpoint(db, runId, 'best')) ?? (await getCheckpoint(db, runId, 'last'));
+  const kind = keptCheckpointKind(run.config);
+  const cp = (await getCheckpoint(db, runId, kind)) ?? (await getCheckpoint(db, runId, kind === 'best' ? 'last' : 'best'));
   if (!cp) throw new Error(`${run.name} has no saved weights yet (it stopped before its first epoch ended).`);
   const opened = await openBackbone(db, run.config.backbone, () => undefined);
   if (opened.kind !== 'layers') {
