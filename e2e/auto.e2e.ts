@@ -138,13 +138,13 @@ describe('Auto', () => {
   });
 
   it('fine-tunes from the fitted head when frozen features do not separate the classes', async () => {
-    // Two classes of pure noise: nothing separates them, and 26 images each are enough to fine-tune.
+    // Two classes of pure noise: nothing separates them, and 52 images each are enough to fine-tune.
     const noise = join(dir, 'noise');
     let s = 5;
     const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
     for (const c of ['left', 'right']) {
       mkdirSync(join(noise, c), { recursive: true });
-      for (let i = 0; i < 26; i++) {
+      for (let i = 0; i < 52; i++) {
         const png = new PNG({ width: 40, height: 40 });
         for (let p = 0; p < png.data.length; p++) png.data[p] = p % 4 === 3 ? 255 : Math.floor(rand() * 256);
         writeFileSync(join(noise, c, `${c}-${i}.png`), PNG.sync.write(png));
@@ -162,7 +162,7 @@ describe('Auto', () => {
     const plan = run.study!.plan;
     expect(run.status).toBe('done');
     expect(plan.mode).toBe('finetune');
-    expect(plan.reason).toMatch(/2 classes, about 26 images each; frozen features separate them at \d+%.*: fine-tuning the last \d+ blocks for \d+ epochs/);
+    expect(plan.reason).toMatch(/2 classes, about 52 images each; frozen features separate them at \d+%.*: fine-tuning the last \d+ blocks for \d+ epochs/);
     expect(run.config).toMatchObject({ mode: 'finetune', epochs: 0 });
     // The head fit's passes, then the fine-tuning epochs numbered on from them.
     const head = run.history.filter((h) => h.stage === 1);

@@ -74,12 +74,12 @@ function studioSection(res, opts) {
   }
   if (res.auto?.study) {
     const a = res.auto.study;
-    lines.push('', `Auto's study: ${a.tried} settings tried${a.skipped ? ` (${a.skipped} left out by the time limit)` : ''} in ${f(a.seconds)} s, ${a.k}-fold cross-validation on the ${a.fitOn === 'train' ? 'training' : 'training and validation'} images, best ${pct(a.cvAccuracy)} ± ${pct(a.cvSpread)} out of fold. Its plan: ${a.reason} ${
+    lines.push('', `Auto's study: ${a.tried} settings tried${a.skipped ? ` (${a.skipped} left out by the time limit)` : ''} in ${f(a.seconds)} s, ${a.k}-fold cross-validation on the ${a.fitOn ? 'training and validation' : 'training'} images, best ${pct(a.cvAccuracy)} ± ${pct(a.cvSpread)} out of fold. Its plan: ${a.reason} ${
       a.fitOn === 'train+val'
         ? "Its head then trains on the training and validation images together for the passes the out-of-fold curve picked, so its val accuracy is the chosen setting's out-of-fold figure over all of them, not a held-out one: quote the test figure."
-        : a.mode === 'frozen'
+        : !a.fitOn
           ? "The validation images took no part in Auto's choices (its head trains for the number of passes the out-of-fold curve picked; no early stopping), so its val accuracy is a held-out figure."
-          : 'Fine-tuning trains on the training images and checks each epoch on the validation images.'
+          : "Fine-tuning trains on the training images and keeps its last epoch; the validation images were in the study's folds (the head's choice), so quote the test figure."
     }`);
   }
   lines.push(

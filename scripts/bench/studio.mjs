@@ -165,7 +165,7 @@ function summarise(run, timing, images, extra) {
     longestTaskMs: Math.round(Math.max(0, ...timing.tasks.map((t) => t.duration))),
     valNames: run.split.val.map((id) => byId.get(id)).filter(Boolean),
     testNames: (run.split.test ?? []).map((id) => byId.get(id)).filter(Boolean),
-    study: run.study ? { k: run.study.k, tried: run.study.rows.length, skipped: run.study.skipped, seconds: run.study.elapsedMs / 1000, cvAccuracy: run.study.plan.cvAccuracy, cvSpread: run.study.plan.cvSpread, mode: run.study.plan.mode, reason: run.study.plan.reason, fitOn: run.study.fitOn ?? 'train' } : null,
+    study: run.study ? { k: run.study.k, tried: run.study.rows.length, skipped: run.study.skipped, seconds: run.study.elapsedMs / 1000, cvAccuracy: run.study.plan.cvAccuracy, cvSpread: run.study.plan.cvSpread, mode: run.study.plan.mode, reason: run.study.plan.reason, fitOn: run.study.fitOn ?? null } : null,
     ...extra,
   };
 }

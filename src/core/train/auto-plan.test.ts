@@ -22,19 +22,24 @@ describe('chooseAutoPlan', () => {
     expect(p.reason).toMatch(/^3 classes, about 60 images each; frozen features separate them at 91% \(± 4% over 5 folds\): training the classifier on frozen features \(fine-tuning would add little/);
   });
 
-  it('fine-tunes when they do not and there is enough data; more blocks when separation is poor and data plentiful', () => {
-    const some = chooseAutoPlan({ ...base, study: study(0.8), counts: [30, 30, 30] });
+  it('fine-tunes when they separate poorly and every class has enough images; more blocks the worse they separate', () => {
+    const some = chooseAutoPlan({ ...base, study: study(0.65), counts: [50, 60, 70] });
     expect(some.mode).toBe('finetune');
     expect(some.trainableBlocks).toBe(4);
     expect(some.reason).toMatch(/fine-tuning the last 4 blocks for \d+ epochs/);
-    const more = chooseAutoPlan({ ...base, study: study(0.6), counts: [80, 80, 80] });
+    const more = chooseAutoPlan({ ...base, study: study(0.55), counts: [80, 80, 80] });
     expect(more.trainableBlocks).toBe(6);
     expect(more.finetuneEpochs).toBeGreaterThanOrEqual(6);
     expect(more.finetuneEpochs).toBeLessThanOrEqual(12);
   });
 
   it('stays frozen, saying why, for too few images, a frozen-only backbone, or fine-tuning turned off', () => {
-    expect(chooseAutoPlan({ ...base, study: study(0.6), counts: [12, 40, 40] }).reason).toMatch(/12 images in the smallest class are too few/);
+    expect(chooseAutoPlan({ ...base, study: study(0.6), counts: [12, 40, 40] }).reason).toMatch(/12 images in the smallest class are too few for fine-tuning to pay off; it needs about 50/);
+    expect(chooseAutoPlan({ ...base, study: study(0.6), counts: [49, 80, 80] }).mode).toBe('frozen');
+    // Separated well enough, though not at 90%: frozen, saying why.
+    const mid = chooseAutoPlan({ ...base, study: study(0.76), counts: [80, 80, 80] });
+    expect(mid.mode).toBe('frozen');
+    expect(mid.reason).toMatch(/fine-tuning pays off mainly when they separate under 70%/);
     expect(chooseAutoPlan({ ...base, study: study(0.6), counts: [12, 40, 40] }).reason).toMatch(/3 classes, 12 to 40 images each/);
     expect(chooseAutoPlan({ ...base, fineTunable: false, study: study(0.6), counts: [50, 50, 50] }).reason).toMatch(/can only be used frozen/);
     expect(chooseAutoPlan({ ...base, allowFinetune: false, study: study(0.6), counts: [50, 50, 50] }).mode).toBe('frozen');
@@ -56,7 +61,7 @@ describe('chooseAutoPlan', () => {
     const cfg = defaultRunConfig(getBackbone('mobilenet-v2-0.35')!);
     const frozen = applyPlan(cfg, chooseAutoPlan({ ...base, study: study(0.95), counts: [40, 40, 40] }));
     expect(frozen).toMatchObject({ mode: 'frozen', epochs: 48, head: { hiddenUnits: 0, dropout: 0, l2: 0.01 }, labelSmoothing: 0.1, balance: 'none', seed: cfg.seed });
-    const ft = applyPlan(cfg, chooseAutoPlan({ ...base, study: study(0.7), counts: [40, 40, 40] }));
+    const ft = applyPlan(cfg, chooseAutoPlan({ ...base, study: study(0.55), counts: [60, 60, 60] }));
     expect(ft).toMatchObject({ mode: 'finetune', epochs: 0, trainableBlocks: 6, augmentEnabled: true });
     // The whole one-cycle schedule runs and its last epoch is the model.
     expect(ft.earlyStopping).toMatchObject({ enabled: false, restoreBest: false });

@@ -191,7 +191,7 @@ function StudyTable(props: { rows: StudyRowLite[]; k: number; skipped: number; t
           ? `Each setting trains on ${k - 1} of ${k} parts of the training and validation images and is scored on the part it did not see; ± is the spread across parts. ${
               fitOn === 'train+val'
                 ? 'The chosen setting then trains on all of them.'
-                : 'Fine-tuning then trains on the training images and checks each epoch on the validation images.'
+                : 'Fine-tuning then trains on the training images and keeps its last epoch; the validation images are scored after each epoch and choose nothing.'
             }`
           : `Each setting trains on ${k - 1} of ${k} parts of the training images and is scored on the part it did not see; ± is the spread across parts. The validation images are not used for these choices.`}
       </p>
