@@ -5,6 +5,7 @@ import { useStudio } from '../../stores/studio-store';
 import { formatBytes, formatDuration } from '../../components/ui/format';
 import { BatchLossChart, EpochCharts, LrChart } from './charts';
 import { RunHeadline } from '../../components/data/run-headline';
+import { keptCheckpointKind } from '../../core/train/run-config';
 import { projectHref } from '../../components/use-hash-route';
 
 function eta(live: NonNullable<ReturnType<typeof useStudio.getState>['live']>): number | null {
@@ -34,6 +35,8 @@ export function LivePanel() {
   const projectId = useStudio((s) => s.project?.id);
   const record = useStudio((s) => (s.live ? s.runs.find((r) => r.id === s.live!.runId) : undefined));
   if (!live) return null;
+  // The run's model is its best epoch only when early stopping puts it back.
+  const keepsLast = record != null && keptCheckpointKind(record.config) === 'last';
   const running = !live.finished && (status === 'training' || status === 'paused' || status === 'probing' || status === 'loading-backbone' || status === 'warming-up');
   const last = live.history[live.history.length - 1];
   return (
@@ -80,7 +83,9 @@ export function LivePanel() {
       {live.finished && !error && (
         <div className="live-result" data-testid="live-result">
           <p className="live-ended">
-            {live.finished === 'early-stopped' ? 'Finished: stopped improving, best version kept.' : live.finished === 'stopped' ? 'Stopped by you; the best version so far is kept.' : 'Finished; the best version is kept.'}
+            {keepsLast
+              ? live.finished === 'early-stopped' ? 'Finished: stopped improving, last version kept.' : live.finished === 'stopped' ? 'Stopped by you; the last version is kept.' : 'Finished; its last epoch is kept.'
+              : live.finished === 'early-stopped' ? 'Finished: stopped improving, best version kept.' : live.finished === 'stopped' ? 'Stopped by you; the best version so far is kept.' : 'Finished; the best version is kept.'}
           </p>
           {record?.evaluation ? (
             <p className="live-headline">
