@@ -39,6 +39,7 @@ export const USAGE = `Usage: npm run bench -- [options]     (or node scripts/ben
                       augmentation (the Check tab's button) and print both figures (default no)
   --reference yes|no  also run the peer on tfjs's default backend for the first seed, as a reference row
                       (default yes; it is slow where that backend is software WebGL)
+  --auto-budget S     Auto run: the Time to study settings field in seconds (default: the studio's)
   --auto-finetune yes|no  Auto run: leave "May fine-tune the backbone" on (default yes) or turn it off
   --model-first yes|no  studio runs pick the model before importing, so features are computed while the
                       photos import (default no: import, then pick the model)
@@ -68,7 +69,7 @@ function parseArgv(argv) {
     if (value === undefined) throw new Error(`--${key} needs a value\n\n${USAGE}`);
     out[key] = value;
   }
-  const known = ['dataset', 'val', 'val-fraction', 'test', 'test-fraction', 'seeds', 'reference', 'tta', 'backbone', 'mode', 'epochs', 'seed', 'backends', 'only', 'json', 'import-baseline', 'throttle', 'model-first', 'auto-finetune', 'finetune-epochs', 'finetune-schedule', 'finetune-lr', 'help'];
+  const known = ['dataset', 'val', 'val-fraction', 'test', 'test-fraction', 'seeds', 'reference', 'tta', 'backbone', 'mode', 'epochs', 'seed', 'backends', 'only', 'json', 'import-baseline', 'throttle', 'model-first', 'auto-finetune', 'auto-budget', 'finetune-epochs', 'finetune-schedule', 'finetune-lr', 'help'];
   for (const k of Object.keys(out)) if (!known.includes(k)) throw new Error(`unknown option --${k}\n\n${USAGE}`);
   return out;
 }
@@ -261,6 +262,7 @@ export function resolveOptions(argv) {
     sections,
     modelFirst: parseYesNo(a['model-first'], 'model-first', false),
     autoFinetune: parseYesNo(a['auto-finetune'], 'auto-finetune', true),
+    autoBudget: a['auto-budget'] != null ? Number(a['auto-budget']) : null,
     importBaseline: a['import-baseline'] ? resolve(a['import-baseline']) : null,
     json: resolve(a.json ?? join(ROOT, 'bench-results/bench.json')),
     notes,

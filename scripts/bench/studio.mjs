@@ -228,6 +228,7 @@ export async function runStudio(bench, opts, mode, log, memoryRuns = 0, seed = o
       await page.getByLabel('Augment training images (seeded random transforms)').check();
     }
     if (mode === 'auto' && !opts.autoFinetune) await page.getByLabel(/May fine-tune the backbone/).uncheck();
+    if (mode === 'auto' && opts.autoBudget != null) await page.getByLabel('Time to study settings (seconds)').fill(String(opts.autoBudget));
     if (opts.valFraction != null) await page.getByLabel('Validation share', { exact: true }).fill(String(opts.valFraction));
     if (opts.testFraction != null) await page.getByLabel('Test share', { exact: true }).fill(String(opts.testFraction));
     if (seed != null) await page.getByLabel('Seed', { exact: true }).fill(String(seed));
