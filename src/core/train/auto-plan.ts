@@ -15,7 +15,7 @@ export interface AutoSettings {
   allowFinetune: boolean;
 }
 
-export const DEFAULT_AUTO: AutoSettings = { enabled: true, budgetSec: 10, allowFinetune: true };
+export const DEFAULT_AUTO: AutoSettings = { enabled: true, budgetSec: 5, allowFinetune: true };
 
 /** Frozen features at or above this out-of-fold accuracy: fine-tuning is not worth its time. */
 export const SEPARATED = 0.9;
