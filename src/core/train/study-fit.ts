@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import { trainFamily, type FamilyEval, type HeadCandidate } from './head-search';
 import { standardizeRows } from './study';
 
-export interface FitInput {
+/** One setting trained on cached features: what the final fit and its cross-validation share. */
+interface HeadTraining {
   features: Float32Array;
   dim: number;
   labels: number[];
@@ -14,21 +15,29 @@ export interface FitInput {
   candidate: HeadCandidate;
   steps: number;
   seed: number;
+  /** The study's feature standardization (used when the candidate asks for it). */
   mean: Float32Array;
   std: Float32Array;
+  shouldStop?: () => boolean;
+}
+
+/** Rows as the candidate trains on them: standardized with the study's statistics, or raw. */
+function prepared(inp: Pick<HeadTraining, 'candidate' | 'dim' | 'mean' | 'std'>, features: Float32Array): Float32Array {
+  return inp.candidate.standardize ? standardizeRows(features, inp.dim, inp.mean, inp.std) : features;
+}
+
+export interface FitInput extends HeadTraining {
   /** Scored at each evaluation, never trained on. */
   val?: { features: Float32Array; labels: number[] };
   evalEvery?: number;
   onEval?: (e: FamilyEval) => void | Promise<void>;
-  shouldStop?: () => boolean;
 }
 
 /** Named head weights (`head/<layer>/<index>`, as layerWeights names them); the caller owns the tensors. */
 export async function fitHead(inp: FitInput): Promise<{ weights: { name: string; tensor: tf.Tensor }[]; stopped: boolean }> {
   const { dim, candidate: c } = inp;
-  const prep = (f: Float32Array) => (c.standardize ? standardizeRows(f, dim, inp.mean, inp.std) : f);
-  const x = tf.tensor2d(prep(inp.features), [inp.labels.length, dim]);
-  const val = inp.val && inp.val.labels.length ? { x: tf.tensor2d(prep(inp.val.features), [inp.val.labels.length, dim]), labels: inp.val.labels } : undefined;
+  const x = tf.tensor2d(prepared(inp, inp.features), [inp.labels.length, dim]);
+  const val = inp.val && inp.val.labels.length ? { x: tf.tensor2d(prepared(inp, inp.val.features), [inp.val.labels.length, dim]), labels: inp.val.labels } : undefined;
   try {
     const res = await trainFamily({
       x, labels: inp.labels, numClasses: inp.numClasses, candidates: [c], folds: null, k: 1, steps: inp.steps,
@@ -58,22 +67,19 @@ export async function fitHead(inp: FitInput): Promise<{ weights: { name: string;
   }
 }
 
-export interface OutOfFoldInput {
-  features: Float32Array;
-  dim: number;
-  labels: number[];
-  numClasses: number;
-  candidate: HeadCandidate;
-  steps: number;
-  seed: number;
-  mean: Float32Array;
-  std: Float32Array;
+export interface OutOfFoldInput extends HeadTraining {
   /** The study's folds: fold[i] of each row, k of them. */
   folds: number[];
   k: number;
   /** How often the out-of-fold curve is read (default 8, as the final fit). */
   evalEvery?: number;
-  shouldStop?: () => boolean;
+}
+
+export interface OutOfFold {
+  /** Row-major [N × C]: each row from the fold model that never trained on it. */
+  probabilities: Float32Array;
+  /** Pooled out-of-fold accuracy and loss at each reading. */
+  curve: { step: number; accuracy: number; loss: number }[];
 }
 
 /**
@@ -82,9 +88,9 @@ export interface OutOfFoldInput {
  * `steps` passes, and the pooled out-of-fold accuracy and loss read along the way. When Auto fits
  * its final head on every image, these are its honest figures. Null when stopped first.
  */
-export async function outOfFoldPredictions(inp: OutOfFoldInput): Promise<{ probabilities: Float32Array; curve: { step: number; accuracy: number; loss: number }[] } | null> {
-  const { dim, candidate: c } = inp;
-  const x = tf.tensor2d(c.standardize ? standardizeRows(inp.features, dim, inp.mean, inp.std) : inp.features, [inp.labels.length, dim]);
+export async function outOfFoldPredictions(inp: OutOfFoldInput): Promise<OutOfFold | null> {
+  const c = inp.candidate;
+  const x = tf.tensor2d(prepared(inp, inp.features), [inp.labels.length, inp.dim]);
   try {
     const res = await trainFamily({
       x, labels: inp.labels, numClasses: inp.numClasses, candidates: [c], folds: inp.folds, k: inp.k, steps: inp.steps,

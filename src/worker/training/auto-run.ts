@@ -9,7 +9,7 @@ import type { PixelSource, TrainImage } from '../../core/train/data';
 import { evaluateLogits, evaluateProbabilities, type EvalResult } from '../../core/train/evaluate';
 import { buildHead } from '../../core/train/head';
 import { runStudy } from '../../core/train/study';
-import { averageLinearHeads, averageLogits, fitHead, outOfFoldPredictions } from '../../core/train/study-fit';
+import { averageLinearHeads, averageLogits, fitHead, outOfFoldPredictions, type OutOfFold } from '../../core/train/study-fit';
 import { applyNamedWeights, encodeNamed, type EncodedWeights } from '../../core/train/weights';
 import type { EpochMetrics, RunConfig } from '../../core/train/run-config';
 import type { RunRecord, RunStudy, StudioDB } from '../../persistence/db';
@@ -108,7 +108,7 @@ export async function runAuto(ctx: AutoContext): Promise<AutoOutcome | null> {
   // predictions (one more cross-validated fit each) stand in for them. A frozen plan's kept head
   // averages the logits of its members (the best linear settings), out of fold as well.
   const members = pooled && plan.members?.length ? plan.members : [{ candidate: plan.head, steps: plan.headSteps, accuracy: plan.cvAccuracy }];
-  const oofs: NonNullable<Awaited<ReturnType<typeof outOfFoldPredictions>>>[] = [];
+  const oofs: OutOfFold[] = [];
   if (pooled) {
     for (const m of members) {
       const r = await outOfFoldPredictions({
