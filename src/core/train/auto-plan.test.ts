@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getBackbone } from '../backbones/catalog';
-import { applyPlan, chooseAutoPlan, describeHead, planMembers, SEPARATED } from './auto-plan';
+import { applyPlan, chooseAutoPlan, describeHead, fitOnOf, planMembers, SEPARATED } from './auto-plan';
 import type { HeadCandidate } from './head-search';
 import { defaultRunConfig, keptCheckpointKind } from './run-config';
 import type { StudyResult } from './study';
@@ -67,6 +67,9 @@ describe('chooseAutoPlan', () => {
     expect(ft.earlyStopping).toMatchObject({ enabled: false, restoreBest: false });
     expect(keptCheckpointKind(ft)).toBe('last');
     expect(keptCheckpointKind(frozen)).toBe('best');
+    // A frozen plan's head fits on training and validation images; a fine-tune plan's on training images.
+    expect(fitOnOf({ mode: 'frozen' })).toBe('train+val');
+    expect(fitOnOf({ mode: 'finetune' })).toBe('train');
     expect(describeHead(head)).toBe('a linear head, L2 0.01, label smoothing 0.1, standardized features');
   });
 });

@@ -78,6 +78,14 @@ export function describeHead(c: HeadCandidate): string {
   return `${kind}, L2 ${c.l2}${c.labelSmoothing ? `, label smoothing ${c.labelSmoothing}` : ''}${c.standardize ? ', standardized features' : ''}${c.balance === 'class-weights' ? ', balanced classes' : ''}`;
 }
 
+/**
+ * Which images a plan's head fits on: a frozen plan on the training and validation images (its
+ * figures out of fold), a fine-tune plan on the training images.
+ */
+export function fitOnOf(plan: Pick<AutoPlan, 'mode'>): 'train+val' | 'train' {
+  return plan.mode === 'frozen' ? 'train+val' : 'train';
+}
+
 /** The best setting, and when it is linear the next best linear ones (up to `size` in all). */
 export function planMembers(rows: StudyRow[], size = ENSEMBLE_SIZE): PlanMember[] {
   const member = (r: StudyRow): PlanMember => ({ candidate: r.candidate, steps: r.steps, accuracy: r.accuracy });

@@ -1,7 +1,7 @@
 // Auto on the Train tab: the switch and its two settings, what Auto is doing during a run, and
 // what it chose and why (in plain words, with the search's table behind a disclosure) after it.
 import { useStudio } from '../../stores/studio-store';
-import { DEFAULT_AUTO, describeHead, type AutoPlan, type PlanMember } from '../../core/train/auto-plan';
+import { DEFAULT_AUTO, describeHead, fitOnOf, type AutoPlan, type PlanMember } from '../../core/train/auto-plan';
 import type { StudyRowLite } from '../../worker/protocol';
 import type { RunStudy } from '../../persistence/db';
 import { meanAndSpread } from '../../core/metrics/spread';
@@ -50,7 +50,7 @@ export function AutoStatus() {
   const plan = study?.plan ?? stored?.plan ?? null;
   const rows = stored?.rows ?? study?.rows ?? [];
   // Runs stored before Auto pooled its images have no `fitOn`; a live plan pools when it keeps the backbone frozen.
-  const fitOn = stored ? stored.fitOn : plan ? (plan.mode === 'frozen' ? 'train+val' : 'train') : undefined;
+  const fitOn = stored ? stored.fitOn : plan ? fitOnOf(plan) : undefined;
   return (
     <div className="auto-status" data-testid="auto-status" aria-live="polite">
       {study?.phase === 'search' && !plan && (

@@ -6,6 +6,7 @@ import { formatBytes, formatDuration } from '../../components/ui/format';
 import { BatchLossChart, EpochCharts, LrChart } from './charts';
 import { RunHeadline } from '../../components/data/run-headline';
 import { keptCheckpointKind } from '../../core/train/run-config';
+import { fitOnOf } from '../../core/train/auto-plan';
 import { projectHref } from '../../components/use-hash-route';
 
 function eta(live: NonNullable<ReturnType<typeof useStudio.getState>['live']>): number | null {
@@ -37,6 +38,9 @@ export function LivePanel() {
   if (!live) return null;
   // The run's model is its best epoch only when early stopping puts it back.
   const keepsLast = record != null && keptCheckpointKind(record.config) === 'last';
+  const keptVersion = keepsLast ? 'last version' : 'best version';
+  // Auto's frozen plan fits on the validation images too: its second line is out of fold.
+  const outOfFold = live.study?.plan != null && fitOnOf(live.study.plan) === 'train+val';
   const running = !live.finished && (status === 'training' || status === 'paused' || status === 'probing' || status === 'loading-backbone' || status === 'warming-up');
   const last = live.history[live.history.length - 1];
   return (
@@ -83,9 +87,11 @@ export function LivePanel() {
       {live.finished && !error && (
         <div className="live-result" data-testid="live-result">
           <p className="live-ended">
-            {keepsLast
-              ? live.finished === 'early-stopped' ? 'Finished: stopped improving, last version kept.' : live.finished === 'stopped' ? 'Stopped by you; the last version is kept.' : 'Finished; its last epoch is kept.'
-              : live.finished === 'early-stopped' ? 'Finished: stopped improving, best version kept.' : live.finished === 'stopped' ? 'Stopped by you; the best version so far is kept.' : 'Finished; the best version is kept.'}
+            {live.finished === 'early-stopped'
+              ? `Finished: stopped improving, ${keptVersion} kept.`
+              : live.finished === 'stopped'
+                ? `Stopped by you; the ${keepsLast ? 'last version' : 'best version so far'} is kept.`
+                : `Finished; the ${keptVersion} is kept.`}
           </p>
           {record?.evaluation ? (
             <p className="live-headline">
@@ -138,7 +144,7 @@ export function LivePanel() {
             <dt>This epoch</dt>
             <dd data-testid="live-val-acc">
               {last.valAcc != null
-                ? `${(last.valAcc * 100).toFixed(1)}% right ${live.study?.plan?.mode === 'frozen' && last.stage === 1 ? 'out of fold' : 'on validation images'}`
+                ? `${(last.valAcc * 100).toFixed(1)}% right ${outOfFold && last.stage === 1 ? 'out of fold' : 'on validation images'}`
                 : 'no validation set'}
             </dd>
           </div>
@@ -169,7 +175,7 @@ export function LivePanel() {
       </details>
       {live.features && <progress className="wide" max={live.features.total} value={live.features.done} aria-label="Feature extraction progress" />}
       {/* Charts mount once there is something to draw, spreading their first render out. */}
-      {live.history.length > 0 && <EpochCharts history={live.history} outOfFold={live.study?.plan?.mode === 'frozen'} />}
+      {live.history.length > 0 && <EpochCharts history={live.history} outOfFold={outOfFold} />}
       {live.points.length > 0 && (
         <div className="chart-row">
           <BatchLossChart points={live.points} />

@@ -3,7 +3,7 @@
 // as the run's first epochs. A frozen plan ends here; a fine-tune plan hands the fitted head to
 // the trainer, which runs the fine-tuning stage.
 import * as tf from '@tensorflow/tfjs';
-import { applyPlan, chooseAutoPlan, type AutoPlan } from '../../core/train/auto-plan';
+import { applyPlan, chooseAutoPlan, fitOnOf, type AutoPlan } from '../../core/train/auto-plan';
 import { computeFeatures, type FeatureCache, type FeatureExtractor, type FeatureStore } from '../../core/train/features';
 import type { PixelSource, TrainImage } from '../../core/train/data';
 import { evaluateLogits, evaluateProbabilities, type EvalResult } from '../../core/train/evaluate';
@@ -97,10 +97,10 @@ export async function runAuto(ctx: AutoContext): Promise<AutoOutcome | null> {
   const counts = Array.from({ length: numClasses }, (_, c) => poolLabels.filter((l) => l === c).length);
   const plan = chooseAutoPlan({ study, classNames: run.classes.map((c) => c.name), counts, fineTunable: ctx.fineTunable, allowFinetune: settings.allowFinetune, blocks: ctx.blocks });
   const config = applyPlan(run.config, plan);
-  const pooled = plan.mode === 'frozen';
+  const fitOn = fitOnOf(plan);
+  const pooled = fitOn === 'train+val';
   const record: RunStudy = {
-    k: study.k, foldSizes: study.foldSizes, rows: study.rows, skipped: study.skipped, truncated: study.truncated, budgetMs: study.budgetMs, elapsedMs: study.elapsedMs, plan,
-    fitOn: pooled ? 'train+val' : 'train',
+    k: study.k, foldSizes: study.foldSizes, rows: study.rows, skipped: study.skipped, truncated: study.truncated, budgetMs: study.budgetMs, elapsedMs: study.elapsedMs, plan, fitOn,
   };
   ctx.post({ type: 'study-progress', runId, phase: 'fit', done: 0, total: plan.headSteps, rows: lite(study.rows), plan });
 
