@@ -115,8 +115,8 @@ export function EvaluateView() {
       <TtaPanel run={run} />
       {a.outOfFold && (
         <p className="muted small-text panel" data-testid="eval-out-of-fold">
-          Auto trained the kept classifier on every training and validation image. The figures and photos below come from its {a.outOfFold.k}-fold
-          cross-validation: each image was scored by a classifier that did not train on it. <em>Explain</em> shows where the kept classifier looks.
+          The photos below were scored out of fold, like the figures above: by the one of {a.outOfFold.k} cross-validation classifiers that did not
+          train on each. <em>Explain</em> shows where the kept classifier looks.
         </p>
       )}
       <ErrorGallery testId="misclassified" title={`Photos it got wrong (${a.errors.misclassified.length}), most confident first`} items={a.errors.misclassified} classes={a.classes} empty="No mistakes on the images it never trained on." onExplain={setExplain} />
