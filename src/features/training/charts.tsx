@@ -9,23 +9,23 @@ import type { RunRecord } from '../../persistence/db';
 import { downsample, withStepGaps, epochChartSummary, firstStage2Epoch, formatLoss, formatLr, formatPct } from './run-format';
 import './training.css';
 
-const CHART_HEIGHT = 220;
+export const CHART_HEIGHT = 220;
 /** Most points a per-batch chart draws. */
 export const MAX_CHART_POINTS = 400;
-const TRAIN_COLOR = '#2f5bd3';
-const VAL_COLOR = '#d9730d';
-const GRID_COLOR = '#e4e8ef';
+export const TRAIN_COLOR = '#2f5bd3';
+export const VAL_COLOR = '#d9730d';
+export const GRID_COLOR = '#e4e8ef';
 const AXIS_TICK = { fontSize: 12, fill: '#5b6575' };
 /** Distinct, colour-blind-friendlier line colours for comparing runs (Okabe–Ito based). */
 export const RUN_PALETTE = ['#2f5bd3', '#d9730d', '#009e73', '#cc79a7', '#8a6d00', '#56b4e9', '#b42318', '#5b6575'];
 
-const TRAIN_VAL = [
+export const TRAIN_VAL = [
   { label: 'training', color: TRAIN_COLOR },
   { label: 'validation', color: VAL_COLOR },
 ];
-const TRAIN_ONLY = TRAIN_VAL.slice(0, 1);
-const TRAIN_OOF = [TRAIN_VAL[0], { label: 'out of fold', color: VAL_COLOR }];
-const BATCH_LEGEND = [
+export const TRAIN_ONLY = TRAIN_VAL.slice(0, 1);
+export const TRAIN_OOF = [TRAIN_VAL[0], { label: 'out of fold', color: VAL_COLOR }];
+export const BATCH_LEGEND = [
   { label: 'batch', color: 'rgba(47, 91, 211, 0.35)' },
   { label: 'smoothed', color: TRAIN_COLOR },
 ];
@@ -33,6 +33,30 @@ const BATCH_LEGEND = [
 const numberOrText = (fmt: (x: number) => string) => (v: unknown) => (typeof v === 'number' ? fmt(v) : String(v ?? '–'));
 const pctTick = (v: number) => `${Math.round(v)}%`;
 const pctValue = (v: number) => `${v.toFixed(1)}%`;
+
+// Every prop below is one module-level value. Recharts 3 keeps each axis', line's and tooltip's
+// settings in its own store and dispatches an update whenever a prop's identity changes, which
+// re-runs its selectors for every part of the chart: a new `domain` array or formatter on each
+// render made a data update cost several times a redraw.
+const MARGIN = { top: 8, right: 16, bottom: 8, left: 0 };
+const X_DOMAIN = ['dataMin', 'dataMax'] as const;
+const FROM_ZERO = [0, 'auto'] as const;
+const PCT_DOMAIN = [0, 100] as const;
+const PCT_TICKS = [0, 25, 50, 75, 100];
+const EPOCH_LABEL = { value: 'epoch', position: 'insideBottomRight', offset: -4, fontSize: 12 } as const;
+const STEP_LABEL = { value: 'step', position: 'insideBottomRight', offset: -4, fontSize: 12 } as const;
+const FINETUNE_LABEL = { value: 'fine-tune', position: 'insideTopLeft', fontSize: 11, fill: '#5b6575' } as const;
+const lossText = numberOrText(formatLoss);
+const pctText = numberOrText(pctValue);
+const lrText = numberOrText(formatLr);
+const epochText = (l: unknown) => `Epoch ${l}`;
+const stepText = (l: unknown) => `Step ${l}`;
+const grid = <CartesianGrid stroke={GRID_COLOR} vertical={false} />;
+const epochAxis = <XAxis dataKey="epoch" type="number" domain={X_DOMAIN} allowDecimals={false} tick={AXIS_TICK} label={EPOCH_LABEL} />;
+const lossAxis = <YAxis tick={AXIS_TICK} width={52} tickFormatter={formatLoss} domain={FROM_ZERO} />;
+const pctAxis = <YAxis tick={AXIS_TICK} width={52} domain={PCT_DOMAIN} ticks={PCT_TICKS} tickFormatter={pctTick} />;
+const epochLossTip = <Tooltip isAnimationActive={false} formatter={lossText} labelFormatter={epochText} />;
+const epochPctTip = <Tooltip isAnimationActive={false} formatter={pctText} labelFormatter={epochText} />;
 
 /**
  * Charts that appear together mount one after another, ~80 ms apart, so their first layout
@@ -51,7 +75,7 @@ function useStaggeredMount(): boolean {
 }
 
 /** A chart in a <figure>: visible caption, and an image role whose label is the numbers. */
-function ChartFigure(props: { caption: string; summary: string; testId?: string; legend?: { label: string; color: string }[]; children: ReactElement<{ width?: number; height?: number }> }) {
+export function ChartFigure(props: { caption: string; summary: string; testId?: string; legend?: { label: string; color: string }[]; children: ReactElement<{ width?: number; height?: number }> }) {
   const ready = useStaggeredMount();
   const box = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
@@ -117,42 +141,41 @@ export const EpochCharts = memo(function EpochCharts({ history, outOfFold = fals
   const lossSummary = useMemo(() => epochChartSummary(history, 'loss', valName), [history, valName]);
   const accSummary = useMemo(() => epochChartSummary(history, 'accuracy', valName), [history, valName]);
 
-  const xAxis = <XAxis dataKey="epoch" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={AXIS_TICK} label={{ value: 'epoch', position: 'insideBottomRight', offset: -4, fontSize: 12 }} />;
-  const marker = stage2 != null && (
-    <ReferenceLine x={stage2} stroke="#8a94a6" strokeDasharray="4 3" label={{ value: 'fine-tune', position: 'insideTopLeft', fontSize: 11, fill: '#5b6575' }} />
-  );
+  const marker = stage2 != null && <ReferenceLine x={stage2} stroke="#8a94a6" strokeDasharray="4 3" label={FINETUNE_LABEL} />;
+  const dots = data.length < 30;
 
   return (
     <div className="chart-grid" data-testid="epoch-charts">
       <ChartFigure caption="Loss" summary={lossSummary} legend={hasVal ? valLegend : TRAIN_ONLY}>
-        <LineChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }} accessibilityLayer={false}>
-          <CartesianGrid stroke={GRID_COLOR} vertical={false} />
-          {xAxis}
-          <YAxis tick={AXIS_TICK} width={52} tickFormatter={formatLoss} domain={[0, 'auto']} />
-          <Tooltip isAnimationActive={false} formatter={numberOrText(formatLoss)} labelFormatter={(l) => `Epoch ${l}`} />
+        <LineChart data={data} margin={MARGIN} accessibilityLayer={false}>
+          {grid}
+          {epochAxis}
+          {lossAxis}
+          {epochLossTip}
           {marker}
-          <Line type="monotone" dataKey="trainLoss" name="training" stroke={TRAIN_COLOR} strokeWidth={2} dot={data.length < 30} isAnimationActive={false} />
-          {hasVal && <Line type="monotone" dataKey="valLoss" name={valName} stroke={VAL_COLOR} strokeWidth={2} dot={data.length < 30} connectNulls isAnimationActive={false} />}
+          <Line type="monotone" dataKey="trainLoss" name="training" stroke={TRAIN_COLOR} strokeWidth={2} dot={dots} isAnimationActive={false} />
+          {hasVal && <Line type="monotone" dataKey="valLoss" name={valName} stroke={VAL_COLOR} strokeWidth={2} dot={dots} connectNulls isAnimationActive={false} />}
         </LineChart>
       </ChartFigure>
       <ChartFigure caption="Accuracy" summary={accSummary} legend={hasVal ? valLegend : TRAIN_ONLY}>
-        <LineChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }} accessibilityLayer={false}>
-          <CartesianGrid stroke={GRID_COLOR} vertical={false} />
-          {xAxis}
-          <YAxis tick={AXIS_TICK} width={52} domain={[0, 100]} ticks={[0, 25, 50, 75, 100]} tickFormatter={pctTick} />
-          <Tooltip isAnimationActive={false} formatter={numberOrText(pctValue)} labelFormatter={(l) => `Epoch ${l}`} />
+        <LineChart data={data} margin={MARGIN} accessibilityLayer={false}>
+          {grid}
+          {epochAxis}
+          {pctAxis}
+          {epochPctTip}
           {marker}
-          <Line type="monotone" dataKey="trainAcc" name="training" stroke={TRAIN_COLOR} strokeWidth={2} dot={data.length < 30} isAnimationActive={false} />
-          {hasVal && <Line type="monotone" dataKey="valAcc" name={valName} stroke={VAL_COLOR} strokeWidth={2} dot={data.length < 30} connectNulls isAnimationActive={false} />}
+          <Line type="monotone" dataKey="trainAcc" name="training" stroke={TRAIN_COLOR} strokeWidth={2} dot={dots} isAnimationActive={false} />
+          {hasVal && <Line type="monotone" dataKey="valAcc" name={valName} stroke={VAL_COLOR} strokeWidth={2} dot={dots} connectNulls isAnimationActive={false} />}
         </LineChart>
       </ChartFigure>
     </div>
   );
 });
 
-const stepAxis = (
-  <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={AXIS_TICK} label={{ value: 'step', position: 'insideBottomRight', offset: -4, fontSize: 12 }} />
-);
+const stepAxis = <XAxis dataKey="step" type="number" domain={X_DOMAIN} allowDecimals={false} tick={AXIS_TICK} label={STEP_LABEL} />;
+const lrAxis = <YAxis tick={AXIS_TICK} width={56} tickFormatter={formatLr} domain={FROM_ZERO} />;
+const stepLossTip = <Tooltip isAnimationActive={false} formatter={lossText} labelFormatter={stepText} />;
+const stepLrTip = <Tooltip isAnimationActive={false} formatter={lrText} labelFormatter={stepText} />;
 
 /** Per-batch loss (thin) and its exponentially smoothed trend (bold), at most 400 points. */
 export const BatchLossChart = memo(function BatchLossChart({ points }: { points: BatchPoint[] }) {
@@ -163,11 +186,11 @@ export const BatchLossChart = memo(function BatchLossChart({ points }: { points:
     : 'Loss per batch: no batches recorded yet.';
   return (
     <ChartFigure caption="Loss per batch" summary={summary} testId="batch-chart" legend={BATCH_LEGEND}>
-      <LineChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }} accessibilityLayer={false}>
-        <CartesianGrid stroke={GRID_COLOR} vertical={false} />
+      <LineChart data={data} margin={MARGIN} accessibilityLayer={false}>
+        {grid}
         {stepAxis}
-        <YAxis tick={AXIS_TICK} width={52} tickFormatter={formatLoss} domain={[0, 'auto']} />
-        <Tooltip isAnimationActive={false} formatter={numberOrText(formatLoss)} labelFormatter={(l) => `Step ${l}`} />
+        {lossAxis}
+        {stepLossTip}
         <Line type="linear" dataKey="loss" name="batch" stroke={TRAIN_COLOR} strokeOpacity={0.3} strokeWidth={1} dot={false} isAnimationActive={false} />
         <Line type="monotone" dataKey="smooth" name="smoothed" stroke={TRAIN_COLOR} strokeWidth={2.5} dot={false} isAnimationActive={false} />
       </LineChart>
@@ -182,11 +205,11 @@ export const LrChart = memo(function LrChart({ points }: { points: BatchPoint[] 
   const summary = last ? `Learning rate per step. Step ${last.step}: ${formatLr(last.lr)}.` : 'Learning rate: no steps recorded yet.';
   return (
     <ChartFigure caption="Learning rate" summary={summary} testId="lr-chart">
-      <LineChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }} accessibilityLayer={false}>
-        <CartesianGrid stroke={GRID_COLOR} vertical={false} />
+      <LineChart data={data} margin={MARGIN} accessibilityLayer={false}>
+        {grid}
         {stepAxis}
-        <YAxis tick={AXIS_TICK} width={56} tickFormatter={formatLr} domain={[0, 'auto']} />
-        <Tooltip isAnimationActive={false} formatter={numberOrText(formatLr)} labelFormatter={(l) => `Step ${l}`} />
+        {lrAxis}
+        {stepLrTip}
         <Line type="linear" dataKey="lr" name="learning rate" stroke={VAL_COLOR} strokeWidth={2} dot={false} isAnimationActive={false} />
       </LineChart>
     </ChartFigure>
@@ -233,15 +256,11 @@ export const OverlayChart = memo(function OverlayChart({ runs, metric }: { runs:
   }, [runs, metric]);
   return (
     <ChartFigure caption={METRIC_LABELS[metric]} summary={summary} testId="overlay-chart" legend={runs.map((r, i) => ({ label: r.name, color: RUN_PALETTE[i % RUN_PALETTE.length] }))}>
-      <LineChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }} accessibilityLayer={false}>
-        <CartesianGrid stroke={GRID_COLOR} vertical={false} />
-        <XAxis dataKey="epoch" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={AXIS_TICK} label={{ value: 'epoch', position: 'insideBottomRight', offset: -4, fontSize: 12 }} />
-        {acc ? (
-          <YAxis tick={AXIS_TICK} width={52} domain={[0, 100]} ticks={[0, 25, 50, 75, 100]} tickFormatter={pctTick} />
-        ) : (
-          <YAxis tick={AXIS_TICK} width={52} tickFormatter={formatLoss} domain={[0, 'auto']} />
-        )}
-        <Tooltip isAnimationActive={false} formatter={numberOrText(acc ? pctValue : formatLoss)} labelFormatter={(l) => `Epoch ${l}`} />
+      <LineChart data={data} margin={MARGIN} accessibilityLayer={false}>
+        {grid}
+        {epochAxis}
+        {acc ? pctAxis : lossAxis}
+        {acc ? epochPctTip : epochLossTip}
         {runs.map((run, i) => (
           <Line
             key={run.id}

@@ -3,7 +3,7 @@
 // the kept model's headline figure (the same one Runs, Evaluate and Try show) and the next steps.
 import { useStudio } from '../../stores/studio-store';
 import { formatBytes, formatDuration } from '../../components/ui/format';
-import { BatchLossChart, EpochCharts, LrChart } from './charts';
+import { LiveBatchLossChart, LiveEpochCharts, LiveLrChart } from './live-charts';
 import { RunHeadline } from '../../components/data/run-headline';
 import { keptCheckpointKind } from '../../core/train/run-config';
 import { fitOnOf } from '../../core/train/auto-plan';
@@ -175,11 +175,11 @@ export function LivePanel() {
       </details>
       {live.features && <progress className="wide" max={live.features.total} value={live.features.done} aria-label="Feature extraction progress" />}
       {/* Charts mount once there is something to draw, spreading their first render out. */}
-      {live.history.length > 0 && <EpochCharts history={live.history} outOfFold={outOfFold} />}
+      {live.history.length > 0 && <LiveEpochCharts history={live.history} outOfFold={outOfFold} />}
       {live.points.length > 0 && (
         <div className="chart-row">
-          <BatchLossChart points={live.points} />
-          <LrChart points={live.points} />
+          <LiveBatchLossChart points={live.points} />
+          <LiveLrChart points={live.points} />
         </div>
       )}
     </section>

@@ -5,7 +5,7 @@ import { BACKBONES } from '../../core/backbones/catalog';
 import type { RunRecord } from '../../persistence/db';
 import {
   augmentLabel, configDiff, downsample, withStepGaps, epochChartSummary, firstStage2Epoch, formatLoss, formatLr, formatPct,
-  runSummary, scheduleLabel, trainingSeconds,
+  niceTicks, runSummary, scheduleLabel, trainingSeconds,
 } from './run-format';
 
 const backbone = BACKBONES[0];
@@ -36,6 +36,21 @@ describe('withStepGaps', () => {
   it('allows for the stride of downsampled points', () => {
     expect(withStepGaps([pt(0), pt(5), pt(10)], 5).length).toBe(3);
     expect(withStepGaps([pt(0), pt(5), pt(30)], 5).length).toBe(4);
+  });
+});
+
+describe('niceTicks', () => {
+  it('steps of 1, 2 or 5 × 10ⁿ inside the range', () => {
+    expect(niceTicks(0, 100)).toEqual([0, 20, 40, 60, 80, 100]);
+    expect(niceTicks(1, 30, 5, { minStep: 1 })).toEqual([5, 10, 15, 20, 25, 30]);
+    expect(niceTicks(0, 0.73, 4)).toEqual([0, 0.2, 0.4, 0.6]);
+    expect(niceTicks(0.0001, 0.001, 4)).toEqual([0.0002, 0.0004, 0.0006, 0.0008, 0.001]);
+  });
+  it('widens to hold both ends when asked, and never steps below minStep', () => {
+    expect(niceTicks(0, 0.73, 4, { extend: true })).toEqual([0, 0.2, 0.4, 0.6, 0.8]);
+    expect(niceTicks(1, 3, 4, { minStep: 1 })).toEqual([1, 2, 3]);
+    expect(niceTicks(2, 2)).toEqual([2]);
+    expect(niceTicks(0, Number.NaN)).toEqual([]);
   });
 });
 

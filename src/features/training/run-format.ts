@@ -231,3 +231,25 @@ export function configDiff(runs: RunRecord[]): ConfigRow[] {
   if (runs.length === 1) return rows;
   return rows.filter((r) => r.values.some((v) => v !== r.values[0]));
 }
+
+/**
+ * Round axis ticks: about `count` steps of 1, 2 or 5 × 10ⁿ covering [min, max] (widened to hold
+ * both ends when `extend`), with `minStep` as the smallest step (1 for epochs and steps).
+ */
+export function niceTicks(min: number, max: number, count = 4, { extend = false, minStep = 0 } = {}): number[] {
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return [];
+  if (max < min) [min, max] = [max, min];
+  if (max === min) return [min];
+  const rough = (max - min) / count;
+  const mag = 10 ** Math.floor(Math.log10(rough));
+  const f = rough / mag;
+  let step = (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * mag;
+  if (step < minStep) step = minStep;
+  const first = (extend ? Math.floor(min / step) : Math.ceil(min / step - 1e-9)) * step;
+  const last = (extend ? Math.ceil(max / step) : Math.floor(max / step + 1e-9)) * step;
+  const out: number[] = [];
+  // Rounded to the step's decimals, so 0.1 + 0.2 prints as 0.3.
+  const digits = Math.max(0, -Math.floor(Math.log10(step)) + 1);
+  for (let v = first, i = 0; v <= last + step * 1e-9 && i < 100; v = first + ++i * step) out.push(Number(v.toFixed(digits)));
+  return out;
+}
