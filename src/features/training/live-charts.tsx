@@ -40,7 +40,7 @@ const TICK_STYLE = { fontSize: 12, fill: '#5b6575' } as const;
 
 /** One line chart as SVG: grid, axes with round ticks, a path per series. */
 export function LineSvg({ width = 0, height = 220, xs, series, yRange, yTicks, yFormat, yAxisWidth = 52, xName, dots = false, marker, empty }: LineSvgProps) {
-  const m = { top: 8, right: 16, bottom: 28, left: yAxisWidth };
+  const m = { top: 8, right: 16, bottom: 34, left: yAxisWidth };
   const pw = Math.max(1, width - m.left - m.right);
   const ph = Math.max(1, height - m.top - m.bottom);
   const geometry = useMemo(() => {
@@ -101,11 +101,11 @@ export function LineSvg({ width = 0, height = 220, xs, series, yRange, yTicks, y
       ))}
       <line x1={m.left} x2={m.left + pw} y1={bottom} y2={bottom} stroke="#8a94a6" />
       {xt.map((x) => (
-        <text key={`x${x}`} x={sx(x)} y={bottom + 16} textAnchor="middle" {...TICK_STYLE}>
+        <text key={`x${x}`} x={sx(x)} y={bottom + 15} textAnchor="middle" {...TICK_STYLE}>
           {x}
         </text>
       ))}
-      <text x={m.left + pw} y={height - 1} textAnchor="end" fontSize={12} fill="#5b6575">
+      <text x={m.left + pw} y={height - 2} textAnchor="end" fontSize={11} fill="#5b6575">
         {xName}
       </text>
       {marker && (
