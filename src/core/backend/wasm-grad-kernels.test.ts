@@ -296,6 +296,55 @@ describeWasm('wasm gradient kernels', () => {
     });
   }
 
+  it('BatchMatMul with transposed operands matches the cpu kernel (2-D, batched, broadcast batch)', () => {
+    const before = memorySnapshot();
+    const rand = rng(11);
+    // [a shape, b shape] as multiplied (before any transpose flag), flags applied to stored shapes below.
+    const cases: [number[], number[]][] = [
+      [[7, 5], [5, 3]],
+      [[1, 9], [9, 1]],
+      [[3, 4, 6], [3, 6, 2]],
+      [[3, 4, 6], [1, 6, 5]],
+      [[2, 1, 4, 6], [2, 3, 6, 5]],
+      [[40, 128], [128, 24]],
+    ];
+    for (const [am, bm] of cases) {
+      for (const [transposeA, transposeB] of [[true, false], [false, true], [true, true], [false, false]]) {
+        const swap = (s: number[]) => [...s.slice(0, -2), s[s.length - 1], s[s.length - 2]];
+        const aShape = transposeA ? swap(am) : am;
+        const bShape = transposeB ? swap(bm) : bm;
+        const inputs = { a: { shape: aShape, values: randomArray(sizeOf(aShape), rand) }, b: { shape: bShape, values: randomArray(sizeOf(bShape), rand) } };
+        const attrs = { transposeA, transposeB };
+        const got = runWasm('BatchMatMul', inputs, attrs);
+        const want = runCpu('BatchMatMul', inputs, attrs);
+        const what = `${aShape} x ${bShape} transposeA=${transposeA} transposeB=${transposeB}`;
+        expect(got.shape, what).toEqual(want.shape);
+        expect(relErr(got.values, want.values), what).toBeLessThanOrEqual(1e-5);
+      }
+    }
+    // Through autodiff: a dense layer's weight and input gradients (xᵀ·dy and dy·Wᵀ).
+    const x = tf.tensor(randomArray(6 * 10, rand), [6, 10]);
+    const w = tf.tensor(randomArray(10 * 4, rand), [10, 4]);
+    const grads = (backend: string) => {
+      const prev = tf.getBackend();
+      tf.setBackend(backend);
+      const g = tf.tidy(() => {
+        const xs = tf.tensor(x.dataSync(), x.shape);
+        const ws = tf.tensor(w.dataSync(), w.shape);
+        const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D).square().sum())([xs, ws]);
+        return [dx.dataSync().slice(), dw.dataSync().slice()];
+      });
+      tf.setBackend(prev);
+      return g;
+    };
+    const [dxWasm, dwWasm] = grads('wasm');
+    const [dxCpu, dwCpu] = grads('cpu');
+    expect(relErr(dxWasm, dxCpu)).toBeLessThanOrEqual(1e-5);
+    expect(relErr(dwWasm, dwCpu)).toBeLessThanOrEqual(1e-5);
+    tf.dispose([x, w]);
+    expect(memorySnapshot()).toEqual(before);
+  });
+
   it('Tile, Slice and PadV2 match the cpu kernels for every dtype; Identity shares data safely', () => {
     const before = memorySnapshot();
     const rand = rng(8);

@@ -17,6 +17,8 @@
 //   Identity             stock: full copy -> shared data (the engine clones every saved tensor)
 //   Sum, Mean            over leading axes: stock transposes first -> XNNPACK AvgPool
 //   Slice, PadV2         stock: copies the whole input / slow loop -> whole-row copies
+//   BatchMatMul          transposed operands: stock plain C++ loop -> explicit Transpose, then the
+//                        untransposed XNNPACK path (dense layers' gradients xᵀ·dy and dy·Wᵀ)
 //   ClipByValue gradient (ReLU6 = relu + clipByValue in tfjs-layers): five kernels -> one fused
 //                        kernel on wasm; the original gradient still runs on every other backend
 // Nothing else is missing for MobileNet V1/V2 training (Relu6/BatchNorm/AvgPool/Mean gradients are
@@ -42,7 +44,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type KernelFunc, BACKEND, MARK, stock } from './wasm-grad/shared';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './wasm-grad/conv';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from './wasm-grad/depthwise';
-import { identity, tile, fusedBatchNorm, leadingReduce, slice, padV2 } from './wasm-grad/stock-fast';
+import { identity, tile, fusedBatchNorm, leadingReduce, slice, padV2, batchMatMul } from './wasm-grad/stock-fast';
 import { CLIP_BY_VALUE_GRAD_KERNEL, clipByValueGrad, registerClipByValueGradient } from './wasm-grad/clip';
 export { wasmGradKernelTuning } from './wasm-grad/shared';
 export { CLIP_BY_VALUE_GRAD_KERNEL } from './wasm-grad/clip';
@@ -77,6 +79,7 @@ const REPLACEMENTS: [string, KernelFunc][] = [
   ['Mean', mark(leadingReduce('Mean', true))],
   ['Slice', mark(slice)],
   ['PadV2', mark(padV2)],
+  ['BatchMatMul', mark(batchMatMul)],
   [CLIP_BY_VALUE_GRAD_KERNEL, mark(clipByValueGrad)],
 ];
 
