@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { applyBackbone, setTrainableLastBlocks } from '../backbones/layers';
 import { splitAtBoundary } from './boundary';
 import { pool, type FeatureExtractor } from './features';
+import type { PixelSource } from './data';
 import { defaultRunConfig, type RunConfig } from './run-config';
 import { Trainer, type Checkpoint } from './trainer';
 import { buildTestBackbone, memorySource, syntheticDataset, TEST_SPEC } from '../../test-support/test-backbone';
@@ -107,6 +108,35 @@ describe('boundary cache', () => {
     expect(new Set(counts.slice(0, 2)).size).toBe(1);
     expect(new Set(counts.slice(2)).size).toBe(1);
     expect(maxDiff(straight.w, resumed)).toBeLessThanOrEqual(1e-5);
+    expect(tf.memory().numTensors).toBe(before);
+  }, 60_000);
+
+  it('a fine-tune run with head epochs runs the frozen prefix once for both stages, and trains as it would without', async () => {
+    const cfg = config({ epochs: 2, finetune: { epochs: 2, lr: 0.01 }, batchSize: 8 });
+    const before = tf.memory().numTensors;
+    const run = async (budget: number) => {
+      const bb = buildTestBackbone();
+      const loads: number[] = [];
+      const counting: PixelSource = { load: async (ids, size) => (loads.push(ids.length), memorySource(data.images).load(ids, size)) };
+      const log: string[] = [];
+      const t = new Trainer(extractorFor(bb), bb, counting, cfg, 2, train, val, { onLog: (l) => void log.push(l) }, { boundaryBudget: budget });
+      const r = await t.run();
+      const w = await trainable(t, bb);
+      t.dispose();
+      bb.dispose();
+      return { w, r, loads: loads.reduce((a, b) => a + b, 0), log: log.join('\n') };
+    };
+    const cached = await run(64 << 20);
+    const whole = await run(1000);
+    // Every image's pixels once: the boundary cache's pass; the head's features come from it.
+    expect(cached.loads).toBe(train.length + val.length);
+    expect(cached.log).toMatch(/came from the boundary cache through the last \d+ layers/);
+    // Without the cache: the features' pass, each fine-tune epoch's batches and validation, and
+    // the final validation.
+    expect(whole.loads).toBe((train.length + val.length) * 3 + val.length);
+    expect(whole.log).not.toMatch(/came from the boundary cache/);
+    expect(cached.r.epochs).toBe(4);
+    expect(maxDiff(cached.w, whole.w)).toBeLessThanOrEqual(1e-5);
     expect(tf.memory().numTensors).toBe(before);
   }, 60_000);
 });

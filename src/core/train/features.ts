@@ -80,6 +80,12 @@ export async function computeFeatures(opts: {
   shouldStop?: () => boolean;
   /** Reuse and keep features across runs: `contentKeys[i]` identifies image i's pixels (e.g. its content hash). */
   store?: { store: FeatureStore; scope: string; contentKeys: string[] };
+  /**
+   * Features of rows `indices` (positions in `ids`), view `view`, without pixels: when given, no
+   * pixels are loaded and this computes every feature the store does not hold (a fine-tune run
+   * derives them from its boundary cache).
+   */
+  viewFeatures?: (indices: number[], view: number) => tf.Tensor2D;
 }): Promise<FeatureCache | null> {
   const { extractor, source, ids } = opts;
   const size = extractor.spec.inputSize;
@@ -101,7 +107,7 @@ export async function computeFeatures(opts: {
     const stored: (Float32Array | undefined)[][] = [];
     for (let v = 0; v < views; v++) stored.push(st ? await st.store.get(keysOf(start, n, v)) : Array(n).fill(undefined));
     const missing = stored.some((row) => row.some((f) => !f || (dim && f.length !== dim)));
-    return { stored, pixels: missing ? await source.load(ids.slice(start, start + n), size) : null };
+    return { stored, pixels: missing && !opts.viewFeatures ? await source.load(ids.slice(start, start + n), size) : null };
   };
   const begin = (start: number) => {
     const p = prepare(start);
@@ -123,7 +129,8 @@ export async function computeFeatures(opts: {
           if (!out[v]) out[v] = new Float32Array(ids.length * dim);
           have.forEach((f, j) => out[v].set(f!, (start + j) * dim));
         } else {
-          const feats = tf.tidy(() => {
+          const fromRows = opts.viewFeatures;
+          const feats = fromRows ? tf.tidy(() => fromRows(chunk.map((_, j) => start + j), v)) : tf.tidy(() => {
             let x = unit!;
             if (v > 0 && opts.augment) {
               // One seed per (image, view): augment images one by one within the batch.

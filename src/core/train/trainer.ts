@@ -168,11 +168,26 @@ export class Trainer {
     tf.dispose(decoded.map((d) => d.tensor));
   }
 
+  /**
+   * Stage 1's features. A fine-tune run builds its boundary cache first (the same views stage 2
+   * trains on) and takes the head's features from it through the suffix: the frozen prefix, most
+   * of the backbone's work, runs once per image and view for both stages. Null when stopped.
+   */
   private async features() {
-    this.cache ??= await computeRunFeatures({
+    if (this.cache) return this.cache;
+    if (this.cfg.mode === 'finetune' && this.backbone && this.cfg.finetune.epochs > 0 && this.boundary === undefined) {
+      // The boundary sits where stage 2's trainable layers begin: open them to plan it, then
+      // close them again for stage 1.
+      this.backboneGroups();
+      const made = await this.prepareBoundary();
+      setTrainableLastBlocks(this.backbone, 0);
+      if (!made) return null;
+    }
+    this.cache = await computeRunFeatures({
       extractor: this.extractor, backbone: this.backbone, source: this.source, train: this.train.map((t) => t.id), val: this.val.map((t) => t.id),
       views: this.cfg.augmentViews, augment: this.cfg.augmentEnabled ? this.cfg.augment : null, seed: this.cfg.seed,
       onProgress: (d, t) => this.events.onStatus?.('features', d, t), shouldStop: () => this.stopRequested, store: this.options.featureStore, onLog: this.events.onLog,
+      boundary: this.boundary,
     });
     return this.cache;
   }
