@@ -296,6 +296,30 @@ describeWasm('wasm gradient kernels', () => {
     });
   }
 
+  it('the Mean gradient (global average pooling) matches cpu for every axis set, keepDims or not', () => {
+    const before = memorySnapshot();
+    const rand = rng(12);
+    const shape = [2, 3, 4, 5];
+    const xv = randomArray(sizeOf(shape), rand);
+    for (const axis of [[1, 2], [0], [3], [0, 1, 2, 3], [2]]) {
+      for (const keepDims of [false, true]) {
+        const grad = (backend: string) => {
+          const prev = tf.getBackend();
+          tf.setBackend(backend);
+          const g = tf.tidy(() => {
+            const x = tf.tensor(xv, shape);
+            const w = tf.tensor(randomArray(sizeOf(tf.mean(x, axis, keepDims).shape), rng(13)), tf.mean(x, axis, keepDims).shape);
+            return tf.grad((t: tf.Tensor) => tf.mean(t, axis, keepDims).mul(w).sum())(x).dataSync().slice();
+          });
+          tf.setBackend(prev);
+          return g;
+        };
+        expect(relErr(grad('wasm'), grad('cpu')), `axis ${axis} keepDims ${keepDims}`).toBeLessThanOrEqual(1e-6);
+      }
+    }
+    expect(memorySnapshot()).toEqual(before);
+  });
+
   it('BatchMatMul with transposed operands matches the cpu kernel (2-D, batched, broadcast batch)', () => {
     const before = memorySnapshot();
     const rand = rng(11);

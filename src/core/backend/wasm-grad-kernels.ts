@@ -19,6 +19,7 @@
 //   Slice, PadV2         stock: copies the whole input / slow loop -> whole-row copies
 //   BatchMatMul          transposed operands: stock plain C++ loop -> explicit Transpose, then the
 //                        untransposed XNNPACK path (dense layers' gradients xᵀ·dy and dy·Wᵀ)
+//   Mean gradient        dy x ones(x.shape) / n, ones filled in JS per call -> dy / n broadcast (Tile)
 //   ClipByValue gradient (ReLU6 = relu + clipByValue in tfjs-layers): five kernels -> one fused
 //                        kernel on wasm; the original gradient still runs on every other backend
 // Nothing else is missing for MobileNet V1/V2 training (Relu6/BatchNorm/AvgPool/Mean gradients are
@@ -45,7 +46,7 @@ import { type KernelFunc, BACKEND, MARK, stock } from './wasm-grad/shared';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './wasm-grad/conv';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from './wasm-grad/depthwise';
 import { identity, tile, fusedBatchNorm, leadingReduce, slice, padV2, batchMatMul } from './wasm-grad/stock-fast';
-import { CLIP_BY_VALUE_GRAD_KERNEL, clipByValueGrad, registerClipByValueGradient } from './wasm-grad/clip';
+import { CLIP_BY_VALUE_GRAD_KERNEL, clipByValueGrad, registerClipByValueGradient, registerMeanGradient } from './wasm-grad/clip';
 export { wasmGradKernelTuning } from './wasm-grad/shared';
 export { CLIP_BY_VALUE_GRAD_KERNEL } from './wasm-grad/clip';
 
@@ -111,5 +112,8 @@ export function registerWasmGradKernels(options: RegisterWasmGradKernelsOptions 
     // Keep a replaced kernel's setupFunc: the wasm backend runs setup functions at initialisation.
     tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc, setupFunc: existing?.setupFunc });
   }
-  if (replace) registerClipByValueGradient();
+  if (replace) {
+    registerClipByValueGradient();
+    registerMeanGradient();
+  }
 }
