@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { toModelRange, toUnitBatch, type PixelSource, type TrainImage } from './data';
 import { evaluateLogits, type EvalResult } from './evaluate';
-import type { FeatureExtractor } from './features';
+import { pool, type FeatureExtractor } from './features';
+import { gatherBoundary, type BoundaryCache, type BoundarySplit } from './boundary';
 
 /** The same scoring on features already computed (N·dim floats, row i for images[i]). */
 export async function evaluateFeatures(head: tf.LayersModel, features: Float32Array, dim: number, images: TrainImage[], numClasses: number): Promise<EvalResult> {
@@ -38,6 +39,36 @@ export async function evaluateImages(
       unit.dispose();
     }
     const all = logits.length ? (tf.concat(logits, 0) as tf.Tensor2D) : tf.zeros([0, numClasses]) as tf.Tensor2D;
+    try {
+      return await evaluateLogits(all, images.map((i) => i.label));
+    } finally {
+      all.dispose();
+    }
+  } finally {
+    tf.dispose(logits);
+  }
+}
+
+/**
+ * The same scoring from boundary activations (a fine-tune run's frozen prefix, computed once for
+ * the images): the trainable suffix, pooling and the head run for the weights loaded now, so a
+ * second set of weights (the last epoch's beside the kept one) costs only the suffix again.
+ */
+export async function evaluateBoundary(
+  split: BoundarySplit,
+  cache: BoundaryCache,
+  head: tf.LayersModel,
+  images: TrainImage[],
+  numClasses: number,
+  batchSize = 16,
+): Promise<EvalResult> {
+  const logits: tf.Tensor2D[] = [];
+  try {
+    for (let s = 0; s < images.length; s += batchSize) {
+      const idx = Array.from({ length: Math.min(batchSize, images.length - s) }, (_, i) => s + i);
+      logits.push(tf.tidy(() => head.apply(pool(split.suffix(gatherBoundary(cache, idx, idx.map(() => 0)))), { training: false }) as tf.Tensor2D));
+    }
+    const all = logits.length ? (tf.concat(logits, 0) as tf.Tensor2D) : (tf.zeros([0, numClasses]) as tf.Tensor2D);
     try {
       return await evaluateLogits(all, images.map((i) => i.label));
     } finally {

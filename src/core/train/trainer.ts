@@ -216,6 +216,11 @@ export class Trainer {
     return Object.assign(() => this.head.apply(pool(this.extractor.forward(x)), { training }) as tf.Tensor2D, { dispose: () => x.dispose() });
   }
 
+  /** The fine-tune run's freeze boundary, when its cache was built (the prefix never changed). */
+  get boundarySplit() {
+    return this.boundary?.split ?? null;
+  }
+
   private viewCount = () => (this.cfg.augmentEnabled ? Math.max(1, this.cfg.augmentViews) : 1);
 
   /** Stage 2: runs the frozen prefix once per image and view, or logs why not. False when stopped. */

@@ -7,7 +7,8 @@ import { computeFeatures, featureContentKey, featureScope, frozenExtractor } fro
 import { keptCheckpointKind, type BackendChoice, type BatchPoint, type EpochMetrics } from '../../core/train/run-config';
 import { listBlocks } from '../../core/backbones/layers';
 import { Trainer, type Checkpoint } from '../../core/train/trainer';
-import { evaluateFeatures, evaluateImages } from '../../core/train/evaluate-set';
+import { evaluateBoundary, evaluateFeatures, evaluateImages } from '../../core/train/evaluate-set';
+import { computeBoundary, type BoundaryCache } from '../../core/train/boundary';
 import type { RunRecord } from '../../persistence/db';
 import { listImages } from '../../persistence/images-repo';
 import { appendRunLog, getRun, heartbeat, updateRun } from '../../persistence/runs-repo';
@@ -175,10 +176,19 @@ export class RunLifecycle {
           frozen.dispose();
         }
       }
+      // A fine-tune run with a boundary cache runs the test images' frozen prefix once: the kept
+      // and the last weights then differ only in the suffix and the head.
+      const split = trainer.boundarySplit;
+      let testBoundary: BoundaryCache | null = null;
+      if (test.length && result.status !== 'stopped' && !testFeatures && split) {
+        testBoundary = await computeBoundary({ split, source, ids: test.map((t) => t.id), inputSize: spec.inputSize, preprocessing: spec.preprocessing, views: 1, augment: null, seed: cfg.seed });
+      }
       const scoreTest = () =>
         testFeatures
           ? evaluateFeatures(trainer.head, testFeatures.views[0], testFeatures.dim, test, run.classes.length)
-          : evaluateImages(extractor, trainer.head, source, test, run.classes.length);
+          : split && testBoundary
+            ? evaluateBoundary(split, testBoundary, trainer.head, test, run.classes.length)
+            : evaluateImages(extractor, trainer.head, source, test, run.classes.length);
       const scored = test.length && result.status !== 'stopped' ? await scoreTest() : null;
       const testEvaluation = scored ? toEvaluation(test, scored) : undefined;
       // Reported beside the kept figure: what the last epoch's weights score on the test set when
