@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../train/rng';
 import {
-  AUGMENT_DEFAULTS, applyAugmentParams, augmentBatch, describeAugment, sampleAugmentParams,
+  AUGMENT_DEFAULTS, applyAugmentParams, augmentBatch, augmentEach, describeAugment, sampleAugmentParams,
   type AugmentConfig, type ImageAugmentParams,
 } from './augment';
 
@@ -188,4 +188,32 @@ describe('describeAugment / AUGMENT_DEFAULTS', () => {
     expect(AUGMENT_DEFAULTS.flipV).toBeFalsy();
     expect(AUGMENT_DEFAULTS.cutout).toBeFalsy();
   });
+});
+
+describe('augmentEach', () => {
+  const all: AugmentConfig = { flipH: true, flipV: true, rotate: 20, zoom: 0.3, translate: 0.1, brightness: 0.2, contrast: 0.3, saturation: 0.3, hue: 0.1, blur: 1, cutout: 0.3 };
+  /** Image j alone through augmentBatch with its own seed (or as is), stacked. */
+  const oneByOne = (x: tf.Tensor4D, cfg: AugmentConfig, seeds: (number | null)[]) =>
+    tf.tidy(() => tf.concat(seeds.map((s, j) => {
+      const one = x.slice([j, 0, 0, 0], [1, ...x.shape.slice(1)] as [number, number, number]);
+      return s == null ? one : augmentBatch(one, cfg, s);
+    }), 0));
+
+  for (const [name, cfg] of [['the defaults', AUGMENT_DEFAULTS], ['every op but noise', all], ['noise on', { ...AUGMENT_DEFAULTS, noise: 0.05 }]] as [string, AugmentConfig][]) {
+    it(`equals augmenting each image alone with its own seed (${name}), images without a seed left as they are`, () => {
+      const x = images(5, 12, 10, 3);
+      const before = tf.memory().numTensors;
+      for (const seeds of [[11, 12, 13, 14, 15], [null, 7, null, 8, null], [null, null, null, null, null], [4, null, null, null, 9]]) {
+        const got = augmentEach(x, cfg, seeds);
+        const want = oneByOne(x, cfg, seeds);
+        expect(got.shape).toEqual(x.shape);
+        const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(got, want))).dataSync()[0]);
+        expect(diff, `${seeds}`).toBeLessThanOrEqual(1e-5);
+        tf.dispose([got, want]);
+      }
+      expect(() => augmentEach(x, cfg, [1, 2])).toThrow(/2 seeds for 5 images/);
+      expect(tf.memory().numTensors).toBe(before);
+      x.dispose();
+    });
+  }
 });

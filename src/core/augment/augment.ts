@@ -145,6 +145,34 @@ export function augmentBatch(images: tf.Tensor4D, cfg: AugmentConfig, seed: numb
   return applyAugmentParams(images, sampleAugmentParams(images.shape[0], cfg, seed), cfg, seed);
 }
 
+/**
+ * Augments image j as `augmentBatch` would on that image alone with seed `seeds[j]` (null: the
+ * image as is), in one batched pass over the images that have a seed: per-image calls made many
+ * small ops, most of a fine-tune run's time spent preparing augmented views. With noise on, each
+ * image keeps its own noise draw (one call per image).
+ */
+export function augmentEach(images: tf.Tensor4D, cfg: AugmentConfig, seeds: (number | null)[]): tf.Tensor4D {
+  const n = images.shape[0];
+  if (seeds.length !== n) throw new Error(`${seeds.length} seeds for ${n} images`);
+  return tf.tidy(() => {
+    const idx = seeds.flatMap((s, j) => (s == null ? [] : [j]));
+    if (idx.length === 0) return tf.clone(images);
+    if (on(cfg.noise)) {
+      const [, h, w] = images.shape;
+      return tf.concat(seeds.map((s, j) => {
+        const one = images.slice([j, 0, 0, 0], [1, h, w, 3]);
+        return s == null ? one : augmentBatch(one, cfg, s);
+      }), 0);
+    }
+    const sub = idx.length === n ? images : tf.gather(images, idx);
+    const out = applyAugmentParams(sub, idx.map((j) => sampleAugmentParams(1, cfg, seeds[j]!)[0]), cfg, seeds[idx[0]]!);
+    if (idx.length === n) return out;
+    // Rows of [augmented; originals] back in the input's order.
+    const row = new Map(idx.map((j, r) => [j, r]));
+    return tf.gather(tf.concat([out, images], 0), seeds.map((s, j) => (s == null ? idx.length + j : row.get(j)!)));
+  });
+}
+
 const pct = (v: number) => `${Math.round(v * 100)}%`;
 
 /** One-line human summary, e.g. "flip horizontally, rotate ±10°, zoom up to 15%". */

@@ -4,7 +4,7 @@
 // view) and train only the suffix each epoch. Activations at the boundary are kept in plain
 // Float32Arrays within a byte budget; the trainer recomputes the whole backbone when over it.
 import * as tf from '@tensorflow/tfjs';
-import { augmentBatch, type AugmentConfig } from '../augment/augment';
+import { augmentEach, type AugmentConfig } from '../augment/augment';
 import { foldBackbone } from '../backbones/fold';
 import { applyBackbone } from '../backbones/layers';
 import { toModelRange, toUnitBatch, type PixelSource } from './data';
@@ -101,15 +101,8 @@ export const boundaryBytes = (split: BoundarySplit, images: number, views: numbe
 
 /** One image's view `v` in [0,1] (view 0 as is, others augmented with the view's own seed). */
 export function augmentView(unit: tf.Tensor4D, augment: AugmentConfig | null, seed: number, imageIndexes: number[], views: number[]): tf.Tensor4D {
-  return tf.tidy(() => {
-    if (!augment || views.every((v) => v === 0)) return unit.clone();
-    const size = unit.shape[1];
-    const parts = imageIndexes.map((img, j) => {
-      const one = unit.slice([j, 0, 0, 0], [1, size, size, 3]);
-      return views[j] > 0 ? augmentBatch(one, augment, viewSeed(seed, img, views[j])) : one;
-    });
-    return tf.concat(parts, 0);
-  });
+  if (!augment || views.every((v) => v === 0)) return unit.clone();
+  return augmentEach(unit, augment, imageIndexes.map((img, j) => (views[j] > 0 ? viewSeed(seed, img, views[j]) : null)));
 }
 
 /** Runs the frozen prefix once per image and view; null when stopped. */

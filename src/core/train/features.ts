@@ -3,7 +3,7 @@
 // epochs cost almost nothing and no GPU memory is held between epochs. With a FeatureStore, the
 // vectors are also kept across runs, keyed by what they depend on (see featureKey).
 import * as tf from '@tensorflow/tfjs';
-import { augmentBatch, type AugmentConfig } from '../augment/augment';
+import { augmentEach, type AugmentConfig } from '../augment/augment';
 import type { BackboneSpec } from '../backbones/catalog';
 import { foldBackbone } from '../backbones/fold';
 import { applyBackbone } from '../backbones/layers';
@@ -131,14 +131,8 @@ export async function computeFeatures(opts: {
         } else {
           const fromRows = opts.viewFeatures;
           const feats = fromRows ? tf.tidy(() => fromRows(chunk.map((_, j) => start + j), v)) : tf.tidy(() => {
-            let x = unit!;
-            if (v > 0 && opts.augment) {
-              // One seed per (image, view): augment images one by one within the batch.
-              const parts = chunk.map((_, j) =>
-                augmentBatch(unit!.slice([j, 0, 0, 0], [1, size, size, 3]), opts.augment!, viewSeed(opts.seed, start + j, v)),
-              );
-              x = tf.concat(parts, 0);
-            }
+            // One seed per (image, view), whatever the batching.
+            const x = v > 0 && opts.augment ? augmentEach(unit!, opts.augment, chunk.map((_, j) => viewSeed(opts.seed, start + j, v))) : unit!;
             return extractor.forward(toModelRange(x, extractor.spec.preprocessing));
           });
           const data = (await feats.data()) as Float32Array;
