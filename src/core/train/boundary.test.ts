@@ -119,18 +119,25 @@ describe('boundary cache', () => {
       const loads: number[] = [];
       const counting: PixelSource = { load: async (ids, size) => (loads.push(ids.length), memorySource(data.images).load(ids, size)) };
       const log: string[] = [];
-      const t = new Trainer(extractorFor(bb), bb, counting, cfg, 2, train, val, { onLog: (l) => void log.push(l) }, { boundaryBudget: budget });
+      const progress: number[] = [];
+      const t = new Trainer(extractorFor(bb), bb, counting, cfg, 2, train, val, {
+        onLog: (l) => void log.push(l),
+        onStatus: (phase, done) => void (phase === 'features' && progress.push(done)),
+      }, { boundaryBudget: budget });
       const r = await t.run();
       const w = await trainable(t, bb);
       t.dispose();
       bb.dispose();
-      return { w, r, loads: loads.reduce((a, b) => a + b, 0), log: log.join('\n') };
+      return { w, r, loads: loads.reduce((a, b) => a + b, 0), log: log.join('\n'), progress };
     };
     const cached = await run(64 << 20);
     const whole = await run(1000);
     // Every image's pixels once: the boundary cache's pass; the head's features come from it.
     expect(cached.loads).toBe(train.length + val.length);
     expect(cached.log).toMatch(/came from the boundary cache through the last \d+ layers/);
+    // One progress count for the features phase, in image views, from the boundary's pass.
+    expect(cached.progress).toEqual([...cached.progress].sort((a, b) => a - b));
+    expect(cached.progress.at(-1)).toBe(train.length * 3 + val.length);
     // Without the cache: the features' pass, each fine-tune epoch's batches and validation, and
     // the final validation.
     expect(whole.loads).toBe((train.length + val.length) * 3 + val.length);

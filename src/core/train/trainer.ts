@@ -186,7 +186,9 @@ export class Trainer {
     this.cache = await computeRunFeatures({
       extractor: this.extractor, backbone: this.backbone, source: this.source, train: this.train.map((t) => t.id), val: this.val.map((t) => t.id),
       views: this.cfg.augmentViews, augment: this.cfg.augmentEnabled ? this.cfg.augment : null, seed: this.cfg.seed,
-      onProgress: (d, t) => this.events.onStatus?.('features', d, t), shouldStop: () => this.stopRequested, store: this.options.featureStore, onLog: this.events.onLog,
+      // From the boundary cache the pass is short: its progress was the boundary's, counted in the same image views.
+      onProgress: this.boundary ? undefined : (d, t) => this.events.onStatus?.('features', d, t),
+      shouldStop: () => this.stopRequested, store: this.options.featureStore, onLog: this.events.onLog,
       boundary: this.boundary,
     });
     return this.cache;
