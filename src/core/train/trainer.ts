@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { setTrainableLastBlocks } from '../backbones/layers';
 import { backboneBlockWeights } from './param-groups';
-import { balancedClassWeights, oversampleIndices } from './class-weights';
+import { oversampleIndices } from './class-weights';
+import { freshRunState, runLr, stageOfEpoch } from './run-state';
 import { toModelRange, toUnitBatch, type PixelSource, type TrainImage } from './data';
 import { augmentView, buildBoundaryCache, DEFAULT_BOUNDARY_BUDGET, gatherBoundary, type BoundaryCaches } from './boundary';
 import { EarlyStopping } from './early-stopping';
@@ -16,7 +17,6 @@ import { weightedCategoricalCrossEntropy } from './losses';
 import { makeOptimizer, getOptimizerState, setOptimizerState } from './optimizers';
 import { addGrads, applyGroups, type GradSums, type ParamGroup as Group } from './train-step';
 import { createRng } from './rng';
-import { lrAt } from './schedules';
 import { nextTask } from './next-task';
 import type { EpochMetrics, RunConfig } from './run-config';
 import { applyNamedWeights, decodeNamed, encodeNamed, layerWeights, type EncodedWeights } from './weights';
@@ -88,9 +88,7 @@ export class Trainer {
     return this.cfg.epochs + (this.cfg.mode === 'finetune' ? this.cfg.finetune.epochs : 0);
   }
 
-  private stageOf(epoch: number): 1 | 2 {
-    return this.cfg.mode === 'finetune' && epoch >= this.cfg.epochs ? 2 : 1;
-  }
+  private stageOf = (epoch: number) => stageOfEpoch(this.cfg, epoch);
 
   private backboneGroups = () => backboneBlockWeights(this.backbone!, this.cfg.trainableBlocks, this.cfg.layerOverrides);
 
@@ -111,15 +109,6 @@ export class Trainer {
       setTrainableLastBlocks(this.backbone, 0);
     }
     this.groupsStage = stage;
-  }
-
-  private lrFor(epoch: number, batch: number, stepsPerEpoch: number): number {
-    const stage = this.stageOf(epoch);
-    const base = stage === 1 ? this.cfg.lr : this.cfg.finetune.lr;
-    const stageStart = stage === 1 ? 0 : this.cfg.epochs;
-    const stageEpochs = stage === 1 ? this.cfg.epochs : this.cfg.finetune.epochs;
-    const schedule = stage === 2 ? (this.cfg.finetune.schedule ?? this.cfg.schedule) : this.cfg.schedule;
-    return lrAt(schedule, base, (epoch - stageStart) * stepsPerEpoch + batch, stepsPerEpoch, stageEpochs);
   }
 
   /**
@@ -283,20 +272,12 @@ export class Trainer {
 
   /** Early stopping, the best epoch so far and the step count: fresh, or as a checkpoint left them. */
   private async startState(resume?: Checkpoint | null, resumeBest?: EncodedWeights | null): Promise<RunState> {
-    const cfg = this.cfg;
-    const labels = this.train.map((t) => t.label);
-    const counts = Array.from({ length: this.numClasses }, (_, c) => labels.filter((l) => l === c).length);
-    const byAccuracy = cfg.earlyStopping.monitor === 'accuracy';
-    const es = new EarlyStopping({ patience: cfg.earlyStopping.patience, minDelta: cfg.earlyStopping.minDelta, mode: byAccuracy ? 'max' : 'min', restoreBest: cfg.earlyStopping.restoreBest });
-    const s: RunState = {
-      labels, byAccuracy, es, classWeights: cfg.balance === 'class-weights' ? balancedClassWeights(counts) : undefined,
-      best: { earlyStopping: es.getState(), bestValLoss: null, bestValAcc: null, bestEpoch: null }, bestWeights: null, bestAccuracy: null, startEpoch: 0, step: 0,
-    };
+    const s = freshRunState(this.cfg, this.train.map((t) => t.label), this.numClasses);
     if (resume) {
       this.makeGroups(resume.stage);
       this.loadWeights(resume.weights);
       await this.restoreOptimizers(resume.optimizer);
-      es.setState(resume.state.earlyStopping);
+      s.es.setState(resume.state.earlyStopping);
       Object.assign(s, { best: resume.state, bestAccuracy: resume.state.bestValAcc, startEpoch: resume.epoch + 1, bestWeights: resumeBest ?? null, step: resume.step });
     }
     return s;
@@ -337,7 +318,7 @@ export class Trainer {
       pass.seen += idx.length;
       pass.lossSum += loss * idx.length;
       if ((b + 1) % accum === 0 || b === batches - 1) {
-        pass.lr = this.lrFor(epoch, Math.floor(b / accum), updatesPerEpoch);
+        pass.lr = runLr(cfg, epoch, Math.floor(b / accum), updatesPerEpoch);
         applyGroups(this.groups, acc, pass.lr);
         acc = null;
         s.step++;
