@@ -19,6 +19,22 @@ export async function evaluateFeatures(head: tf.LayersModel, features: Float32Ar
   }
 }
 
+/** Scores `images` batch by batch: `logitsOf(start, end)` gives rows [start, end) (kept by the caller's tidy or not at all). */
+async function scoreInBatches(images: TrainImage[], numClasses: number, batchSize: number, logitsOf: (start: number, end: number) => Promise<tf.Tensor2D>): Promise<EvalResult> {
+  const logits: tf.Tensor2D[] = [];
+  try {
+    for (let s = 0; s < images.length; s += batchSize) logits.push(await logitsOf(s, Math.min(images.length, s + batchSize)));
+    const all = logits.length ? (tf.concat(logits, 0) as tf.Tensor2D) : (tf.zeros([0, numClasses]) as tf.Tensor2D);
+    try {
+      return await evaluateLogits(all, images.map((i) => i.label));
+    } finally {
+      all.dispose();
+    }
+  } finally {
+    tf.dispose(logits);
+  }
+}
+
 export async function evaluateImages(
   extractor: FeatureExtractor,
   head: tf.LayersModel,
@@ -28,25 +44,14 @@ export async function evaluateImages(
   batchSize = 16,
 ): Promise<EvalResult> {
   const size = extractor.spec.inputSize;
-  const logits: tf.Tensor2D[] = [];
-  try {
-    for (let s = 0; s < images.length; s += batchSize) {
-      const batch = images.slice(s, s + batchSize);
-      const unit = toUnitBatch(await source.load(batch.map((i) => i.id), size), size);
-      logits.push(
-        tf.tidy(() => head.apply(extractor.forward(toModelRange(unit, extractor.spec.preprocessing)), { training: false }) as tf.Tensor2D),
-      );
+  return scoreInBatches(images, numClasses, batchSize, async (start, end) => {
+    const unit = toUnitBatch(await source.load(images.slice(start, end).map((i) => i.id), size), size);
+    try {
+      return tf.tidy(() => head.apply(extractor.forward(toModelRange(unit, extractor.spec.preprocessing)), { training: false }) as tf.Tensor2D);
+    } finally {
       unit.dispose();
     }
-    const all = logits.length ? (tf.concat(logits, 0) as tf.Tensor2D) : tf.zeros([0, numClasses]) as tf.Tensor2D;
-    try {
-      return await evaluateLogits(all, images.map((i) => i.label));
-    } finally {
-      all.dispose();
-    }
-  } finally {
-    tf.dispose(logits);
-  }
+  });
 }
 
 /**
@@ -62,19 +67,8 @@ export async function evaluateBoundary(
   numClasses: number,
   batchSize = 16,
 ): Promise<EvalResult> {
-  const logits: tf.Tensor2D[] = [];
-  try {
-    for (let s = 0; s < images.length; s += batchSize) {
-      const idx = Array.from({ length: Math.min(batchSize, images.length - s) }, (_, i) => s + i);
-      logits.push(tf.tidy(() => head.apply(pool(split.suffix(gatherBoundary(cache, idx, idx.map(() => 0)))), { training: false }) as tf.Tensor2D));
-    }
-    const all = logits.length ? (tf.concat(logits, 0) as tf.Tensor2D) : (tf.zeros([0, numClasses]) as tf.Tensor2D);
-    try {
-      return await evaluateLogits(all, images.map((i) => i.label));
-    } finally {
-      all.dispose();
-    }
-  } finally {
-    tf.dispose(logits);
-  }
+  return scoreInBatches(images, numClasses, batchSize, async (start, end) => {
+    const idx = Array.from({ length: end - start }, (_, i) => start + i);
+    return tf.tidy(() => head.apply(pool(split.suffix(gatherBoundary(cache, idx, idx.map(() => 0)))), { training: false }) as tf.Tensor2D);
+  });
 }

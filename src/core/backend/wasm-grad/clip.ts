@@ -31,24 +31,29 @@ export const clipByValueGrad: KernelFunc = ({ inputs, backend: b, attrs }) => {
 
 type GradConfig = NonNullable<ReturnType<typeof tf.getGradient>>;
 
-export function registerClipByValueGradient(): void {
-  const current = tf.getGradient('ClipByValue');
+/**
+ * Replaces `kernelName`'s registered gradient with `ours` on wasm: `ours` returns the gradient,
+ * or null to hand the case to the original (any other backend, dtype or shape). Idempotent.
+ */
+function overrideGradient(kernelName: string, ours: (dy: tf.Tensor, saved: tf.Tensor[], attrs: tf.NamedAttrMap) => { x: () => tf.Tensor } | null): void {
+  const current = tf.getGradient(kernelName);
   if (current == null) return;
   if ((current.gradFunc as unknown as Record<symbol, unknown>)[MARK] === true) return;
   const original = current;
   const gradFunc: GradConfig['gradFunc'] = (dy, saved, attrs) => {
-    const [x] = saved;
     const d = dy as tf.Tensor;
-    const sameShape = d.shape.length === x.shape.length && d.shape.every((v, i) => v === x.shape[i]);
-    if (tf.getBackend() !== BACKEND || d.dtype !== 'float32' || x.dtype !== 'float32' || !sameShape) {
-      return original.gradFunc(dy, saved, attrs);
-    }
-    return {
-      x: () => tf.engine().runKernel(CLIP_BY_VALUE_GRAD_KERNEL, { dy: d, x }, attrs) as tf.Tensor,
-    };
+    const mine = tf.getBackend() === BACKEND && d.dtype === 'float32' && saved[0].dtype === 'float32' ? ours(d, saved, attrs) : null;
+    return mine ?? original.gradFunc(dy, saved, attrs);
   };
   (gradFunc as unknown as Record<symbol, unknown>)[MARK] = true;
   tf.registerGradient({ ...original, gradFunc });
+}
+
+export function registerClipByValueGradient(): void {
+  overrideGradient('ClipByValue', (d, [x], attrs) => {
+    const sameShape = d.shape.length === x.shape.length && d.shape.every((v, i) => v === x.shape[i]);
+    return sameShape ? { x: () => tf.engine().runKernel(CLIP_BY_VALUE_GRAD_KERNEL, { dy: d, x }, attrs) as tf.Tensor } : null;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -58,19 +63,10 @@ export function registerClipByValueGradient(): void {
 // Tile kernel's block copies); on every other backend the original gradient runs unchanged.
 
 export function registerMeanGradient(): void {
-  const current = tf.getGradient('Mean');
-  if (current == null) return;
-  if ((current.gradFunc as unknown as Record<symbol, unknown>)[MARK] === true) return;
-  const original = current;
-  const gradFunc: GradConfig['gradFunc'] = (dy, saved, attrs) => {
-    const [x] = saved;
-    const d = dy as tf.Tensor;
-    if (tf.getBackend() !== BACKEND || d.dtype !== 'float32' || x.dtype !== 'float32') return original.gradFunc(dy, saved, attrs);
+  overrideGradient('Mean', (d, [x], attrs) => {
     const axes = tf.util.parseAxisParam((attrs as { axis: number | number[] }).axis, x.shape);
     const n = axes.reduce((a, ax) => a * x.shape[ax], 1);
     const kept = x.shape.map((s, i) => (axes.includes(i) ? 1 : s));
     return { x: () => tf.tidy(() => tf.broadcastTo(tf.div(tf.reshape(d, kept), n), x.shape)) };
-  };
-  (gradFunc as unknown as Record<symbol, unknown>)[MARK] = true;
-  tf.registerGradient({ ...original, gradFunc });
+  });
 }
