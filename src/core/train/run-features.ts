@@ -37,7 +37,8 @@ export async function computeRunFeatures(o: {
   const b = o.boundary ?? null;
   const frozen = o.backbone && !b ? frozenExtractor(o.extractor.spec, o.backbone) : null;
   const extractor = frozen ?? o.extractor;
-  const fromBoundary = (cache: BoundaryCache) => (indices: number[], view: number) => pool(b!.split.suffix(gatherBoundary(cache, indices, indices.map(() => view))));
+  const fromBoundary = (caches: BoundaryCaches, cache: BoundaryCache) => (indices: number[], view: number) =>
+    pool(caches.split.suffix(gatherBoundary(cache, indices, indices.map(() => view))));
   try {
     const views = o.augment ? Math.max(1, o.views) : 1;
     const total = o.train.length * views + o.val.length;
@@ -45,8 +46,8 @@ export async function computeRunFeatures(o: {
     const scope = featureScope(o.extractor.spec, o.backbone ? 'frozen-extractor' : 'extractor');
     const store = (ids: string[]) => (o.store ? { store: { store: o.store.store, scope, contentKeys: ids.map(o.store.contentKey) } } : {});
     const common = { extractor, source: o.source, seed: o.seed, shouldStop: o.shouldStop };
-    const train = await computeFeatures({ ...common, ...store(o.train), ids: o.train, views, augment: o.augment, viewFeatures: b ? fromBoundary(b.train) : undefined, onProgress: (d) => o.onProgress?.(d, total) });
-    const val = train && (await computeFeatures({ ...common, ...store(o.val), ids: o.val, views: 1, augment: null, viewFeatures: b ? fromBoundary(b.val) : undefined, onProgress: (d) => o.onProgress?.(o.train.length * views + d, total) }));
+    const train = await computeFeatures({ ...common, ...store(o.train), ids: o.train, views, augment: o.augment, viewFeatures: b ? fromBoundary(b, b.train) : undefined, onProgress: (d) => o.onProgress?.(d, total) });
+    const val = train && (await computeFeatures({ ...common, ...store(o.val), ids: o.val, views: 1, augment: null, viewFeatures: b ? fromBoundary(b, b.val) : undefined, onProgress: (d) => o.onProgress?.(o.train.length * views + d, total) }));
     if (!train || !val) return null;
     const computed = (train.computed ?? 0) + (val.computed ?? 0);
     const reused = total - computed;

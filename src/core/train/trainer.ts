@@ -167,7 +167,7 @@ export class Trainer {
     if (this.cfg.mode === 'finetune' && this.backbone && this.cfg.finetune.epochs > 0 && this.boundary === undefined) {
       // The boundary sits where stage 2's trainable layers begin: open them to plan it, then
       // close them again for stage 1.
-      this.backboneGroups();
+      setTrainableLastBlocks(this.backbone, this.cfg.trainableBlocks, { overrides: this.cfg.layerOverrides });
       const made = await this.prepareBoundary();
       setTrainableLastBlocks(this.backbone, 0);
       if (!made) return null;
