@@ -84,6 +84,8 @@ describe('feature cache', () => {
     // the store here, so none is derived from the boundary.
     expect(await log.textContent()).toMatch(/Boundary cache.*read from the feature cache/s);
     expect(await log.textContent()).not.toMatch(/came from the boundary cache/);
+    // The details' charts mount one after another: the last (learning rate) before the picture.
+    await page.getByTestId('run-details').getByTestId('lr-chart').locator('path.recharts-curve').first().waitFor();
     await screenshot(page, '11-run-log');
     await page.setViewportSize({ width: 390, height: 844 });
     await screenshot(page, '11-run-log-390');
