@@ -2,10 +2,12 @@
 // workarounds for tfjs 4.22's wasm 'reflect' fill and cpu batched Transform bugs).
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerWasmGradKernels } from '../backend/wasm-grad-kernels';
+import { AUGMENT_AFFINE_KERNEL } from '../backend/wasm-grad/augment';
 import { createRng } from '../train/rng';
 import { augmentBatch, sampleAugmentParams, transformRow, type AugmentConfig } from './augment';
-import { transformImages } from './augment-ops';
+import { fusedAffineAugmentAvailable, transformImages } from './augment-ops';
 
 const [N, H, W] = [4, 14, 11];
 const rng = createRng(1);
@@ -67,5 +69,48 @@ describe('augmentation across backends', () => {
     expect(await row('cpu')).toEqual([1, 0, 0, 1, 2, 3]);
     expect(await row('wasm')).toEqual([5, 5, 0, 1, 2, 3]); // when this fails, wasm was fixed
     shiftRight.dispose();
+  });
+});
+
+describe("augmentation's fused geometry and colour kernel on wasm", () => {
+  beforeAll(() => registerWasmGradKernels());
+
+  it.each<[string, AugmentConfig]>([
+    ['the defaults', { flipH: true, rotate: 10, zoom: 0.15, translate: 0.05, brightness: 0.1, contrast: 0.1, saturation: 0.1 }],
+    ['geometry only', { flipH: true, flipV: true, rotate: 40, zoom: 0.3, translate: 0.2 }],
+    ['large rotation + shift (clamped beyond the mirror)', { rotate: 180, translate: 0.5 }],
+    ['brightness only', { brightness: 0.4 }],
+    ['contrast only', { contrast: 0.6 }],
+    ['hue and saturation only', { saturation: 0.5, hue: 0.3 }],
+    ['everything, with blur and cutout after', { flipH: true, rotate: 25, zoom: 0.4, brightness: 0.3, contrast: 0.4, saturation: 0.4, hue: 0.1, blur: 1.5, cutout: 0.3 }],
+  ])('%s: equals the cpu chain', async (_name, cfg) => {
+    const cpu = await on('cpu', run(cfg));
+    const wasm = await on('wasm', (x) => {
+      expect(fusedAffineAugmentAvailable()).toBe(true);
+      return run(cfg)(x);
+    });
+    expect(maxDiff(cpu, wasm)).toBeLessThan(1e-5);
+  });
+
+  it('runs as one kernel where the chain ran a dozen', async () => {
+    const cfg: AugmentConfig = { flipH: true, rotate: 10, zoom: 0.15, brightness: 0.1, contrast: 0.1, saturation: 0.1 };
+    const kernels = async (b: string) => {
+      await tf.setBackend(b);
+      const x = tf.tensor4d(DATA, [N, H, W, 3]);
+      const p = await tf.profile(() => augmentBatch(x, cfg, 3));
+      x.dispose();
+      (p.result as tf.Tensor).dispose();
+      return p.kernelNames;
+    };
+    const wasm = await kernels('wasm');
+    expect(wasm).toContain(AUGMENT_AFFINE_KERNEL);
+    expect(wasm).not.toContain('Transform');
+    expect(await kernels('cpu')).toContain('Transform');
+  });
+
+  it('a non-square batch of one image equals cpu', async () => {
+    const cfg: AugmentConfig = { rotate: 30, zoom: 0.2, translate: 0.1, contrast: 0.3 };
+    const one = (x: tf.Tensor4D) => tf.tidy(() => Array.from(augmentBatch(x.slice([2], [1]) as tf.Tensor4D, cfg, 9).dataSync()));
+    expect(maxDiff(await on('cpu', one), await on('wasm', one))).toBeLessThan(1e-5);
   });
 });

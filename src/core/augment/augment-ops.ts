@@ -1,6 +1,7 @@
 // The tensor side of augmentation: each op applies already-drawn per-image parameters to a
 // [N,H,W,3] float batch in one batched kernel where possible. Call inside tf.tidy.
 import * as tf from '@tensorflow/tfjs';
+import { AUGMENT_AFFINE_KERNEL } from '../backend/wasm-grad/augment';
 
 /**
  * Affine transforms ([N,8] rows in tf.image.transform's output→input convention, last two 0),
@@ -12,6 +13,20 @@ import * as tf from '@tensorflow/tfjs';
  */
 export function transformImages(x: tf.Tensor4D, rows: Float32Array): tf.Tensor4D {
   const [n, h, w] = x.shape;
+  const { padH, padW, shifted } = mirrorPadding(rows, n, h, w);
+  const src = padW || padH ? tf.mirrorPad(x, [[0, 0], [padH, padH], [padW, padW], [0, 0]], 'symmetric') : x;
+  const t = tf.tensor2d(shifted, [n, 8]);
+  const one = (img: tf.Tensor4D, ti: tf.Tensor2D) => tf.image.transform(img, ti, 'bilinear', 'nearest', 0, [h, w]);
+  if (n === 1 || tf.getBackend() !== 'cpu') return one(src, t);
+  return tf.concat(tf.split(src, n, 0).map((xi, i) => one(xi as tf.Tensor4D, t.slice([i, 0], [1, 8]))), 0);
+}
+
+/**
+ * The mirror padding `transformImages` needs for these rows (just enough for the farthest
+ * corner, +1 for the bilinear neighbour, at most the image size) and the rows moved into the
+ * padded image's coordinates.
+ */
+export function mirrorPadding(rows: Float32Array, n: number, h: number, w: number): { padH: number; padW: number; shifted: Float32Array } {
   let overX = 0;
   let overY = 0;
   for (let i = 0; i < n; i++) {
@@ -23,19 +38,42 @@ export function transformImages(x: tf.Tensor4D, rows: Float32Array): tf.Tensor4D
       overY = Math.max(overY, -iy, iy - (h - 1));
     }
   }
-  // +1 for the bilinear neighbour; symmetric padding may not exceed the size.
-  const pw = overX > 1e-6 ? Math.min(w, Math.ceil(overX) + 1) : 0;
-  const ph = overY > 1e-6 ? Math.min(h, Math.ceil(overY) + 1) : 0;
+  const padW = overX > 1e-6 ? Math.min(w, Math.ceil(overX) + 1) : 0;
+  const padH = overY > 1e-6 ? Math.min(h, Math.ceil(overY) + 1) : 0;
   const shifted = rows.slice();
   for (let i = 0; i < n; i++) {
-    shifted[i * 8 + 2] += pw;
-    shifted[i * 8 + 5] += ph;
+    shifted[i * 8 + 2] += padW;
+    shifted[i * 8 + 5] += padH;
   }
-  const src = pw || ph ? tf.mirrorPad(x, [[0, 0], [ph, ph], [pw, pw], [0, 0]], 'symmetric') : x;
-  const t = tf.tensor2d(shifted, [n, 8]);
-  const one = (img: tf.Tensor4D, ti: tf.Tensor2D) => tf.image.transform(img, ti, 'bilinear', 'nearest', 0, [h, w]);
-  if (n === 1 || tf.getBackend() !== 'cpu') return one(src, t);
-  return tf.concat(tf.split(src, n, 0).map((xi, i) => one(xi as tf.Tensor4D, t.slice([i, 0], [1, 8]))), 0);
+  return { padH, padW, shifted };
+}
+
+/** Per-image colour step: brightness δ, then contrast factor f, then colour matrix M (3×3). */
+export interface ColourStep {
+  brightness: number;
+  contrast: number;
+  matrix: number[][];
+}
+
+/** True where `affineAugment` runs as one fused kernel (wasm with the studio's kernels registered). */
+export function fusedAffineAugmentAvailable(): boolean {
+  return tf.getBackend() === 'wasm' && tf.getKernel(AUGMENT_AFFINE_KERNEL, 'wasm') != null;
+}
+
+/**
+ * clip(colour(transform(x)), 0, 1) in one fused kernel: the same as `transformImages`, then
+ * `adjustBrightness`, `adjustContrast`, `applyColorMatrices` and a clip. Only where
+ * `fusedAffineAugmentAvailable()`.
+ */
+export function affineAugment(x: tf.Tensor4D, rows: Float32Array, colour: ColourStep[]): tf.Tensor4D {
+  const [n, h, w] = x.shape;
+  const { padH, padW, shifted } = mirrorPadding(rows, n, h, w);
+  const params = new Float32Array(colour.flatMap((c) => [c.brightness, c.contrast, ...c.matrix.flat()]));
+  return tf.tidy(() => tf.engine().runKernel(
+    AUGMENT_AFFINE_KERNEL,
+    { x, transforms: tf.tensor2d(shifted, [n, 8]), colour: tf.tensor2d(params, [n, 11]) },
+    { padH, padW },
+  ) as tf.Tensor4D);
 }
 
 /** A per-image scalar as [N,1,1,1] for broadcasting. */

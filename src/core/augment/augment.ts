@@ -3,8 +3,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../train/rng';
 import {
-  addNoise, adjustBrightness, adjustContrast, applyColorMatrices, cutoutRects, gaussianBlur,
-  hueSaturationMatrix, transformImages, type PixelRect,
+  addNoise, adjustBrightness, adjustContrast, affineAugment, applyColorMatrices, cutoutRects,
+  fusedAffineAugmentAvailable, gaussianBlur, hueSaturationMatrix, transformImages, type PixelRect,
 } from './augment-ops';
 
 export { AUGMENT_DEFAULTS, type AugmentConfig } from './augment-config';
@@ -109,6 +109,9 @@ export function transformRow(p: ImageAugmentParams, w: number, h: number): numbe
   return [a00, a01, bx, a10, a11, by, 0, 0];
 }
 
+const IDENTITY = { flipH: false, flipV: false, angle: 0, cropW: 1, cropH: 1, cropX: 0, cropY: 0, tx: 0, ty: 0 } as ImageAugmentParams;
+const EYE = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
+
 /** Applies drawn parameters; ops whose config strength is off are skipped entirely. */
 export function applyAugmentParams(images: tf.Tensor4D, params: ImageAugmentParams[], cfg: AugmentConfig, seed: number): tf.Tensor4D {
   const [n, h, w, c] = images.shape;
@@ -116,13 +119,22 @@ export function applyAugmentParams(images: tf.Tensor4D, params: ImageAugmentPara
   if (params.length !== n) throw new Error(`${params.length} parameter sets for ${n} images`);
   return tf.tidy(() => {
     let x: tf.Tensor4D = images;
-    if (cfg.flipH || cfg.flipV || on(cfg.rotate) || on(cfg.zoom) || on(cfg.translate)) {
-      x = transformImages(x, new Float32Array(params.flatMap((p) => transformRow(p, w, h))));
+    const geometry = cfg.flipH || cfg.flipV || on(cfg.rotate) || on(cfg.zoom) || on(cfg.translate);
+    const colour = on(cfg.saturation) || on(cfg.hue);
+    if ((geometry || colour || on(cfg.brightness) || on(cfg.contrast)) && fusedAffineAugmentAvailable()) {
+      // One pass on wasm; the same pixels as the chain below.
+      x = affineAugment(x, new Float32Array(params.flatMap((p) => transformRow(geometry ? p : IDENTITY, w, h))), params.map((p) => ({
+        brightness: on(cfg.brightness) ? p.brightness : 0,
+        contrast: on(cfg.contrast) ? p.contrast : 1,
+        matrix: colour ? hueSaturationMatrix(p.hue, p.saturation) : EYE,
+      })));
+    } else {
+      if (geometry) x = transformImages(x, new Float32Array(params.flatMap((p) => transformRow(p, w, h))));
+      if (on(cfg.brightness)) x = adjustBrightness(x, params.map((p) => p.brightness));
+      if (on(cfg.contrast)) x = adjustContrast(x, params.map((p) => p.contrast));
+      if (colour) x = applyColorMatrices(x, params.map((p) => hueSaturationMatrix(p.hue, p.saturation)));
+      if (x !== images) x = tf.clipByValue(x, 0, 1);
     }
-    if (on(cfg.brightness)) x = adjustBrightness(x, params.map((p) => p.brightness));
-    if (on(cfg.contrast)) x = adjustContrast(x, params.map((p) => p.contrast));
-    if (on(cfg.saturation) || on(cfg.hue)) x = applyColorMatrices(x, params.map((p) => hueSaturationMatrix(p.hue, p.saturation)));
-    if (x !== images) x = tf.clipByValue(x, 0, 1);
     if (on(cfg.blur)) x = gaussianBlur(x, params.map((p) => p.blurSigma));
     if (on(cfg.noise)) x = addNoise(x, params.map((p) => p.noiseStd), createRng(seed).fork('noise').int(2 ** 31));
     if (on(cfg.cutout)) {

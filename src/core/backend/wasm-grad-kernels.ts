@@ -22,6 +22,8 @@
 //   Mean gradient        dy x ones(x.shape) / n, ones filled in JS per call -> dy / n broadcast (Tile)
 //   ClipByValue gradient (ReLU6 = relu + clipByValue in tfjs-layers): five kernels -> one fused
 //                        kernel on wasm; the original gradient still runs on every other backend
+//   Augmentation         mirror pad + Transform + eight broadcasting element-wise kernels for
+//                        geometry, brightness, contrast and colour -> one fused pass (augment-ops.ts)
 // Nothing else is missing for MobileNet V1/V2 training (Relu6/BatchNorm/AvgPool/Mean gradients are
 // composed of ops stock wasm has): checked by optimizer.minimize over a MobileNet-like block on
 // wasm (wasm-grad-kernels.test.ts) and over the real backbones (scripts/bench-kernels.ts).
@@ -46,6 +48,7 @@ import { type KernelFunc, BACKEND, MARK, stock } from './wasm-grad/shared';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './wasm-grad/conv';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from './wasm-grad/depthwise';
 import { identity, tile, fusedBatchNorm, leadingReduce, slice, padV2, batchMatMul } from './wasm-grad/stock-fast';
+import { AUGMENT_AFFINE_KERNEL, augmentAffine } from './wasm-grad/augment';
 import { CLIP_BY_VALUE_GRAD_KERNEL, clipByValueGrad, registerClipByValueGradient, registerMeanGradient } from './wasm-grad/clip';
 export { wasmGradKernelTuning } from './wasm-grad/shared';
 export { CLIP_BY_VALUE_GRAD_KERNEL } from './wasm-grad/clip';
@@ -82,6 +85,7 @@ const REPLACEMENTS: [string, KernelFunc][] = [
   ['PadV2', mark(padV2)],
   ['BatchMatMul', mark(batchMatMul)],
   [CLIP_BY_VALUE_GRAD_KERNEL, mark(clipByValueGrad)],
+  [AUGMENT_AFFINE_KERNEL, mark(augmentAffine)],
 ];
 
 /** Names of the kernels this module registers for the wasm backend. */
