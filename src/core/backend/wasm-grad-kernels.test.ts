@@ -401,6 +401,7 @@ describeWasm('wasm gradient kernels', () => {
       [[4, 6], [1, 2], [2, 4], [[1, 1], [2, 0]]],
       [[2, 3, 4, 5, 2], [1, 1, 0, 2, 0], [1, 2, 4, 2, 2], [[0, 1], [1, 0], [0, 0], [2, 2], [0, 0]]],
       [[16, 14, 14, 24], [0, 0, 0, 0], [16, 13, 13, 24], [[0, 0], [0, 1], [0, 1], [0, 0]]],
+      [[2, 4, 3, 2], [0, 0, 0, 0], [2, 4, 3, 2], [[0, 0], [2, 1], [1, 3], [0, 0]]],
     ] as [number[], number[], number[], [number, number][]][]) {
       const values = randomArray(sizeOf(shape), rand);
       for (const dtype of ['float32', 'int32', 'bool'] as const) {

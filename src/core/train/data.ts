@@ -25,6 +25,12 @@ export function toUnitBatch(images: PixelImage[], size: number): tf.Tensor4D {
     const c = img.channels ?? img.data.length / plane;
     const src = img.data;
     let d = b * plane * 3;
+    if (c === 3) {
+      // RGB bytes (what the worker's pixel source holds): a native copy, then one scaling pass.
+      out.set(src, d);
+      for (let i = d, end = d + plane * 3; i < end; i++) out[i] *= k;
+      return;
+    }
     for (let i = 0, s = 0; i < plane; i++, s += c, d += 3) {
       out[d] = src[s] * k;
       out[d + 1] = src[c === 1 ? s : s + 1] * k;

@@ -235,6 +235,30 @@ export const slice: KernelFunc = (args) => {
   return out;
 };
 
+/** Spatial padding of [N,H,W,C] rows: each output value written once (border fill or row copy). */
+function padImages(src: tf.backend_util.TypedArray, dst: tf.backend_util.TypedArray, shape: number[], paddings: [number, number][], value: number): void {
+  const [n, h, w, c] = shape;
+  const [[top, bottom], [left, right]] = [paddings[1], paddings[2]];
+  const row = w * c;
+  const outRow = (left + w + right) * c;
+  let o = 0;
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    dst.fill(value, o, o + top * outRow);
+    o += top * outRow;
+    for (let y = 0; y < h; y++, s += row) {
+      dst.fill(value, o, o + left * c);
+      o += left * c;
+      dst.set(src.subarray(s, s + row), o);
+      o += row;
+      dst.fill(value, o, o + right * c);
+      o += right * c;
+    }
+    dst.fill(value, o, o + bottom * outRow);
+    o += bottom * outRow;
+  }
+}
+
 /** PadV2 (constant padding, e.g. ZeroPadding2D before stride-2 depthwise convs) by fill + row copies. */
 export const padV2: KernelFunc = (args) => {
   const backend = args.backend as BackendWasm;
@@ -247,6 +271,10 @@ export const padV2: KernelFunc = (args) => {
   const outShape = x.shape.map((d, i) => paddings[i][0] + d + paddings[i][1]);
   const out = backend.makeOutput(outShape, x.dtype);
   const ov = backend.typedArrayFromHeap(out);
+  if (x.shape.length === 4 && paddings[0][0] + paddings[0][1] + paddings[3][0] + paddings[3][1] === 0) {
+    padImages(backend.typedArrayFromHeap(x), ov, x.shape, paddings, constantValue);
+    return out;
+  }
   ov.fill(constantValue);
   copyBox(backend.typedArrayFromHeap(x), x.shape, x.shape.map(() => 0), ov, outShape, paddings.map((p) => p[0]), x.shape);
   return out;
