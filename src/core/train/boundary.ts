@@ -9,6 +9,7 @@ import { foldBackbone } from '../backbones/fold';
 import { applyBackbone } from '../backbones/layers';
 import { toModelRange, toUnitBatch, type PixelSource } from './data';
 import { viewSeed } from './features';
+import { readInto, tensorStaging } from './scratch';
 
 export interface BoundarySplit {
   /** The layer whose output is cached (the last frozen value the trainable layers read). */
@@ -137,9 +138,11 @@ export async function computeBoundary(opts: {
         const index = chunk.map((_, j) => start + j);
         for (let v = 0; v < views; v++) {
           const act = tf.tidy(() => prefix.forward(toModelRange(augmentView(unit, opts.augment, opts.seed, index, index.map(() => v)), opts.preprocessing)));
-          const data = (await act.data()) as Float32Array;
-          act.dispose();
-          out[v].set(data, start * split.size);
+          try {
+            await readInto(act, out[v], start * split.size);
+          } finally {
+            act.dispose();
+          }
           done += chunk.length;
           opts.onProgress?.(done);
         }
@@ -156,7 +159,7 @@ export async function computeBoundary(opts: {
 /** Rows `indices` (view `views[r]` for row r) as a [B, ...shape] tensor. */
 export function gatherBoundary(cache: BoundaryCache, indices: number[], views: number[]): tf.Tensor {
   const { size } = cache;
-  const buf = new Float32Array(indices.length * size);
+  const buf = tensorStaging(indices.length * size);
   indices.forEach((idx, r) => {
     const v = Math.min(views[r], cache.views.length - 1);
     buf.set(cache.views[v].subarray(idx * size, idx * size + size), r * size);

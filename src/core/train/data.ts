@@ -3,6 +3,7 @@
 // turns a batch of them into a [0,1] float tensor.
 import * as tf from '@tensorflow/tfjs';
 import type { PixelImage } from '../backbones/preprocess';
+import { tensorStaging } from './scratch';
 
 export interface TrainImage {
   id: string;
@@ -18,7 +19,7 @@ export interface PixelSource {
 export function toUnitBatch(images: PixelImage[], size: number): tf.Tensor4D {
   const n = images.length;
   const plane = size * size;
-  const out = new Float32Array(n * plane * 3);
+  const out = tensorStaging(n * plane * 3);
   const k = 1 / 255;
   images.forEach((img, b) => {
     if (img.width !== size || img.height !== size) throw new Error(`expected ${size}x${size} pixels, got ${img.width}x${img.height}`);

@@ -8,6 +8,7 @@ import type { BackboneSpec } from '../backbones/catalog';
 import { foldBackbone } from '../backbones/fold';
 import { applyBackbone } from '../backbones/layers';
 import { toModelRange, toUnitBatch, type PixelSource } from './data';
+import { tensorStaging } from './scratch';
 
 /** A backbone as the loop sees it: a function from model-range images to features. */
 export interface FeatureExtractor {
@@ -161,7 +162,7 @@ export async function computeFeatures(opts: {
 /** Rows `indices` of view `viewOf(i)` as a [B, dim] tensor. */
 export function gatherFeatures(cache: FeatureCache, indices: number[], viewOf: (i: number) => number): tf.Tensor2D {
   const { dim } = cache;
-  const buf = new Float32Array(indices.length * dim);
+  const buf = tensorStaging(indices.length * dim);
   indices.forEach((idx, r) => {
     const v = Math.min(viewOf(idx), cache.views.length - 1);
     buf.set(cache.views[v].subarray(idx * dim, idx * dim + dim), r * dim);
