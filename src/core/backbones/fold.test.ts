@@ -3,6 +3,7 @@
 // padding before a valid conv, depthwise multipliers, convs with and without bias, BN without
 // scale or centre, a BN output used twice, and an identity layer.
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTestBackbone } from '../../test-support/test-backbone';
 import { foldBackbone } from './fold';
@@ -84,6 +85,8 @@ describe('foldBackbone', () => {
     const folded = foldBackbone(model)!;
     // stem, dw, project, twice and head fold; twice_bn's output is used twice, so its ReLU stays a layer of its own.
     expect(folded.foldedBatchNorms).toBe(5);
+    // The stem's ZeroPadding2D becomes the stem conv's own padding.
+    expect(folded.foldedPaddings).toBe(1);
     const x = tf.randomUniform([2, 17, 17, 3], -1, 1, 'float32', 9) as tf.Tensor4D;
     const want = model.apply(x, { training: false }) as tf.Tensor;
     const inTidy = tf.memory().numTensors;
@@ -94,6 +97,39 @@ describe('foldBackbone', () => {
     tf.dispose([x, want, got]);
     folded.dispose();
     expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  it.each([
+    ['one-sided (MobileNet stride-2)', [[0, 1], [0, 1]]],
+    ['uneven on every side', [[2, 1], [1, 3]]],
+  ] as [string, [[number, number], [number, number]]][])('folds %s zero padding into a strided conv and depthwise conv on cpu and wasm', async (_name, padding) => {
+    const input = tf.input({ shape: [13, 11, 3], name: 'input_1' });
+    let x = tf.layers.zeroPadding2d({ name: 'pad1', padding }).apply(input) as tf.SymbolicTensor;
+    x = tf.layers.conv2d({ name: 'c1', filters: 6, kernelSize: 3, strides: 2, padding: 'valid', useBias: false }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.batchNormalization({ name: 'c1_bn' }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.reLU({ name: 'c1_relu', maxValue: 6 }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.zeroPadding2d({ name: 'pad2', padding }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.depthwiseConv2d({ name: 'dw', kernelSize: 3, strides: 2, padding: 'valid', useBias: false }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.batchNormalization({ name: 'dw_bn' }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.reLU({ name: 'dw_relu' }).apply(x) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: x });
+    randomiseBatchNorms(model, 31);
+    for (const backend of ['cpu', 'wasm']) {
+      await tf.setBackend(backend);
+      const before = tf.memory().numTensors;
+      const folded = foldBackbone(model)!;
+      expect(folded.foldedPaddings).toBe(2);
+      const xIn = tf.randomUniform([2, 13, 11, 3], -1, 1, 'float32', 4) as tf.Tensor4D;
+      const want = model.apply(xIn, { training: false }) as tf.Tensor;
+      const got = tf.tidy(() => folded.forward(xIn));
+      expect(got.shape, backend).toEqual(want.shape);
+      expect(maxDiff(got, want), backend).toBeLessThan(1e-4);
+      tf.dispose([xIn, want, got]);
+      folded.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    await tf.setBackend('cpu');
     model.dispose();
   });
 

@@ -1,7 +1,8 @@
 // Inference-only execution of a frozen layers backbone with BatchNorm folded into the convolution
 // before it and the following ReLU/ReLU6 fused into the same kernel (Conv → BN → ReLU6 becomes one
-// fused conv with bias). MobileNets spend much of a forward pass re-reading activations for
-// their BatchNorm and ReLU layers; folding removes those passes. Results match the model's own
+// fused conv with bias), and a ZeroPadding2D before a 'valid' conv folded into that conv's explicit
+// padding. MobileNets spend much of a forward pass re-reading activations for their BatchNorm and
+// ReLU layers and copying them into padded tensors; folding removes those passes. Results match the model's own
 // forward (training: false) up to float rounding. Used where the backbone does not change while
 // it runs: feature extraction for frozen training and the head warm-up stage.
 import * as tf from '@tensorflow/tfjs';
@@ -16,7 +17,7 @@ interface FusedStep {
   bias: tf.Tensor1D | null;
   strides: [number, number];
   dilations: [number, number];
-  pad: 'same' | 'valid';
+  pad: 'same' | 'valid' | tf.backend_util.ExplicitPadding;
   activation: Activation;
 }
 
@@ -27,6 +28,8 @@ export interface FoldedBackbone {
   forward(x: tf.Tensor4D): tf.Tensor;
   /** How many BatchNorm layers were folded away. */
   readonly foldedBatchNorms: number;
+  /** How many ZeroPadding2D layers became their conv's own padding. */
+  readonly foldedPaddings: number;
   dispose(): void;
 }
 
@@ -84,6 +87,21 @@ function reluActivation(layer: tf.layers.Layer): Activation | null {
     if (cfg.activation === 'relu6') return 'relu6';
   }
   return null;
+}
+
+/** A channels-last ZeroPadding2D's [[top, bottom], [left, right]], or null for anything else. */
+function zeroPadding(layer: tf.layers.Layer): [[number, number], [number, number]] | null {
+  const cfg = layer.getConfig();
+  if ((cfg.dataFormat ?? 'channelsLast') !== 'channelsLast') return null;
+  const p = cfg.padding as number | [number, number] | [[number, number], [number, number]] | undefined;
+  const both = (v: unknown): [number, number] | null => {
+    const a = typeof v === 'number' ? [v, v] : v;
+    return Array.isArray(a) && a.length === 2 && a.every((n) => Number.isInteger(n) && n >= 0) ? [a[0], a[1]] : null;
+  };
+  if (typeof p === 'number') return [[p, p], [p, p]];
+  if (!Array.isArray(p) || p.length !== 2) return null;
+  const [h, w] = [both(p[0]), both(p[1])];
+  return h && w ? [h, w] : null;
 }
 
 /**
@@ -162,10 +180,25 @@ export function foldBackbone(model: tf.LayersModel): FoldedBackbone | null {
     throw e;
   }
 
+  // ZeroPadding2D → fused 'valid' conv: the conv pads itself (explicit padding), no padded copy.
+  const inputsOf = new Map(g.inputsOf);
+  let foldedPaddings = 0;
+  for (const [convName, f] of fused) {
+    const padName = inputsOf.get(convName)![0];
+    const pad = byName.get(padName);
+    if (f.pad !== 'valid' || !pad || pad.getClassName() !== 'ZeroPadding2D' || soleConsumer.get(padName) !== convName || padName === g.output) continue;
+    const amounts = zeroPadding(pad);
+    if (!amounts) continue;
+    f.pad = [[0, 0], amounts[0], amounts[1], [0, 0]];
+    inputsOf.set(convName, inputsOf.get(padName)!);
+    absorbed.add(padName);
+    foldedPaddings++;
+  }
+
   const steps: { name: string; step: Step }[] = [];
   for (const layer of g.order) {
     if (layer.name === g.input || absorbed.has(layer.name)) continue;
-    const inputs = g.inputsOf.get(layer.name)!;
+    const inputs = inputsOf.get(layer.name)!;
     const f = fused.get(layer.name);
     steps.push({ name: f ? f.outputName : layer.name, step: f ? { kind: 'fused', fused: f, inputs } : { kind: 'layer', layer, inputs } });
   }
@@ -175,6 +208,7 @@ export function foldBackbone(model: tf.LayersModel): FoldedBackbone | null {
 
   return {
     foldedBatchNorms,
+    foldedPaddings,
     forward(x) {
       const values = new Map<string, tf.Tensor>([[g.input, x]]);
       const left = new Map(uses);
@@ -184,7 +218,8 @@ export function foldBackbone(model: tf.LayersModel): FoldedBackbone | null {
         if (step.kind === 'fused') {
           const f = step.fused;
           const args = { x: ins[0] as tf.Tensor4D, filter: f.filter, strides: f.strides, pad: f.pad, dilations: f.dilations, bias: f.bias ?? undefined, activation: f.activation };
-          out = f.kind === 'conv' ? tf.fused.conv2d(args) : tf.fused.depthwiseConv2d(args);
+          // tfjs types leave explicit padding out of fused.depthwiseConv2d; its kernels take it.
+          out = f.kind === 'conv' ? tf.fused.conv2d(args) : tf.fused.depthwiseConv2d(args as typeof args & { pad: 'valid' });
         } else {
           out = step.layer.apply(ins.length === 1 ? ins[0] : ins, { training: false }) as tf.Tensor;
         }
