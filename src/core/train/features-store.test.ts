@@ -33,6 +33,7 @@ describe('computeFeatures with a FeatureStore', () => {
     const before = tf.memory().numTensors;
     const first = (await computeFeatures({ ...opts, store: st }))!;
     expect(first.computed).toBe(60);
+    await first.persisted;
     expect(store.map.size).toBe(60);
     const used = { forwards, loads };
     const second = (await computeFeatures({ ...opts, store: st }))!;

@@ -107,6 +107,7 @@ export class FeatureWarmer {
             shouldStop: () => this.stopRequested,
           });
           if (!res) break;
+          await res.persisted; // warmed means a run started now finds them stored
           this.done += chunk.length;
           this.computed += res.computed ?? 0;
           this.seconds += (performance.now() - t0) / 1000;
