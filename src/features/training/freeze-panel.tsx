@@ -1,7 +1,7 @@
 // What to train: frozen backbone (head only, on cached features) or fine-tuning the last N blocks,
 // with a layer view (blocks, output shapes, parameters) and per-layer toggles; the trainable
 // parameter count updates as you go.
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { useStudio } from '../../stores/studio-store';
 import { CheckField, NumberField, RangeField } from '../../components/ui/fields';
 import { layerTrainable, openBlocks } from '../../core/backbones/layers';
@@ -19,6 +19,10 @@ export function FreezePanel() {
   const featureDim = info?.spec.featureDim || cfg.backbone.featureDim;
   const head = headParams(featureDim, Math.max(2, classCount), cfg.head);
   const finetune = cfg.mode === 'finetune';
+  // The table (a row and a checkbox per layer, ~150 for MobileNetV2) is built only while open:
+  // closed, it still re-rendered and restyled with every change of the config or the loaded
+  // backbone, the largest part of the page's work when a run starts.
+  const [layersOpen, setLayersOpen] = useState(false);
   return (
     <section className="panel" aria-labelledby="freeze-title">
       <h2 id="freeze-title">What to train</h2>
@@ -66,9 +70,9 @@ export function FreezePanel() {
       )}
       {finetune && !layers && <p className="muted">Load the backbone above to see and toggle its layers.</p>}
       {finetune && layers && (
-        <details className="layer-view">
+        <details className="layer-view" onToggle={(e) => setLayersOpen(e.currentTarget.open)}>
           <summary>Layers ({layers.length})</summary>
-          <div className="layer-scroll">
+          {layersOpen && <div className="layer-scroll">
             <table className="layer-table">
               <thead>
                 <tr>
@@ -106,7 +110,7 @@ export function FreezePanel() {
                 })}
               </tbody>
             </table>
-          </div>
+          </div>}
         </details>
       )}
     </section>
