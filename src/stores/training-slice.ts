@@ -184,7 +184,7 @@ export const createTrainingSlice: Slice<TrainingSlice> = (set, get) => {
       if (!project || images.length === 0) return;
       if (workerStatus === 'training' || workerStatus === 'paused' || (live && !live.finished)) return;
       const warm = images.map(({ record, training }) => ({ id: record.id, contentKey: featureContentKey(record), training }));
-      trainingClient.send({ type: 'warm-features', projectId: project.id, spec: trainConfig.backbone, images: warm });
+      trainingClient.send({ type: 'warm-features', projectId: project.id, spec: trainConfig.backbone, images: warm, trainableBlocks: trainConfig.trainableBlocks });
     },
     setTrainConfig: (patch) => set({ trainConfig: { ...get().trainConfig, ...patch } }),
     selectBackbone: (spec) => {

@@ -42,7 +42,7 @@ export type ToWorker =
   /** Leakage check: near-duplicate pairs among these images (from their training copies). */
   | { type: 'near-duplicates'; requestId: number; imageIds: string[] }
   /** Images just imported: compute and keep their features with this backbone while the studio is idle (see feature-warmer.ts). */
-  | { type: 'warm-features'; projectId: string; spec: BackboneSpec; images: WarmImage[] }
+  | { type: 'warm-features'; projectId: string; spec: BackboneSpec; images: WarmImage[]; trainableBlocks?: number }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' };

@@ -120,13 +120,25 @@ describe('foldBackbone', () => {
       const before = tf.memory().numTensors;
       const folded = foldBackbone(model)!;
       expect(folded.foldedPaddings).toBe(2);
+      // Tapping the padded conv's input keeps that padding a layer of its own, with the same output.
+      const tapped = foldBackbone(model, { taps: ['pad2', 'not-a-layer'] })!;
+      expect(tapped.foldedPaddings).toBe(1);
       const xIn = tf.randomUniform([2, 13, 11, 3], -1, 1, 'float32', 4) as tf.Tensor4D;
       const want = model.apply(xIn, { training: false }) as tf.Tensor;
       const got = tf.tidy(() => folded.forward(xIn));
       expect(got.shape, backend).toEqual(want.shape);
       expect(maxDiff(got, want), backend).toBeLessThan(1e-4);
-      tf.dispose([xIn, want, got]);
+      // forward() frees its taps; forwardTaps() hands them over.
+      const n = tf.memory().numTensors;
+      const viaTapped = tapped.forward(xIn);
+      expect(tf.memory().numTensors).toBe(n + 1);
+      expect(maxDiff(viaTapped, want), backend).toBeLessThan(1e-4);
+      const { output, taps } = tapped.forwardTaps(xIn);
+      expect([...taps.keys()]).toEqual(['pad2']);
+      expect(taps.get('pad2')!.shape).toEqual([2, ...(model.getLayer('pad2').outputShape as number[]).slice(1)]);
+      tf.dispose([xIn, want, got, viaTapped, output, ...taps.values()]);
       folded.dispose();
+      tapped.dispose();
       expect(tf.memory().numTensors).toBe(before);
     }
     await tf.setBackend('cpu');

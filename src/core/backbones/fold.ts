@@ -26,6 +26,12 @@ type Step = { kind: 'layer'; layer: tf.layers.Layer; inputs: string[] } | { kind
 export interface FoldedBackbone {
   /** The backbone's output for `x` (NHWC, already in the model's input range). */
   forward(x: tf.Tensor4D): tf.Tensor;
+  /**
+   * The output and the values of the `taps` layers (those produced: a tap that is not a layer of
+   * the model is left out). Folding treats a tap like an output, so each tap equals the folded
+   * forward of the sub-model that ends there (a boundary cache's prefix) exactly.
+   */
+  forwardTaps(x: tf.Tensor4D): { output: tf.Tensor; taps: Map<string, tf.Tensor> };
   /** How many BatchNorm layers were folded away. */
   readonly foldedBatchNorms: number;
   /** How many ZeroPadding2D layers became their conv's own padding. */
@@ -110,9 +116,12 @@ function zeroPadding(layer: tf.layers.Layer): [[number, number], [number, number
  * the caller runs the model as it is. The folded weights are copies: fold again after the
  * model's weights change.
  */
-export function foldBackbone(model: tf.LayersModel): FoldedBackbone | null {
+export function foldBackbone(model: tf.LayersModel, options: { taps?: string[] } = {}): FoldedBackbone | null {
   const g = graphOf(model);
   if (!g) return null;
+  // A tap ends a sub-model: nothing may fold across it, as nothing folds across the output.
+  const taps = new Set((options.taps ?? []).filter((t) => g.inputsOf.has(t) && t !== g.input));
+  const ends = (name: string) => name === g.output || taps.has(name);
   const byName = new Map(model.layers.map((l) => [l.name, l]));
   const soleConsumer = new Map<string, string>();
   for (const [name, ins] of g.inputsOf) for (const i of ins) if (g.consumers.get(i) === 1) soleConsumer.set(i, name);
@@ -123,19 +132,19 @@ export function foldBackbone(model: tf.LayersModel): FoldedBackbone | null {
   try {
     for (const layer of g.order) {
       const cls = layer.getClassName();
-      if (cls !== 'Conv2D' && cls !== 'DepthwiseConv2D') continue;
+      if ((cls !== 'Conv2D' && cls !== 'DepthwiseConv2D') || taps.has(layer.name)) continue;
       const cfg = layer.getConfig();
       if ((cfg.activation ?? 'linear') !== 'linear' || (cfg.dataFormat ?? 'channelsLast') !== 'channelsLast') continue;
       if (cfg.padding !== 'same' && cfg.padding !== 'valid') continue;
       const bnName = soleConsumer.get(layer.name);
       const bn = bnName ? byName.get(bnName) : undefined;
-      if (!bn || bn.getClassName() !== 'BatchNormalization' || bnName === g.output) continue;
+      if (!bn || bn.getClassName() !== 'BatchNormalization' || ends(bnName!)) continue;
       const bnCfg = bn.getConfig();
       const axis = bnCfg.axis;
       if (axis !== -1 && axis !== 3 && !(Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 3))) continue;
       const reluName = soleConsumer.get(bn.name);
       const relu = reluName ? byName.get(reluName) : undefined;
-      const act = relu && reluName !== g.output ? reluActivation(relu) : null;
+      const act = relu && !ends(reluName!) ? reluActivation(relu) : null;
       // Weights in declaration order: conv [kernel, bias?]; BN [gamma?, beta?, movingMean, movingVariance].
       const convW = layer.getWeights();
       const bnW = bn.getWeights();
@@ -186,7 +195,7 @@ export function foldBackbone(model: tf.LayersModel): FoldedBackbone | null {
   for (const [convName, f] of fused) {
     const padName = inputsOf.get(convName)![0];
     const pad = byName.get(padName);
-    if (f.pad !== 'valid' || !pad || pad.getClassName() !== 'ZeroPadding2D' || soleConsumer.get(padName) !== convName || padName === g.output) continue;
+    if (f.pad !== 'valid' || !pad || pad.getClassName() !== 'ZeroPadding2D' || soleConsumer.get(padName) !== convName || ends(padName)) continue;
     const amounts = zeroPadding(pad);
     if (!amounts) continue;
     f.pad = [[0, 0], amounts[0], amounts[1], [0, 0]];
@@ -206,10 +215,7 @@ export function foldBackbone(model: tf.LayersModel): FoldedBackbone | null {
   const uses = new Map<string, number>();
   for (const { step } of steps) for (const i of step.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
 
-  return {
-    foldedBatchNorms,
-    foldedPaddings,
-    forward(x) {
+  const run = (x: tf.Tensor4D) => {
       const values = new Map<string, tf.Tensor>([[g.input, x]]);
       const left = new Map(uses);
       for (const { name, step } of steps) {
@@ -227,7 +233,7 @@ export function foldBackbone(model: tf.LayersModel): FoldedBackbone | null {
         for (const i of step.inputs) {
           const n = left.get(i)! - 1;
           left.set(i, n);
-          if (n === 0 && i !== g.input && i !== g.output) {
+          if (n === 0 && i !== g.input && !ends(i)) {
             const t = values.get(i)!;
             values.delete(i);
             // A layer may pass its input through unchanged (Dropout at inference): free a tensor
@@ -236,7 +242,20 @@ export function foldBackbone(model: tf.LayersModel): FoldedBackbone | null {
           }
         }
       }
-      return values.get(g.output)!;
+      return values;
+  };
+  return {
+    foldedBatchNorms,
+    foldedPaddings,
+    forward(x) {
+      const values = run(x);
+      const out = values.get(g.output)!;
+      for (const t of taps) if (values.get(t) !== out && values.get(t) !== x) values.get(t)?.dispose();
+      return out;
+    },
+    forwardTaps(x) {
+      const values = run(x);
+      return { output: values.get(g.output)!, taps: new Map([...taps].flatMap((t) => (values.has(t) ? [[t, values.get(t)!] as const] : []))) };
     },
     dispose() {
       tf.dispose(made);

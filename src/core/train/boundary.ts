@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { augmentEach, type AugmentConfig } from '../augment/augment';
 import { foldBackbone } from '../backbones/fold';
-import { applyBackbone } from '../backbones/layers';
+import { applyBackbone, setTrainableLastBlocks } from '../backbones/layers';
 import { toModelRange, toUnitBatch, type PixelSource } from './data';
 import { viewSeed } from './features';
 import { readInto, tensorStaging } from './scratch';
@@ -90,11 +90,28 @@ export function splitAtBoundary(model: tf.LayersModel): BoundarySplit | null {
   };
 }
 
+/**
+ * The boundary layer a fine-tune run with the last `blocks` blocks trainable (no per-layer
+ * overrides) would cache at, or null. The model's trainable flags are left as they were.
+ */
+export function boundaryLayerFor(model: tf.LayersModel, blocks: number): string | null {
+  const before = { model: model.trainable, layers: model.layers.map((l) => l.trainable) };
+  try {
+    setTrainableLastBlocks(model, blocks);
+    return splitAtBoundary(model)?.layer ?? null;
+  } finally {
+    model.trainable = before.model;
+    model.layers.forEach((l, i) => (l.trainable = before.layers[i]));
+  }
+}
+
 /** Boundary activations: views[v] holds N·size floats, row i is image i's view v (view 0 plain). */
 export interface BoundaryCache {
   size: number;
   shape: number[];
   views: Float32Array[];
+  /** Plain rows copied from warm activations instead of running the prefix. */
+  fromWarm?: number;
 }
 
 /** Bytes a boundary cache of `images` images × `views` views takes. */
@@ -106,7 +123,14 @@ export function augmentView(unit: tf.Tensor4D, augment: AugmentConfig | null, se
   return augmentEach(unit, augment, imageIndexes.map((img, j) => (views[j] > 0 ? viewSeed(seed, img, views[j]) : null)));
 }
 
-/** Runs the frozen prefix once per image and view; null when stopped. */
+/** Plain (view 0) boundary activations already at hand for an image, by id (see boundary-memory.ts). */
+export type WarmBoundary = (id: string) => Float32Array | undefined;
+
+/**
+ * Runs the frozen prefix once per image and view; null when stopped. View 0 of a batch whose
+ * images all have `warm` rows is copied from them instead, and with one view its pixels are not
+ * even loaded.
+ */
 export async function computeBoundary(opts: {
   split: BoundarySplit;
   source: PixelSource;
@@ -119,6 +143,7 @@ export async function computeBoundary(opts: {
   batchSize?: number;
   onProgress?: (done: number) => void;
   shouldStop?: () => boolean;
+  warm?: WarmBoundary | null;
 }): Promise<BoundaryCache | null> {
   const { split, ids, inputSize: size } = opts;
   const views = opts.augment ? Math.max(1, opts.views) : 1;
@@ -126,34 +151,49 @@ export async function computeBoundary(opts: {
   const out = Array.from({ length: views }, () => new Float32Array(ids.length * split.size));
   const prefix = split.prefix();
   let done = 0;
+  let fromWarm = 0;
+  // A chunk's warm rows are looked up, and its pixels loaded when some view needs the prefix,
+  // while the chunk before runs it.
+  const prepare = (start: number) => {
+    const chunk = ids.slice(start, start + bs);
+    const rows = opts.warm ? chunk.map((id) => opts.warm!(id)) : null;
+    const warm = rows != null && rows.every((r) => r != null && r.length === split.size) ? (rows as Float32Array[]) : null;
+    const pixels = views > 1 || !warm ? opts.source.load(chunk, size) : null;
+    pixels?.catch(() => undefined); // awaited below; a chunk never reached (stop) must not reject unhandled
+    return { chunk, warm, pixels };
+  };
   try {
-    let next = ids.length ? opts.source.load(ids.slice(0, bs), size) : null;
+    let next = ids.length ? prepare(0) : null;
     for (let start = 0; start < ids.length; start += bs) {
-      if (opts.shouldStop?.()) { next?.catch(() => undefined); return null; }
-      const chunk = ids.slice(start, start + bs);
-      const pixels = await next!;
-      next = start + bs < ids.length ? opts.source.load(ids.slice(start + bs, start + 2 * bs), size) : null;
-      const unit = toUnitBatch(pixels, size);
+      if (opts.shouldStop?.()) return null;
+      const { chunk, warm, pixels } = next!;
+      next = start + bs < ids.length ? prepare(start + bs) : null;
+      const unit = pixels ? toUnitBatch(await pixels, size) : null;
       try {
         const index = chunk.map((_, j) => start + j);
         for (let v = 0; v < views; v++) {
-          const act = tf.tidy(() => prefix.forward(toModelRange(augmentView(unit, opts.augment, opts.seed, index, index.map(() => v)), opts.preprocessing)));
-          try {
-            await readInto(act, out[v], start * split.size);
-          } finally {
-            act.dispose();
+          if (v === 0 && warm) {
+            warm.forEach((row, j) => out[0].set(row, (start + j) * split.size));
+            fromWarm += chunk.length;
+          } else {
+            const act = tf.tidy(() => prefix.forward(toModelRange(augmentView(unit!, opts.augment, opts.seed, index, index.map(() => v)), opts.preprocessing)));
+            try {
+              await readInto(act, out[v], start * split.size);
+            } finally {
+              act.dispose();
+            }
           }
           done += chunk.length;
           opts.onProgress?.(done);
         }
       } finally {
-        unit.dispose();
+        unit?.dispose();
       }
     }
   } finally {
     prefix.dispose();
   }
-  return { size: split.size, shape: split.shape, views: out };
+  return { size: split.size, shape: split.shape, views: out, fromWarm };
 }
 
 /** Rows `indices` (view `views[r]` for row r) as a [B, ...shape] tensor. */
@@ -208,14 +248,19 @@ export async function buildBoundaryCache(o: {
   onLog?: (line: string) => void;
   onProgress?: (done: number, total: number) => void;
   shouldStop?: () => boolean;
+  /** Plain activations already at hand at the planned boundary layer, if any. */
+  warmAt?: (layer: string) => WarmBoundary | null;
 }): Promise<BoundaryCaches | null | 'stopped'> {
   const plan = planBoundary(o.model, { train: o.train.length, views: o.views, val: o.val.length }, o.budget);
   o.onLog?.(plan.log);
   if (!plan.split) return null;
   const total = o.train.length * o.views + o.val.length;
-  const common = { split: plan.split, source: o.source, inputSize: o.spec.inputSize, preprocessing: o.spec.preprocessing, seed: o.seed, shouldStop: o.shouldStop };
+  const warm = o.warmAt?.(plan.split.layer) ?? null;
+  const common = { split: plan.split, source: o.source, inputSize: o.spec.inputSize, preprocessing: o.spec.preprocessing, seed: o.seed, shouldStop: o.shouldStop, warm };
   const train = await computeBoundary({ ...common, ids: o.train, views: o.views, augment: o.augment, onProgress: (d) => o.onProgress?.(d, total) });
   const val = train && (await computeBoundary({ ...common, ids: o.val, views: 1, augment: null, onProgress: (d) => o.onProgress?.(o.train.length * o.views + d, total) }));
   if (!train || !val) return 'stopped';
+  const fromWarm = (train.fromWarm ?? 0) + (val.fromWarm ?? 0);
+  if (fromWarm > 0) o.onLog?.(`Boundary cache: ${fromWarm} of ${total} image views were at hand from the features prepared during the import; the prefix ran for the other ${total - fromWarm}.`);
   return { split: plan.split, train, val };
 }

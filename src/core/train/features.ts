@@ -13,8 +13,11 @@ import { tensorStaging } from './scratch';
 /** A backbone as the loop sees it: a function from model-range images to features. */
 export interface FeatureExtractor {
   spec: BackboneSpec;
-  /** [N,S,S,3] model-range input → [N, featureDim] pooled features. */
-  forward(x: tf.Tensor4D): tf.Tensor2D;
+  /**
+   * [N,S,S,3] model-range input → [N, featureDim] pooled features. `plainRows`: for plain
+   * (unaugmented) images, their positions in the ids computeFeatures was given.
+   */
+  forward(x: tf.Tensor4D, plainRows?: number[]): tf.Tensor2D;
 }
 
 /** Pools a backbone output (feature map or vector) to [N, C]. */
@@ -140,8 +143,9 @@ export async function computeFeatures(opts: {
           const fromRows = opts.viewFeatures;
           const feats = fromRows ? tf.tidy(() => fromRows(chunk.map((_, j) => start + j), v)) : tf.tidy(() => {
             // One seed per (image, view), whatever the batching.
-            const x = v > 0 && opts.augment ? augmentEach(unit!, opts.augment, chunk.map((_, j) => viewSeed(opts.seed, start + j, v))) : unit!;
-            return extractor.forward(toModelRange(x, extractor.spec.preprocessing));
+            const augmented = v > 0 && opts.augment;
+            const x = augmented ? augmentEach(unit!, opts.augment!, chunk.map((_, j) => viewSeed(opts.seed, start + j, v))) : unit!;
+            return extractor.forward(toModelRange(x, extractor.spec.preprocessing), augmented ? undefined : chunk.map((_, j) => start + j));
           });
           const data = (await feats.data()) as Float32Array;
           dim = feats.shape[1];

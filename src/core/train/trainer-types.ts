@@ -1,5 +1,6 @@
 // The trainer's shapes: its checkpoints, the events it reports, its options and result, and the
 // state one run carries from epoch to epoch.
+import type { WarmBoundary } from './boundary';
 import type { EarlyStopping, EarlyStoppingState } from './early-stopping';
 import type { FeatureStore } from './features';
 import type { EvalResult } from './evaluate';
@@ -26,6 +27,7 @@ export interface TrainerEvents {
 export interface TrainerOptions {
   boundaryBudget?: number; // bytes the fine-tune boundary cache may take (default 512 MB); 0 turns it off
   featureStore?: { store: FeatureStore; contentKey: (id: string) => string }; // only for a backbone with its stored weights
+  warmBoundary?: (layer: string) => WarmBoundary | null; // plain boundary rows at hand (same condition as featureStore)
 }
 
 export interface TrainResult {

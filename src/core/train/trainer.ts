@@ -222,6 +222,7 @@ export class Trainer {
       views: this.viewCount(), augment: this.cfg.augmentEnabled ? this.cfg.augment : null, seed: this.cfg.seed,
       budget: this.options.boundaryBudget ?? DEFAULT_BOUNDARY_BUDGET, onLog: (l) => this.events.onLog?.(l),
       onProgress: (d, t) => this.events.onStatus?.('features', d, t), shouldStop: () => this.stopRequested,
+      warmAt: this.options.warmBoundary,
     });
     if (made !== 'stopped') this.boundary = made;
     return made !== 'stopped';

@@ -5,11 +5,17 @@
 // in the message, not from IndexedDB, whose image stores the import keeps busy writing. It works
 // only with a backbone that is loaded or in the local backbone cache (it never downloads one),
 // yields to a run at the next batch, and is best effort: a failure is reported and costs nothing
-// but the time.
+// but the time. The same pass keeps each image's activations at the boundaries a fine-tune run
+// would likely cache at (the last 4 or 6 blocks, or the number set) in the worker's memory, so
+// such a run skips the backbone's frozen prefix for its plain views.
 import type { BackboneSpec } from '../../core/backbones/catalog';
 import type { PixelImage } from '../../core/backbones/preprocess';
 import type { PixelSource } from '../../core/train/data';
-import { computeFeatures, featureScope, frozenExtractor } from '../../core/train/features';
+import * as tf from '@tensorflow/tfjs';
+import { computeFeatures, featureScope, frozenExtractor, pool, type FeatureExtractor } from '../../core/train/features';
+import { foldBackbone } from '../../core/backbones/fold';
+import { boundaryLayerFor } from '../../core/train/boundary';
+import { boundaryKey } from '../../core/train/boundary-memory';
 import { rgbaToRgb } from '../../core/data/crop-resize';
 import { errorText } from '../../core/error-text';
 import { featureStore } from '../../persistence/features-repo';
@@ -40,6 +46,8 @@ export class FeatureWarmer {
   private done = 0;
   private computed = 0;
   private seconds = 0;
+  /** The fine-tune depth set on the page (its boundary is kept besides those of 4 and 6 blocks). */
+  private trainableBlocks = 4;
 
   constructor(
     private readonly engine: WorkerEngine,
@@ -50,7 +58,8 @@ export class FeatureWarmer {
    * Adds images to warm; returns true when a drain must be scheduled (none is pending). Another
    * project or backbone replaces what was queued.
    */
-  add(projectId: string, spec: BackboneSpec, images: WarmImage[]): boolean {
+  add(projectId: string, spec: BackboneSpec, images: WarmImage[], trainableBlocks?: number): boolean {
+    if (trainableBlocks != null && trainableBlocks > 0) this.trainableBlocks = trainableBlocks;
     if (projectId !== this.projectId || !this.spec || !sameBackbone(this.spec, spec)) {
       this.queue = [];
       this.done = this.computed = this.seconds = 0;
@@ -68,6 +77,32 @@ export class FeatureWarmer {
   yieldToRun() {
     this.stopRequested = true;
     this.queue = [];
+  }
+
+  /**
+   * The folded backbone, which also hands its activations at the likely fine-tune boundaries to
+   * `keep` for the plain rows of each batch.
+   */
+  private tappedExtractor(spec: BackboneSpec, model: tf.LayersModel): (FeatureExtractor & { dispose(): void; keep?: (rows: number[], layer: string, data: Float32Array, size: number) => void }) {
+    const layers = [...new Set([this.trainableBlocks, 4, 6].map((n) => boundaryLayerFor(model, n)).filter((l): l is string => l != null))];
+    const folded = layers.length ? foldBackbone(model, { taps: layers }) : null;
+    if (!folded) return frozenExtractor(spec, model);
+    const self: FeatureExtractor & { dispose(): void; keep?: (rows: number[], layer: string, data: Float32Array, size: number) => void } = {
+      spec,
+      forward: (x, rows) =>
+        tf.tidy(() => {
+          const { output, taps } = folded.forwardTaps(x);
+          if (rows && self.keep) {
+            for (const [layer, t] of taps) {
+              const data = t.dataSync() as Float32Array;
+              self.keep(rows, layer, data, data.length / rows.length);
+            }
+          }
+          return pool(output);
+        }),
+      dispose: () => folded.dispose(),
+    };
+    return self;
   }
 
   /** Runs as a worker job: computes and stores features for the queued images. */
@@ -88,7 +123,7 @@ export class FeatureWarmer {
       }
       const loaded = this.engine.backboneSpec!;
       const opened = this.engine.openedBackbone!;
-      const frozen = opened.kind === 'layers' ? frozenExtractor(loaded, opened.model) : null;
+      const frozen = opened.kind === 'layers' ? this.tappedExtractor(loaded, opened.model) : null;
       const extractor = frozen ?? this.engine.extractor(loaded, opened);
       const scope = featureScope(loaded, frozen ? 'frozen-extractor' : 'extractor');
       const store = featureStore(db);
@@ -96,6 +131,7 @@ export class FeatureWarmer {
         while (this.queue.length && !this.stopRequested) {
           const t0 = performance.now();
           const chunk = this.queue.splice(0, CHUNK);
+          if (frozen) frozen.keep = (rows, layer, data, size) => rows.forEach((r, j) => this.engine.boundaryMemory.put(boundaryKey(scope, chunk[r].contentKey, layer), data.slice(j * size, (j + 1) * size)));
           const res = await computeFeatures({
             extractor,
             source: blobSource(new Map(chunk.map((i) => [i.id, i.training])), loaded.preprocessing.resize),

@@ -9,6 +9,7 @@ import { listBlocks } from '../../core/backbones/layers';
 import { Trainer, type Checkpoint } from '../../core/train/trainer';
 import { evaluateBoundary, evaluateFeatures, evaluateImages } from '../../core/train/evaluate-set';
 import { computeBoundary, type BoundaryCache } from '../../core/train/boundary';
+import { boundaryKey } from '../../core/train/boundary-memory';
 import type { RunRecord } from '../../persistence/db';
 import { listImages } from '../../persistence/images-repo';
 import { appendRunLog, getRun, heartbeat, updateRun } from '../../persistence/runs-repo';
@@ -90,6 +91,10 @@ export class RunLifecycle {
     const parent = !resume && run.parentRunId ? await getRun(db, run.parentRunId) : null;
     const pristine = !parent || parent.config.mode !== 'finetune';
     const imageKey = new Map(images.map((i) => [i.id, featureContentKey(i)]));
+    // Plain boundary rows the feature warm-up kept, valid under the same condition as stored features.
+    const memory = this.engine.boundaryMemory;
+    const warmScope = featureScope(spec, 'frozen-extractor');
+    const warmAt = (layer: string) => (pristine && opened.kind === 'layers' && memory.size > 0 ? (id: string) => memory.get(boundaryKey(warmScope, imageKey.get(id) ?? id, layer)) : null);
     let logged: Promise<unknown> = Promise.resolve();
 
     // Auto: study the data and fit the chosen head first (again from the start if the run was
@@ -138,7 +143,7 @@ export class RunLifecycle {
         writes.checkpoint(cp, kind);
       },
       onLog: (line) => void (logged = logged.then(() => appendRunLog(db, runId, line)).catch(() => undefined)),
-    }, pristine ? { featureStore: { store: featureStore(db), contentKey: (id) => imageKey.get(id) ?? id } } : {});
+    }, pristine ? { featureStore: { store: featureStore(db), contentKey: (id) => imageKey.get(id) ?? id }, warmBoundary: warmAt } : {});
     if (headStart) trainer.loadWeights(headStart);
     this.trainer = trainer;
     const beat = setInterval(() => void heartbeat(db, runId).catch(() => undefined), 3000);
@@ -181,7 +186,7 @@ export class RunLifecycle {
       const split = trainer.boundarySplit;
       let testBoundary: BoundaryCache | null = null;
       if (test.length && result.status !== 'stopped' && !testFeatures && split) {
-        testBoundary = await computeBoundary({ split, source, ids: test.map((t) => t.id), inputSize: spec.inputSize, preprocessing: spec.preprocessing, views: 1, augment: null, seed: cfg.seed });
+        testBoundary = await computeBoundary({ split, source, ids: test.map((t) => t.id), inputSize: spec.inputSize, preprocessing: spec.preprocessing, views: 1, augment: null, seed: cfg.seed, warm: warmAt(split.layer) });
       }
       const scoreTest = () =>
         testFeatures

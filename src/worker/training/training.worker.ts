@@ -69,7 +69,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       job(msg.runId, () => runs.train(msg.runId, msg.resume, msg.backend).finally(() => void runsPending--));
       break;
     case 'warm-features':
-      if (runsPending === 0 && warmer.add(msg.projectId, msg.spec, msg.images)) job(undefined, () => warmer.drain());
+      if (runsPending === 0 && warmer.add(msg.projectId, msg.spec, msg.images, msg.trainableBlocks)) job(undefined, () => warmer.drain());
       break;
     case 'bench':
       job(undefined, async () => post({ type: 'bench-result', result: await models.bench(msg.spec, msg.backends, msg.batch, msg.reps, msg.finetune) }));

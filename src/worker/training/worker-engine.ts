@@ -10,6 +10,7 @@ import { openStudioDb, type StudioDB } from '../../persistence/db';
 import type { FromWorker } from '../protocol';
 import { openBackbone, type OpenedBackbone } from './backbone-store';
 import { registeredBackends, setupTf, webgpuAdapter } from './tf-setup';
+import { BoundaryMemory } from '../../core/train/boundary-memory';
 
 export type Post = (msg: FromWorker, transfer?: Transferable[]) => void;
 
@@ -18,6 +19,8 @@ export class WorkerEngine {
   private decision: { mode: TrainMode; value: BackendDecision } | null = null;
   private probes: BackendProbe[] | null = null;
   private backbone: { spec: BackboneSpec; backend: string; opened: OpenedBackbone } | null = null;
+  /** Plain boundary activations kept by the feature warm-up for fine-tune runs (see boundary-memory.ts). */
+  readonly boundaryMemory = new BoundaryMemory();
 
   constructor(readonly post: Post) {
     setupTf();
