@@ -61,6 +61,8 @@ export class FeatureWarmer {
   add(projectId: string, spec: BackboneSpec, images: WarmImage[], trainableBlocks?: number): boolean {
     if (trainableBlocks != null && trainableBlocks > 0) this.trainableBlocks = trainableBlocks;
     if (projectId !== this.projectId || !this.spec || !sameBackbone(this.spec, spec)) {
+      // The kept boundary rows serve the project being imported now.
+      if (this.projectId != null) this.engine.boundaryMemory.clear();
       this.queue = [];
       this.done = this.computed = this.seconds = 0;
       this.projectId = projectId;
