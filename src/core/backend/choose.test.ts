@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
-import { decide, probeBackend, skipsAfterMatmul, type BackendProbe } from './choose';
+import { decide, measureBackends, probeBackend, skipsAfterMatmul, type BackendProbe } from './choose';
 import { registerWasmGradKernels } from './wasm-grad-kernels';
 
 const probe = (name: BackendProbe['name'], forwardMs: number, trainMs: number | undefined, patch: Partial<BackendProbe> = {}): BackendProbe => ({
@@ -64,5 +64,30 @@ describe('decide, on probes measured in Node', () => {
     // A GPU's probe is timed even when its small matmul (mostly readback latency) measured 8× slower.
     expect(skipsAfterMatmul(gpu(false), wasm)).toBe(false);
     expect(skipsAfterMatmul({ ...gpu(false), name: 'webgl', adapter: undefined }, wasm)).toBe(true);
+  }, 60_000);
+});
+
+describe('measureBackends', () => {
+  it('once wasm works, times neither cpu nor a software WebGL renderer, and says why', async () => {
+    setWasmPaths(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm')) + '/');
+    registerWasmGradKernels();
+    await tf.setBackend('cpu');
+    const before = tf.memory().numTensors;
+    const probes = await measureBackends(['cpu', 'webgl', 'wasm'], null, { software: true, description: 'Google SwiftShader' });
+    expect(tf.memory().numTensors).toBe(before);
+    const by = new Map(probes.map((p) => [p.name, p]));
+    expect(probes[0].name).toBe('wasm');
+    if (!by.get('wasm')!.available) {
+      console.warn(`[choose.test] wasm could not be measured in Node (${by.get('wasm')!.error}); skipped`);
+      return;
+    }
+    expect(by.get('cpu')).toMatchObject({ available: false, error: expect.stringMatching(/not measured: plain JavaScript/) });
+    expect(by.get('cpu')!.probeMs).toBeUndefined();
+    expect(by.get('webgl')).toMatchObject({ available: false, error: expect.stringMatching(/not measured: a software renderer/) });
+    expect(decide(probes, 'finetune').chosen).toBe('wasm');
+    // A GPU's WebGL renderer is still measured (here it cannot start, which the probe reports).
+    const gpu = await measureBackends(['wasm', 'webgl'], null, { software: false, description: 'NVIDIA' });
+    expect(gpu.find((p) => p.name === 'webgl')!.error).not.toMatch(/not measured/);
+    await tf.setBackend('cpu');
   }, 60_000);
 });

@@ -158,13 +158,23 @@ function wasmWorks(probes: BackendProbe[]): boolean {
 
 /**
  * Probes `names` (wasm first: it is the reference a slow backend is compared against). WebGPU
- * without an adapter is marked unavailable; a software adapter is not timed once wasm works,
- * since decide would never pick it (timing it only compiles shaders on the CPU for a second).
+ * without an adapter is marked unavailable; a software WebGPU adapter or WebGL renderer, and the
+ * plain-JavaScript cpu backend, are not timed once wasm works, since decide would never pick them
+ * (timing them only compiles shaders on the CPU or multiplies in JavaScript for a second).
  */
-export async function measureBackends(names: BackendName[], adapter: AdapterInfo | null): Promise<BackendProbe[]> {
+export async function measureBackends(names: BackendName[], adapter: AdapterInfo | null, webgl: AdapterInfo | null = null): Promise<BackendProbe[]> {
   const probes: BackendProbe[] = [];
   const order = [...names].sort((a, b) => (a === 'wasm' ? -1 : b === 'wasm' ? 1 : 0));
   for (const name of order) {
+    // Neither could win once wasm works, and timing them took about 0.8 s of every first model pick.
+    if (name === 'cpu' && wasmWorks(probes)) {
+      probes.push({ name, available: false, canFinetune: false, error: 'not measured: plain JavaScript is never faster than wasm, which works here' });
+      continue;
+    }
+    if (name === 'webgl' && webgl?.software && wasmWorks(probes)) {
+      probes.push({ name, available: false, canFinetune: false, adapter: webgl, error: 'not measured: a software renderer is never used while wasm works' });
+      continue;
+    }
     if (name === 'webgpu' && !adapter) {
       probes.push({ name, available: false, canFinetune: false, error: 'no WebGPU adapter on this device' });
       continue;

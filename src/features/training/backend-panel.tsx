@@ -43,6 +43,7 @@ export function BackendPanel() {
           <p>
             Using <strong>{active}</strong>: {decision.reason}.
           </p>
+          <div className="scroll-box">
           <table className="probe-table">
             <thead>
               <tr>
@@ -77,6 +78,7 @@ export function BackendPanel() {
               ))}
             </tbody>
           </table>
+          </div>
         </div>
       )}
     </section>

@@ -46,3 +46,19 @@ export async function webgpuAdapter(): Promise<AdapterInfo | null> {
   const software = adapter.isFallbackAdapter === true || info.isFallbackAdapter === true || /swiftshader|llvmpipe|software|basic render/i.test(text);
   return { software, description: text || 'unknown adapter' };
 }
+
+/** The WebGL renderer, and whether it is a software one (SwiftShader, llvmpipe) rather than a GPU. */
+export function webglRenderer(): AdapterInfo | null {
+  try {
+    if (typeof OffscreenCanvas === 'undefined') return null;
+    const canvas = new OffscreenCanvas(1, 1);
+    const gl = (canvas.getContext('webgl2') ?? canvas.getContext('webgl')) as WebGLRenderingContext | null;
+    if (!gl) return null;
+    const ext = gl.getExtension('WEBGL_debug_renderer_info');
+    const text = String((ext && gl.getParameter(ext.UNMASKED_RENDERER_WEBGL)) || gl.getParameter(gl.RENDERER) || '');
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return { software: /swiftshader|llvmpipe|softpipe|software|basic render/i.test(text), description: text || 'unknown renderer' };
+  } catch {
+    return null;
+  }
+}

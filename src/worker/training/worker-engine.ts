@@ -9,7 +9,7 @@ import type { BackendChoice, BackendName, TrainMode } from '../../core/train/run
 import { openStudioDb, type StudioDB } from '../../persistence/db';
 import type { FromWorker } from '../protocol';
 import { openBackbone, type OpenedBackbone } from './backbone-store';
-import { registeredBackends, setupTf, webgpuAdapter } from './tf-setup';
+import { registeredBackends, setupTf, webglRenderer, webgpuAdapter } from './tf-setup';
 import { BoundaryMemory } from '../../core/train/boundary-memory';
 
 export type Post = (msg: FromWorker, transfer?: Transferable[]) => void;
@@ -55,7 +55,7 @@ export class WorkerEngine {
       // One measurement serves both modes: each probe times a forward pass and a training step.
       if (!this.probes) {
         this.post({ type: 'status', status: 'probing', message: 'Measuring the backends on this device…' });
-        this.probes = await measureBackends(registeredBackends(), await webgpuAdapter());
+        this.probes = await measureBackends(registeredBackends(), await webgpuAdapter(), webglRenderer());
       }
       this.decision = { mode, value: decide(this.probes, mode) };
     }
