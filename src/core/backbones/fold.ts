@@ -2,8 +2,8 @@
 // before it and the following ReLU/ReLU6 fused into the same kernel (Conv → BN → ReLU6 becomes one
 // fused conv with bias), and a ZeroPadding2D before a 'valid' conv folded into that conv's explicit
 // padding. MobileNets spend much of a forward pass re-reading activations for their BatchNorm and
-// ReLU layers and copying them into padded tensors; folding removes those passes. Results match the model's own
-// forward (training: false) up to float rounding. Used where the backbone does not change while
+// ReLU layers and copying them into padded tensors; folding removes those passes. Results match
+// the model's own forward (training: false) up to float rounding. Used where the backbone does not change while
 // it runs: feature extraction for frozen training and the head warm-up stage.
 import * as tf from '@tensorflow/tfjs';
 
@@ -216,33 +216,33 @@ export function foldBackbone(model: tf.LayersModel, options: { taps?: string[] }
   for (const { step } of steps) for (const i of step.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
 
   const run = (x: tf.Tensor4D) => {
-      const values = new Map<string, tf.Tensor>([[g.input, x]]);
-      const left = new Map(uses);
-      for (const { name, step } of steps) {
-        const ins = step.inputs.map((i) => values.get(i)!);
-        let out: tf.Tensor;
-        if (step.kind === 'fused') {
-          const f = step.fused;
-          const args = { x: ins[0] as tf.Tensor4D, filter: f.filter, strides: f.strides, pad: f.pad, dilations: f.dilations, bias: f.bias ?? undefined, activation: f.activation };
-          // tfjs types leave explicit padding out of fused.depthwiseConv2d; its kernels take it.
-          out = f.kind === 'conv' ? tf.fused.conv2d(args) : tf.fused.depthwiseConv2d(args as typeof args & { pad: 'valid' });
-        } else {
-          out = step.layer.apply(ins.length === 1 ? ins[0] : ins, { training: false }) as tf.Tensor;
-        }
-        values.set(name, out);
-        for (const i of step.inputs) {
-          const n = left.get(i)! - 1;
-          left.set(i, n);
-          if (n === 0 && i !== g.input && !ends(i)) {
-            const t = values.get(i)!;
-            values.delete(i);
-            // A layer may pass its input through unchanged (Dropout at inference): free a tensor
-            // only when no live value is that same tensor.
-            if (t !== x && ![...values.values()].includes(t)) t.dispose();
-          }
+    const values = new Map<string, tf.Tensor>([[g.input, x]]);
+    const left = new Map(uses);
+    for (const { name, step } of steps) {
+      const ins = step.inputs.map((i) => values.get(i)!);
+      let out: tf.Tensor;
+      if (step.kind === 'fused') {
+        const f = step.fused;
+        const args = { x: ins[0] as tf.Tensor4D, filter: f.filter, strides: f.strides, pad: f.pad, dilations: f.dilations, bias: f.bias ?? undefined, activation: f.activation };
+        // tfjs types leave explicit padding out of fused.depthwiseConv2d; its kernels take it.
+        out = f.kind === 'conv' ? tf.fused.conv2d(args) : tf.fused.depthwiseConv2d(args as typeof args & { pad: 'valid' });
+      } else {
+        out = step.layer.apply(ins.length === 1 ? ins[0] : ins, { training: false }) as tf.Tensor;
+      }
+      values.set(name, out);
+      for (const i of step.inputs) {
+        const n = left.get(i)! - 1;
+        left.set(i, n);
+        if (n === 0 && i !== g.input && !ends(i)) {
+          const t = values.get(i)!;
+          values.delete(i);
+          // A layer may pass its input through unchanged (Dropout at inference): free a tensor
+          // only when no live value is that same tensor.
+          if (t !== x && ![...values.values()].includes(t)) t.dispose();
         }
       }
-      return values;
+    }
+    return values;
   };
   return {
     foldedBatchNorms,

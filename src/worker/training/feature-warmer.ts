@@ -37,6 +37,9 @@ function blobSource(images: Map<string, Blob>, resize: 'center-crop' | 'stretch'
   };
 }
 
+/** The warm-up's extractor; `keep` receives a batch's boundary rows (set per chunk of images). */
+type TappedExtractor = FeatureExtractor & { dispose(): void; keep?: (rows: number[], layer: string, data: Float32Array, size: number) => void };
+
 export class FeatureWarmer {
   private projectId: string | null = null;
   private spec: BackboneSpec | null = null;
@@ -85,11 +88,11 @@ export class FeatureWarmer {
    * The folded backbone, which also hands its activations at the likely fine-tune boundaries to
    * `keep` for the plain rows of each batch.
    */
-  private tappedExtractor(spec: BackboneSpec, model: tf.LayersModel): (FeatureExtractor & { dispose(): void; keep?: (rows: number[], layer: string, data: Float32Array, size: number) => void }) {
+  private tappedExtractor(spec: BackboneSpec, model: tf.LayersModel): TappedExtractor {
     const layers = [...new Set([this.trainableBlocks, 4, 6].map((n) => boundaryLayerFor(model, n)).filter((l): l is string => l != null))];
     const folded = layers.length ? foldBackbone(model, { taps: layers }) : null;
     if (!folded) return frozenExtractor(spec, model);
-    const self: FeatureExtractor & { dispose(): void; keep?: (rows: number[], layer: string, data: Float32Array, size: number) => void } = {
+    const self: TappedExtractor = {
       spec,
       forward: (x, rows) =>
         tf.tidy(() => {
