@@ -109,7 +109,8 @@ export function transformRow(p: ImageAugmentParams, w: number, h: number): numbe
   return [a00, a01, bx, a10, a11, by, 0, 0];
 }
 
-const IDENTITY = { flipH: false, flipV: false, angle: 0, cropW: 1, cropH: 1, cropX: 0, cropY: 0, tx: 0, ty: 0 } as ImageAugmentParams;
+/** tf.image.transform's row for "no geometry change". */
+const IDENTITY_ROW = [1, 0, 0, 0, 1, 0, 0, 0];
 const EYE = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
 
 /** Applies drawn parameters; ops whose config strength is off are skipped entirely. */
@@ -123,7 +124,7 @@ export function applyAugmentParams(images: tf.Tensor4D, params: ImageAugmentPara
     const colour = on(cfg.saturation) || on(cfg.hue);
     if ((geometry || colour || on(cfg.brightness) || on(cfg.contrast)) && fusedAffineAugmentAvailable()) {
       // One pass on wasm; the same pixels as the chain below.
-      x = affineAugment(x, new Float32Array(params.flatMap((p) => transformRow(geometry ? p : IDENTITY, w, h))), params.map((p) => ({
+      x = affineAugment(x, new Float32Array(params.flatMap((p) => (geometry ? transformRow(p, w, h) : IDENTITY_ROW))), params.map((p) => ({
         brightness: on(cfg.brightness) ? p.brightness : 0,
         contrast: on(cfg.contrast) ? p.contrast : 1,
         matrix: colour ? hueSaturationMatrix(p.hue, p.saturation) : EYE,

@@ -28,16 +28,21 @@ describe('decide', () => {
   });
 });
 
+/** wasm ready to probe in Node, starting from cpu; returns the tensor count before probing. */
+async function wasmInNode(): Promise<number> {
+  // The Node build loads the .wasm binaries from the package's dist/.
+  setWasmPaths(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm')) + '/');
+  registerWasmGradKernels();
+  await tf.setBackend('cpu');
+  return tf.memory().numTensors;
+}
+
 // The same decision from probes measured here: wasm (with the studio's gradient kernels) and cpu
 // are timed for real in Node; a WebGPU probe is set beside them with a training step faster than
 // wasm's measured one but a slower forward pass, as a GPU with a costly readback would measure.
 describe('decide, on probes measured in Node', () => {
   it('picks WebGPU on a GPU for fine-tuning when its step is faster than wasm’s, wasm for frozen features, and never a software adapter', async () => {
-    // The Node build loads the .wasm binaries from the package's dist/.
-    setWasmPaths(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm')) + '/');
-    registerWasmGradKernels();
-    await tf.setBackend('cpu');
-    const before = tf.memory().numTensors;
+    const before = await wasmInNode();
     const wasm = await probeBackend('wasm');
     const cpu = await probeBackend('cpu', undefined, wasm);
     expect(tf.memory().numTensors).toBe(before);
@@ -69,10 +74,7 @@ describe('decide, on probes measured in Node', () => {
 
 describe('measureBackends', () => {
   it('once wasm works, times neither cpu nor a software WebGL renderer, and says why', async () => {
-    setWasmPaths(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm')) + '/');
-    registerWasmGradKernels();
-    await tf.setBackend('cpu');
-    const before = tf.memory().numTensors;
+    const before = await wasmInNode();
     const probes = await measureBackends(['cpu', 'webgl', 'wasm'], null, { software: true, description: 'Google SwiftShader' });
     expect(tf.memory().numTensors).toBe(before);
     const by = new Map(probes.map((p) => [p.name, p]));

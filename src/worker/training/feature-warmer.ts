@@ -37,9 +37,6 @@ function blobSource(images: Map<string, Blob>, resize: 'center-crop' | 'stretch'
   };
 }
 
-/** The warm-up's extractor; `keep` receives a batch's boundary rows (set per chunk of images). */
-type TappedExtractor = FeatureExtractor & { dispose(): void; keep?: (rows: number[], layer: string, data: Float32Array, size: number) => void };
-
 export class FeatureWarmer {
   private projectId: string | null = null;
   private spec: BackboneSpec | null = null;
@@ -85,29 +82,27 @@ export class FeatureWarmer {
   }
 
   /**
-   * The folded backbone, which also hands its activations at the likely fine-tune boundaries to
-   * `keep` for the plain rows of each batch.
+   * The folded backbone, also tapped at the likely fine-tune boundaries: the plain rows of each
+   * batch go to `keep(row, layer, activations)` (row: the position in the ids computeFeatures has).
    */
-  private tappedExtractor(spec: BackboneSpec, model: tf.LayersModel): TappedExtractor {
+  private tappedExtractor(spec: BackboneSpec, model: tf.LayersModel, keep: (row: number, layer: string, data: Float32Array) => void): FeatureExtractor & { dispose(): void } {
     const layers = [...new Set([this.trainableBlocks, 4, 6].map((n) => boundaryLayerFor(model, n)).filter((l): l is string => l != null))];
     const folded = layers.length ? foldBackbone(model, { taps: layers }) : null;
     if (!folded) return frozenExtractor(spec, model);
-    const self: TappedExtractor = {
+    return {
       spec,
       forward: (x, rows) =>
         tf.tidy(() => {
           const { output, taps } = folded.forwardTaps(x);
-          if (rows && self.keep) {
-            for (const [layer, t] of taps) {
-              const data = t.dataSync() as Float32Array;
-              self.keep(rows, layer, data, data.length / rows.length);
-            }
+          for (const [layer, t] of rows ? taps : []) {
+            const data = t.dataSync() as Float32Array;
+            const size = data.length / rows!.length;
+            rows!.forEach((r, j) => keep(r, layer, data.slice(j * size, (j + 1) * size)));
           }
           return pool(output);
         }),
       dispose: () => folded.dispose(),
     };
-    return self;
   }
 
   /** Runs as a worker job: computes and stores features for the queued images. */
@@ -128,15 +123,16 @@ export class FeatureWarmer {
       }
       const loaded = this.engine.backboneSpec!;
       const opened = this.engine.openedBackbone!;
-      const frozen = opened.kind === 'layers' ? this.tappedExtractor(loaded, opened.model) : null;
+      const layered = opened.kind === 'layers';
+      const scope = featureScope(loaded, layered ? 'frozen-extractor' : 'extractor');
+      let chunk: WarmImage[] = []; // the images computeFeatures is working on
+      const frozen = layered ? this.tappedExtractor(loaded, opened.model, (row, layer, data) => this.engine.boundaryMemory.put(boundaryKey(scope, chunk[row].contentKey, layer), data)) : null;
       const extractor = frozen ?? this.engine.extractor(loaded, opened);
-      const scope = featureScope(loaded, frozen ? 'frozen-extractor' : 'extractor');
       const store = featureStore(db);
       try {
         while (this.queue.length && !this.stopRequested) {
           const t0 = performance.now();
-          const chunk = this.queue.splice(0, CHUNK);
-          if (frozen) frozen.keep = (rows, layer, data, size) => rows.forEach((r, j) => this.engine.boundaryMemory.put(boundaryKey(scope, chunk[r].contentKey, layer), data.slice(j * size, (j + 1) * size)));
+          chunk = this.queue.splice(0, CHUNK);
           const res = await computeFeatures({
             extractor,
             source: blobSource(new Map(chunk.map((i) => [i.id, i.training])), loaded.preprocessing.resize),
